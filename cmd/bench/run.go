@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/workloads"
+)
+
+const runExamples = `  bench run --engine occ --workload ycsb-a
+  bench run --engine occ --workload ycsb-a --topology us-3 --clients 64 --duration 60s --seed 7 --out a.json
+  bench run --engine dsql --workload ycsb --ops-per-txn 10 --write-frac 0.5 --theta 0.9 --records 100000
+  bench run --engine occ --workload ycsb-b --rate 2000 --duration 30s      # open loop
+  bench run --config scenario.yaml --seed 3                                # flags override the file`
+
+// runFlags binds the runner's options to a Config.
+func runFlags(fs *pflag.FlagSet, c *runner.Config) {
+	d := runner.DefaultConfig()
+	*c = d
+	fs.StringVar(&c.Engine, "engine", d.Engine, "engine to run (see `bench engines`)")
+	fs.StringVarP(&c.Workload, "workload", "w", d.Workload, "workload to run (see `bench workloads`)")
+	fs.Uint64Var(&c.Seed, "seed", d.Seed, "run seed: same seed and options give the same simulated result")
+	fs.StringVar(&c.Topology, "topology", "", "simulated cluster: single-az, region-3az, us-3, global-3 or a YAML file (default: the engine's)")
+	fs.BoolVar(&c.Jitter, "jitter", d.Jitter, "log-normal network jitter (--jitter=false: every message takes half the median RTT)")
+	fs.StringVar(&c.Epsilon, "epsilon", "", "clock uncertainty ε, e.g. 20us, 4ms or sawtooth:1ms-7ms/30s (default: the engine's)")
+	fs.Float64Var(&c.RTTScale, "rtt-scale", d.RTTScale, "multiply every network round trip by this factor")
+	fs.IntVarP(&c.Clients, "clients", "c", d.Clients, "closed loop: concurrent clients; open loop: connections serving arrivals")
+	fs.Float64Var(&c.Rate, "rate", d.Rate, "open loop: Poisson arrivals per second (0 = closed loop)")
+	fs.DurationVar(&c.Think, "think", d.Think, "closed loop: think time between a client's transactions")
+	fs.DurationVar(&c.Warmup, "warmup", d.Warmup, "time excluded from the summary at the start")
+	fs.DurationVarP(&c.Duration, "duration", "d", d.Duration, "measured time after warmup (virtual time for simulated engines)")
+	fs.DurationVar(&c.Interval, "interval", d.Interval, "timeline resolution")
+	fs.IntVar(&c.MaxAttempts, "max-attempts", d.MaxAttempts, "attempts per transaction before giving up (retryable aborts only)")
+	fs.DurationVar(&c.Backoff, "backoff", d.Backoff, "first retry backoff; doubles per retry, full jitter")
+	fs.DurationVar(&c.BackoffMax, "backoff-max", d.BackoffMax, "retry backoff cap")
+}
+
+func newRunCmd() *cobra.Command {
+	var (
+		cfg      runner.Config
+		out      string
+		scenario string
+		quiet    bool
+	)
+	cmd := &cobra.Command{
+		Use:     "run",
+		Short:   "Run a workload against an engine and print a summary",
+		Example: runExamples,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs := cmd.Flags()
+			if scenario != "" {
+				if err := applyScenario(fs, scenario); err != nil {
+					return usage(err)
+				}
+			}
+			if err := checkNegatives(fs); err != nil {
+				return usage(err)
+			}
+			cfg.Flags = fs
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if !quiet && isTerminal(os.Stderr) {
+				cfg.Progress = progressBar(os.Stderr)
+			}
+			res, err := runner.Run(ctx, cfg)
+			if cfg.Progress != nil {
+				fmt.Fprint(os.Stderr, "\r\033[K")
+			}
+			if err != nil {
+				return usage(err)
+			}
+			return report(cmd.OutOrStdout(), res, cfg, out)
+		},
+	}
+	cmd.SetContext(context.Background())
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	runFlags(fs, &cfg)
+	fs.StringVarP(&out, "out", "o", "", "write the results file (JSON, schema txbench.result/v1) here")
+	fs.StringVar(&scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	engines.RegisterFlags(fs)
+	workloads.RegisterFlags(fs)
+	return cmd
+}
+
+// report prints the summary and writes the results file; an interrupted
+// run still writes what it measured.
+func report(w io.Writer, res *runner.Result, cfg runner.Config, out string) error {
+	fmt.Fprintf(w, "%s · %s · %s · %d clients · %s measured (%s) · seed %d\n",
+		res.Engine, res.Workload, strings.Join(res.Notes, "; "), cfg.Clients,
+		time.Duration(res.DurationS*float64(time.Second)).Round(time.Millisecond), modeTime(res.Mode), res.Seed)
+	runner.WriteSummary(w, res)
+	if out != "" {
+		if err := res.WriteFile(out); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		fmt.Fprintf(w, "results written to %s\n", out)
+	}
+	if res.Partial {
+		fmt.Fprintln(os.Stderr, "bench: interrupted; the figures cover the part of the run that finished")
+		return exitError{exitInterrupted}
+	}
+	return nil
+}
+
+func modeTime(mode string) string {
+	if mode == "simulated" {
+		return "virtual time"
+	}
+	return "wall time"
+}
+
+// checkNegatives rejects negative values for unsigned-looking options before
+// they reach typed parsing with a less helpful message.
+func checkNegatives(fs *pflag.FlagSet) error {
+	var errs []error
+	fs.Visit(func(f *pflag.Flag) {
+		if strings.HasPrefix(f.Value.String(), "-") && f.Value.Type() != "string" {
+			errs = append(errs, fmt.Errorf("--%s must not be negative, got %s", f.Name, f.Value.String()))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws one line on a terminal: virtual time done and commits.
+func progressBar(w io.Writer) func(done, total time.Duration, committed int64) {
+	const width = 30
+	return func(done, total time.Duration, committed int64) {
+		frac := float64(done) / float64(total)
+		frac = min(max(frac, 0), 1)
+		n := int(frac * width)
+		fmt.Fprintf(w, "\r[%s%s] %3.0f%%  %v / %v virtual  %d committed",
+			strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100,
+			done.Round(time.Millisecond), total, committed)
+	}
+}

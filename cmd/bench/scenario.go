@@ -1,0 +1,73 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// applyScenario reads a scenario file — a YAML mapping from option names
+// (the long flag names, without dashes) to values — and sets every option
+// not given on the command line, so flags override the file.
+func applyScenario(fs *pflag.FlagSet, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("--config: %w", err)
+	}
+	opts, err := parseScenario(data)
+	if err != nil {
+		return fmt.Errorf("--config %s: %w", path, err)
+	}
+	names := make([]string, 0, len(opts))
+	for n := range opts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var errs []error
+	for _, name := range names {
+		f := fs.Lookup(name)
+		if f == nil || name == "config" {
+			errs = append(errs, fmt.Errorf("%s: unknown option %q", path, name))
+			continue
+		}
+		if f.Changed {
+			continue
+		}
+		if err := fs.Set(name, opts[name]); err != nil {
+			errs = append(errs, fmt.Errorf("%s: option %q: %v", path, name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// parseScenario turns the YAML mapping into flag-name → value strings.
+// Lists become comma-separated values.
+func parseScenario(data []byte) (map[string]string, error) {
+	var raw map[string]any
+	if err := yaml.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("malformed YAML: %s", strings.Join(strings.Fields(err.Error()), " "))
+	}
+	out := map[string]string{}
+	for k, v := range raw {
+		switch x := v.(type) {
+		case map[string]any:
+			return nil, fmt.Errorf("option %q: nested mappings are not options (use flat option names)", k)
+		case []any:
+			parts := make([]string, len(x))
+			for i, e := range x {
+				parts[i] = fmt.Sprint(e)
+			}
+			out[k] = strings.Join(parts, ",")
+		case nil:
+			return nil, fmt.Errorf("option %q: no value", k)
+		default:
+			out[k] = fmt.Sprint(x)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+package engines
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Engine is one database under test: a simulated model or a real database.
+//
+// The contract is SQL-shaped on purpose: the pg engine implements it with
+// real tables and statements, the simulated engines with the shared MVCC
+// storage core, and workloads cannot tell the difference.
+type Engine interface {
+	// CreateSchema prepares the tables. It is called once, before Load.
+	CreateSchema(ctx context.Context, s *Schema) error
+	// Load bulk-installs initial rows (not through transactions; like COPY).
+	Load(ctx context.Context, t *Table, rows []Row) error
+	// Session opens a client's session (a connection). ctx carries the
+	// runtime of the client (for simulated engines, its process).
+	Session(ctx context.Context, c Client) (Session, error)
+	// Close releases everything the engine holds.
+	Close() error
+}
+
+// Client says where a client runs, so engines can place its session (a
+// query processor in the client's AZ, a router in its AZ, ...).
+type Client struct {
+	ID     int
+	Region string // empty for real engines
+	AZ     string
+}
+
+// Session is one client connection. It runs one transaction at a time.
+type Session interface {
+	Begin(ctx context.Context, o TxnOptions) (Txn, error)
+	Close() error
+}
+
+// TxnOptions describe the transaction about to run.
+type TxnOptions struct {
+	// Type is the workload's transaction type (for engine-side accounting).
+	Type string
+	// ReadOnly is declared by the workload (YCSB-C, TPC-C Order-Status...);
+	// engines may use a cheaper read-only protocol, and must reject writes.
+	ReadOnly bool
+	// Attempt counts from 1; a retry re-executes the same logical transaction.
+	Attempt int
+	// FirstStart is when the logical transaction's first attempt began
+	// (runtime clock). Engines that order transactions by age (wound-wait)
+	// use it so that a retried transaction keeps its priority.
+	FirstStart time.Duration
+}
+
+// ScanSpec selects a key range of one table. Start and End are keys or key
+// prefixes; the range is [Start, End) in key order, where a prefix bound
+// stands for the first key with that prefix. Empty bounds are unbounded.
+type ScanSpec struct {
+	Start, End Key
+	// EndInclusivePrefix makes End cover every key that has End as a prefix
+	// (SQL: key columns <= End's values), which is what "all rows of this
+	// district" needs.
+	EndInclusivePrefix bool
+	Limit              int // 0 = no limit
+	Reverse            bool
+}
+
+// Set assigns one column in an UPDATE.
+type Set struct {
+	Col int
+	Val Value
+}
+
+// Txn is one attempt at a transaction. Every method may return an
+// *AbortError, after which the transaction is over (no Rollback needed).
+type Txn interface {
+	// Get reads one row by primary key; ok is false when there is none.
+	Get(ctx context.Context, t *Table, k Key) (r Row, ok bool, err error)
+	// GetForUpdate is SELECT ... FOR UPDATE: it reads the row and makes the
+	// key conflict with concurrent writers as if this transaction wrote it.
+	GetForUpdate(ctx context.Context, t *Table, k Key) (r Row, ok bool, err error)
+	// Scan returns rows in key order (or reverse), at most s.Limit of them.
+	Scan(ctx context.Context, t *Table, s ScanSpec) ([]Row, error)
+	// Insert adds a row; ErrDuplicateKey if the key exists.
+	Insert(ctx context.Context, t *Table, r Row) error
+	// Update sets columns of an existing row; ErrNotFound if there is none.
+	Update(ctx context.Context, t *Table, k Key, sets ...Set) error
+	// Delete removes a row; ErrNotFound if there is none.
+	Delete(ctx context.Context, t *Table, k Key) error
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Errors a statement returns that are results, not aborts.
+var (
+	ErrNotFound     = errors.New("row not found")
+	ErrDuplicateKey = errors.New("duplicate key")
+	ErrReadOnly     = errors.New("write in a read-only transaction")
+)
+
+// TxnInfo is what an engine knows about a finished attempt beyond its
+// outcome; engines that implement InfoTxn report it after Commit.
+type TxnInfo struct {
+	// Participants is the number of partitions (adjudicators, splits,
+	// shards) the commit involved; 0 for a commit that needed none.
+	Participants int
+}
+
+// InfoTxn is implemented by transactions that report TxnInfo.
+type InfoTxn interface {
+	Info() TxnInfo
+}

@@ -1,0 +1,128 @@
+package occ
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config holds the model's parameters. Defaults live in DefaultConfig only.
+type Config struct {
+	// Adjudicators partition the key space by the hash of the shard key.
+	Adjudicators int
+	// StorageNodes per AZ holding data; each holds a hash share of the keys.
+	StorageNodes int
+	// Cores per adjudicator, storage and journal node (a QP has one core per
+	// session, like DSQL's per-session query processor).
+	Cores int
+
+	// CPU service times.
+	StatementCPU  time.Duration // QP: parse, plan, execute one statement
+	ReadCPU       time.Duration // storage: one point read
+	ScanRowCPU    time.Duration // storage: each row a scan returns
+	ValidateCPU   time.Duration // adjudicator: per commit
+	ValidateKey   time.Duration // adjudicator: per key checked
+	JournalAppend time.Duration // journal replica: append and flush one record
+
+	// DSQL's per-transaction limits (SQLSTATE 54000).
+	MaxRows     int
+	MaxBytes    int
+	MaxDuration time.Duration
+
+	// GCInterval is how often the storage horizon advances and the sweeper
+	// and adjudicator state are trimmed.
+	GCInterval time.Duration
+}
+
+// DefaultConfig is the documented default model.
+func DefaultConfig() Config {
+	return Config{
+		Adjudicators:  3,
+		StorageNodes:  2,
+		Cores:         8,
+		StatementCPU:  30 * time.Microsecond,
+		ReadCPU:       15 * time.Microsecond,
+		ScanRowCPU:    1 * time.Microsecond,
+		ValidateCPU:   10 * time.Microsecond,
+		ValidateKey:   1 * time.Microsecond,
+		JournalAppend: 20 * time.Microsecond,
+		MaxRows:       3000,
+		MaxBytes:      10 << 20,
+		MaxDuration:   5 * time.Minute,
+		GCInterval:    100 * time.Millisecond,
+	}
+}
+
+// Flags registers the engine's options, prefixed "occ-" where the name
+// would be ambiguous across engines.
+func Flags(fs *pflag.FlagSet) {
+	d := DefaultConfig()
+	fs.Int("adjudicators", d.Adjudicators, "occ: adjudicators (key-space partitions for write-write validation)")
+	fs.Int("occ-storage-nodes", d.StorageNodes, "occ: storage nodes per AZ")
+	fs.Int("occ-cores", d.Cores, "occ: cores per adjudicator, storage and journal node")
+	fs.Duration("occ-statement-cpu", d.StatementCPU, "occ: query-processor CPU per statement")
+	fs.Duration("occ-read-cpu", d.ReadCPU, "occ: storage CPU per point read")
+	fs.Duration("occ-validate-cpu", d.ValidateCPU, "occ: adjudicator CPU per commit")
+	fs.Duration("occ-journal-append", d.JournalAppend, "occ: journal CPU to append and flush one commit record")
+	fs.Int("occ-max-rows", d.MaxRows, "occ: rows a transaction may modify (DSQL: 3000)")
+	fs.Int("occ-max-bytes", d.MaxBytes, "occ: bytes a transaction may modify (DSQL: 10 MiB)")
+	fs.Duration("occ-max-duration", d.MaxDuration, "occ: longest transaction (DSQL: 5 min)")
+}
+
+// ConfigFromFlags reads the options back; every problem is reported at once.
+func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
+	c := DefaultConfig()
+	var errs []error
+	geti := func(name string, dst *int) {
+		if v, err := fs.GetInt(name); err == nil {
+			*dst = v
+		}
+	}
+	getd := func(name string, dst *time.Duration) {
+		if v, err := fs.GetDuration(name); err == nil {
+			*dst = v
+		}
+	}
+	geti("adjudicators", &c.Adjudicators)
+	geti("occ-storage-nodes", &c.StorageNodes)
+	geti("occ-cores", &c.Cores)
+	getd("occ-statement-cpu", &c.StatementCPU)
+	getd("occ-read-cpu", &c.ReadCPU)
+	getd("occ-validate-cpu", &c.ValidateCPU)
+	getd("occ-journal-append", &c.JournalAppend)
+	geti("occ-max-rows", &c.MaxRows)
+	geti("occ-max-bytes", &c.MaxBytes)
+	getd("occ-max-duration", &c.MaxDuration)
+	errs = append(errs, c.Validate())
+	return c, errors.Join(errs...)
+}
+
+// Validate names every field out of range.
+func (c Config) Validate() error {
+	var errs []error
+	pos := func(flag string, v int) {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("--%s must be at least 1, got %d", flag, v))
+		}
+	}
+	nonneg := func(flag string, v time.Duration) {
+		if v < 0 {
+			errs = append(errs, fmt.Errorf("--%s must not be negative, got %v", flag, v))
+		}
+	}
+	pos("adjudicators", c.Adjudicators)
+	pos("occ-storage-nodes", c.StorageNodes)
+	pos("occ-cores", c.Cores)
+	pos("occ-max-rows", c.MaxRows)
+	pos("occ-max-bytes", c.MaxBytes)
+	nonneg("occ-statement-cpu", c.StatementCPU)
+	nonneg("occ-read-cpu", c.ReadCPU)
+	nonneg("occ-validate-cpu", c.ValidateCPU)
+	nonneg("occ-journal-append", c.JournalAppend)
+	if c.MaxDuration <= 0 {
+		errs = append(errs, fmt.Errorf("--occ-max-duration must be positive, got %v", c.MaxDuration))
+	}
+	return errors.Join(errs...)
+}

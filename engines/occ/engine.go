@@ -1,0 +1,223 @@
+package occ
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+func init() {
+	engines.Register(&engines.Meta{
+		Name:            "occ",
+		Aliases:         []string{"dsql"},
+		Description:     "Aurora DSQL-style: optimistic CC, adjudicators (first committer wins), quorum-replicated journal; snapshot isolation",
+		Simulated:       true,
+		DefaultTopology: "region-3az",
+		DefaultEpsilon:  "20us",
+		Flags:           Flags,
+		New: func(env engines.Env) (engines.Engine, error) {
+			cfg, err := ConfigFromFlags(env.Flags)
+			if err != nil {
+				return nil, err
+			}
+			return New(env.Cluster, cfg)
+		},
+	})
+}
+
+// Engine is the simulated DSQL-style database.
+type Engine struct {
+	cfg     Config
+	k       *sim.Kernel
+	cl      *sim.Cluster
+	schema  *engines.Schema
+	store   *storage.Store[engines.Row]
+	snaps   *storage.Snapshots
+	adjs    []*adjNode
+	journal *journal
+	// replicas: one storage replica per AZ of every full region, in
+	// topology order (a slice, never a map, so iteration is deterministic).
+	replicas []*replica
+	nextTxn  uint64
+	sessions int
+	stats    Stats
+}
+
+// Stats are engine-side counters exposed for tests and reports.
+type Stats struct {
+	Commits, ReadOnlyCommits, Conflicts, TwoPhase, LimitAborts int64
+}
+
+type adjNode struct {
+	*Adjudicator
+	node *sim.Node
+}
+
+// replica is the storage fleet of one AZ: a view of the shared store with
+// its own applied watermark, spread over StorageNodes nodes.
+type replica struct {
+	az    string
+	nodes []*sim.Node
+	view  *storage.Replica[engines.Row]
+	// journal is the index of the journal replica this AZ applies from.
+	journal int
+	// applyLag: journal replica → this AZ's storage (median one-way).
+	applyLag time.Duration
+	// closedLag[i]: adjudicator i's closed timestamp reaches this replica
+	// through the journal after this long (median, continuous heartbeats).
+	closedLag []time.Duration
+}
+
+// New places the engine's nodes in the cluster's topology.
+func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	topo := cl.Topology()
+	full := topo.FullRegions()
+	if len(full) == 0 {
+		return nil, fmt.Errorf("topology %s: occ needs a region that holds data", topo.Name)
+	}
+	e := &Engine{cfg: cfg, k: cl.Kernel(), cl: cl, snaps: storage.NewSnapshots()}
+
+	// Adjudicators spread over the AZs of the first full region.
+	home := full[0]
+	for i := range cfg.Adjudicators {
+		az := home.AZs[i%len(home.AZs)]
+		n := cl.AddNode(fmt.Sprintf("adjudicator-%d", i), az, cfg.Cores)
+		e.adjs = append(e.adjs, &adjNode{Adjudicator: NewAdjudicator(i), node: n})
+	}
+
+	// Journal: 2 of 3 AZs in one region; one replica per region (witness
+	// included) and a majority of regions when there are several.
+	j := &journal{}
+	if len(topo.Regions) == 1 {
+		for _, az := range topo.Regions[0].AZs {
+			j.nodes = append(j.nodes, cl.AddNode("journal-"+az, az, cfg.Cores))
+		}
+	} else {
+		for _, r := range topo.Regions {
+			j.nodes = append(j.nodes, cl.AddNode("journal-"+r.Name, r.AZs[0], cfg.Cores))
+		}
+	}
+	j.quorum = len(j.nodes)/2 + 1
+	e.journal = j
+
+	rtt := func(a, b string) time.Duration { return topo.RTT(a, b).Median / 2 }
+	for _, r := range full {
+		for _, az := range r.AZs {
+			rep := &replica{az: az}
+			for i := range cfg.StorageNodes {
+				rep.nodes = append(rep.nodes, cl.AddNode(fmt.Sprintf("storage-%s-%d", az, i), az, cfg.Cores))
+			}
+			for ji, jn := range j.nodes {
+				if jn.AZ == az || (len(topo.Regions) > 1 && jn.Region == r.Name) {
+					rep.journal = ji
+					break
+				}
+			}
+			rep.applyLag = rtt(j.nodes[rep.journal].AZ, az)
+			for _, a := range e.adjs {
+				rep.closedLag = append(rep.closedLag, rtt(a.node.AZ, j.nodes[rep.journal].AZ)+rep.applyLag)
+			}
+			e.replicas = append(e.replicas, rep)
+		}
+	}
+	return e, nil
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// Store exposes the storage core (tests, memory accounting).
+func (e *Engine) Store() *storage.Store[engines.Row] { return e.store }
+
+// CreateSchema lays out one MVCC store for all tables and starts the
+// garbage collector.
+func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
+	e.schema = s
+	e.store = storage.New[engines.Row](len(s.Tables))
+	for _, r := range e.replicas {
+		r.view = storage.NewReplica(e.store)
+	}
+	e.k.Spawn("occ-gc", e.gcLoop)
+	return nil
+}
+
+// loadTS is the commit timestamp of the initial population.
+const loadTS storage.Timestamp = 1
+
+// Load installs initial rows directly (like a restore, not transactions).
+func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) error {
+	for _, r := range rows {
+		e.store.Load(t.ID, t.KeyOf(r).Encode(), loadTS, r)
+	}
+	return nil
+}
+
+// Close ends nothing by itself: the kernel owns the processes.
+func (e *Engine) Close() error { return nil }
+
+// gcLoop advances the storage horizon to the oldest snapshot any live or
+// future transaction can hold, sweeps old versions and trims adjudicator
+// state, so memory stays bounded however long a run lasts.
+func (e *Engine) gcLoop(p *sim.Proc) {
+	for {
+		p.Sleep(e.cfg.GCInterval, sim.CatOther)
+		h := e.horizon()
+		e.store.SetHorizon(h)
+		e.store.Collect(4096)
+		for _, a := range e.adjs {
+			a.Trim(h)
+		}
+		e.journal.prune(p.Now(), e.maxApplyLag())
+	}
+}
+
+// horizon: a future snapshot is at least true time (QPs take the latest
+// bound of their clock), and live ones are tracked.
+func (e *Engine) horizon() storage.Timestamp {
+	h := storage.Timestamp(sim.TrueTime(e.k.Now()))
+	if m, ok := e.snaps.Min(); ok && m < h {
+		h = m
+	}
+	return h
+}
+
+func (e *Engine) maxApplyLag() time.Duration {
+	var m time.Duration
+	for _, r := range e.replicas {
+		m = max(m, r.applyLag)
+	}
+	return m
+}
+
+func (e *Engine) replicaIn(az string) *replica {
+	for _, r := range e.replicas {
+		if r.az == az {
+			return r
+		}
+	}
+	return nil
+}
+
+// shardHash places a key: the hash of its table's shard-key value, so rows
+// with the same shard key share an adjudicator and a storage node.
+func shardHash(t *engines.Table, k engines.Key) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(engines.Key{t.ShardValue(k)}.Encode()))
+	return h.Sum64()
+}
+
+func (e *Engine) adjudicatorFor(t *engines.Table, k engines.Key) int {
+	return int(shardHash(t, k) % uint64(len(e.adjs)))
+}
+
+func (r *replica) nodeFor(t *engines.Table, k engines.Key, adjs int) *sim.Node {
+	return r.nodes[int((shardHash(t, k)/uint64(adjs))%uint64(len(r.nodes)))]
+}

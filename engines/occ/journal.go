@@ -1,0 +1,107 @@
+package occ
+
+import (
+	"time"
+
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// journal is the replicated commit log: a record counts once a majority of
+// journal replicas has appended it. Storage replicas apply it asynchronously.
+type journal struct {
+	nodes  []*sim.Node
+	quorum int
+	// inflight holds commits that have a timestamp (or a lower bound on one)
+	// but may not yet be applied everywhere, in registration order. A
+	// replica serving a read at τ must wait for those at or below τ; this
+	// list stands for the journal stream that carries them.
+	inflight []*commitRecord
+}
+
+type commitRecord struct {
+	txn uint64
+	// lower bounds the commit timestamp while the outcome is open (2PC);
+	// ts is the final timestamp once decided.
+	lower, ts storage.Timestamp
+	decided   *sim.Future[bool] // true = committed
+	// arrived[j]: when journal replica j appended the record.
+	arrived []*sim.Future[sim.Time]
+}
+
+func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *commitRecord {
+	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k)}
+	for range j.nodes {
+		rec.arrived = append(rec.arrived, sim.NewFuture[sim.Time](k))
+	}
+	j.inflight = append(j.inflight, rec)
+	return rec
+}
+
+// append replicates rec from node `from` to every journal replica and
+// returns once a majority has appended it (the stragglers keep going).
+func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
+	acks := make([]*sim.Future[struct{}], len(e.journal.nodes))
+	for i, jn := range e.journal.nodes {
+		acks[i] = sim.Go(e.k, "journal-append", func(c *sim.Proc) struct{} {
+			e.cl.Send(c, from, jn)
+			jn.CPU.Exec(c, e.cfg.JournalAppend)
+			rec.arrived[i].Set(c.Now())
+			e.cl.Send(c, jn, from)
+			return struct{}{}
+		})
+	}
+	sim.Await(p, sim.Quorum(e.k, acks, e.journal.quorum), sim.CatReplication)
+}
+
+// prune forgets records no replica can still be waiting for: aborted ones,
+// and committed ones applied everywhere.
+func (j *journal) prune(now sim.Time, maxLag time.Duration) {
+	keep := j.inflight[:0]
+	for _, r := range j.inflight {
+		if r.decided.Done() && (!r.decided.Value() || r.appliedEverywhereBy(now, maxLag)) {
+			continue
+		}
+		keep = append(keep, r)
+	}
+	for i := len(keep); i < len(j.inflight); i++ {
+		j.inflight[i] = nil
+	}
+	j.inflight = keep
+}
+
+func (r *commitRecord) appliedEverywhereBy(now sim.Time, maxLag time.Duration) bool {
+	for _, a := range r.arrived {
+		if !a.Done() || a.Value()+maxLag > now {
+			return false
+		}
+	}
+	return true
+}
+
+// waitReadable blocks p, at a storage node of replica r, until r can serve
+// reads at ts: every adjudicator's closed timestamp has passed ts (so no new
+// commit at or below ts can appear) and every commit already at or below ts
+// has been applied here.
+func (e *Engine) waitReadable(p *sim.Proc, r *replica, ts storage.Timestamp) {
+	if r.view.CanRead(ts) {
+		return
+	}
+	ready := p.Now()
+	for i, a := range e.adjs {
+		ready = max(ready, a.node.Clock.WhenEarliestReaches(int64(ts)+1)+r.closedLag[i])
+	}
+	p.SleepUntil(ready, sim.CatReadWait)
+	pending := append([]*commitRecord(nil), e.journal.inflight...)
+	for _, rec := range pending {
+		if rec.lower > ts {
+			continue
+		}
+		if !sim.Await(p, rec.decided, sim.CatReadWait) || rec.ts > ts {
+			continue
+		}
+		at := sim.Await(p, rec.arrived[r.journal], sim.CatReadWait) + r.applyLag
+		p.SleepUntil(at, sim.CatReadWait)
+	}
+	r.view.Advance(ts)
+}

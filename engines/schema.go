@@ -1,0 +1,133 @@
+package engines
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Schema describes a workload's tables. Workloads supply it; simulated engines
+// lay out storage from it and the pg engine turns it into DDL.
+type Schema struct {
+	Tables []*Table
+}
+
+// Table is one SQL table.
+type Table struct {
+	Name    string
+	Columns []Column
+	// PrimaryKey lists column indexes, in key order.
+	PrimaryKey []int
+	// ShardKey is the column (an index into Columns, part of the primary key)
+	// whose value decides placement in partitioned engines: rows with equal
+	// shard keys are collocated. -1 means the first primary-key column.
+	ShardKey int
+	// Reference tables are small, read-mostly and copied to every shard
+	// (Limitless reference tables); writing one touches every shard.
+	Reference bool
+	// ID is the table's index in Schema.Tables, set by Schema.Validate.
+	ID int
+}
+
+// Column is one typed column.
+type Column struct {
+	Name string
+	Type Type
+	// Size is the declared maximum length for strings (varchar(n)); 0 = text.
+	Size int
+	// Nullable columns may hold NULL.
+	Nullable bool
+}
+
+// Table returns the named table or nil.
+func (s *Schema) Table(name string) *Table {
+	for _, t := range s.Tables {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// Validate checks the schema and assigns table IDs. It returns every problem
+// at once.
+func (s *Schema) Validate() error {
+	var errs []error
+	seen := map[string]bool{}
+	for i, t := range s.Tables {
+		t.ID = i
+		if t.Name == "" {
+			errs = append(errs, fmt.Errorf("table %d: empty name", i))
+		}
+		if seen[t.Name] {
+			errs = append(errs, fmt.Errorf("table %s: declared twice", t.Name))
+		}
+		seen[t.Name] = true
+		if len(t.PrimaryKey) == 0 {
+			errs = append(errs, fmt.Errorf("table %s: no primary key", t.Name))
+		}
+		for _, c := range t.PrimaryKey {
+			if c < 0 || c >= len(t.Columns) {
+				errs = append(errs, fmt.Errorf("table %s: primary key column %d out of range", t.Name, c))
+			}
+		}
+		if t.ShardKey >= len(t.Columns) {
+			errs = append(errs, fmt.Errorf("table %s: shard key column %d out of range", t.Name, t.ShardKey))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Col returns the index of the named column; it panics if there is none,
+// because workloads resolve column names once, at start-up.
+func (t *Table) Col(name string) int {
+	for i, c := range t.Columns {
+		if c.Name == name {
+			return i
+		}
+	}
+	panic(fmt.Sprintf("engines: table %s has no column %s", t.Name, name))
+}
+
+// KeyOf extracts the primary key from a full row.
+func (t *Table) KeyOf(r Row) Key {
+	k := make(Key, len(t.PrimaryKey))
+	for i, c := range t.PrimaryKey {
+		k[i] = r[c]
+	}
+	return k
+}
+
+// ShardValue returns the value that decides the row's placement, from its key.
+func (t *Table) ShardValue(k Key) Value {
+	col := t.ShardKey
+	if col < 0 {
+		col = t.PrimaryKey[0]
+	}
+	for i, c := range t.PrimaryKey {
+		if c == col && i < len(k) {
+			return k[i]
+		}
+	}
+	return Null
+}
+
+// CheckRow reports a row that does not fit the table: wrong width, a value of
+// the wrong type, or NULL in a non-nullable column.
+func (t *Table) CheckRow(r Row) error {
+	if len(r) != len(t.Columns) {
+		return fmt.Errorf("table %s: row has %d values, table has %d columns", t.Name, len(r), len(t.Columns))
+	}
+	for i, v := range r {
+		c := t.Columns[i]
+		if v.IsNull() {
+			if !c.Nullable {
+				return fmt.Errorf("table %s: column %s is not nullable", t.Name, c.Name)
+			}
+			continue
+		}
+		if v.Kind() != c.Type {
+			return fmt.Errorf("table %s: column %s is %s, got %s", t.Name, c.Name, c.Type, v.Kind())
+		}
+	}
+	return nil
+}

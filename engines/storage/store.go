@@ -1,0 +1,326 @@
+package storage
+
+import (
+	"github.com/tidwall/btree"
+)
+
+// Timestamp is a commit/snapshot timestamp: nanoseconds of (simulated) clock
+// time. 0 = "before everything".
+type Timestamp int64
+
+// Stats counts what a Store holds, for memory tests and reports.
+type Stats struct {
+	Keys     int // keys with at least one version (tombstones included)
+	Versions int // versions over all keys, tombstones included
+}
+
+// Store is one MVCC store: an ordered set of versioned rows per table. V is
+// the row type; the store never looks inside it, and keeps the value it is
+// given (callers must not mutate a V after handing it over).
+//
+// A Store is not safe for concurrent use: it belongs to the single-threaded
+// simulation loop. Callbacks passed to Scan must not modify the Store.
+type Store[V any] struct {
+	tables  []*btree.BTreeG[*entry[V]]
+	horizon Timestamp
+	keys    int
+	vers    int
+
+	// probe is the search key for lookups. It lives in the Store so that a
+	// Get does not allocate (a stack probe would escape through the tree's
+	// less function).
+	probe entry[V]
+
+	// Entries are carved from slabs rather than allocated one by one: bulk
+	// loads do one allocation per slabSize rows, entries of neighbouring
+	// keys share cache lines, and no size-class rounding is paid per row.
+	// Entries of removed keys go to free and are reused before the slab.
+	slab []entry[V]
+	free []*entry[V]
+
+	// Incremental sweep position for Collect.
+	gcTable  int
+	gcAfter  string // last key swept in gcTable
+	gcResume bool   // gcAfter is meaningful (keys may be "")
+	gcDead   []*entry[V]
+}
+
+// slabSize is the number of entries allocated together.
+const slabSize = 128
+
+// treeDegree sets the B-tree fan-out. Items are pointers, so wide nodes are
+// cheap; a higher degree means fewer levels (fewer cache misses per lookup).
+const treeDegree = 64
+
+// entry is one key. The newest version is kept inline because almost every
+// key has exactly one version; older versions (and the rare tombstone flag)
+// live behind more, which is nil for a single live version. The tree stores
+// *entry so that writes update a key in place with one lookup, and so that
+// the tree's per-slot overhead is one word (tidwall/btree's node splits leave
+// spare capacity in node slices; with pointer items that slack is cheap).
+type entry[V any] struct {
+	key  string
+	ts   Timestamp // of the newest version
+	more *history[V]
+	v    V // of the newest version
+}
+
+// history holds what does not fit the single-live-version fast path.
+type history[V any] struct {
+	deleted bool         // the newest (inline) version is a tombstone
+	older   []version[V] // older versions, newest first
+}
+
+type version[V any] struct {
+	ts      Timestamp
+	deleted bool
+	v       V
+}
+
+func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
+
+// New returns a Store with tables numbered 0..tables-1.
+func New[V any](tables int) *Store[V] {
+	s := &Store[V]{tables: make([]*btree.BTreeG[*entry[V]], tables)}
+	for i := range s.tables {
+		s.tables[i] = btree.NewBTreeGOptions(lessEntry[V], btree.Options{Degree: treeDegree, NoLocks: true})
+	}
+	return s
+}
+
+// Tables returns the number of tables.
+func (s *Store[V]) Tables() int { return len(s.tables) }
+
+// Stats returns the number of keys and versions held.
+func (s *Store[V]) Stats() Stats { return Stats{Keys: s.keys, Versions: s.vers} }
+
+func (s *Store[V]) alloc() *entry[V] {
+	if n := len(s.free); n > 0 {
+		e := s.free[n-1]
+		s.free[n-1] = nil
+		s.free = s.free[:n-1]
+		return e
+	}
+	if len(s.slab) == 0 {
+		s.slab = make([]entry[V], slabSize)
+	}
+	e := &s.slab[0]
+	s.slab = s.slab[1:]
+	return e
+}
+
+// release recycles an entry that is no longer in any tree. Zeroing drops the
+// references to the key and value so they can be collected.
+func (s *Store[V]) release(e *entry[V]) {
+	*e = entry[V]{}
+	s.free = append(s.free, e)
+}
+
+func (s *Store[V]) lookup(tr *btree.BTreeG[*entry[V]], key string) *entry[V] {
+	s.probe.key = key
+	e, _ := tr.Get(&s.probe)
+	s.probe.key = ""
+	return e
+}
+
+// Load installs an initial row at ts without history checks: the bulk-load
+// fast path. Keys loaded in ascending order append to the tree's rightmost
+// leaf without a search. Loading a key that already exists replaces its whole
+// history with this single version.
+func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
+	e := s.alloc()
+	e.key, e.ts, e.v = key, ts, v
+	prev, replaced := s.tables[table].Load(e)
+	s.keys++
+	s.vers++
+	if replaced {
+		s.keys--
+		s.vers -= prev.versions()
+		s.release(prev)
+	}
+}
+
+// Install adds a committed version (deleted=true is a tombstone). Versions of
+// one key are kept ordered by ts; an install older than the newest version is
+// inserted in order (commits may reach the store out of order). Installing
+// the same (key, ts) twice replaces. The key's own chain is then pruned
+// against the horizon, so hot keys stay short without waiting for Collect.
+//
+// ts must be >= Horizon(): a commit below the horizon may arrive after the
+// tombstone that should hide it was collected, and then be visible where it
+// should not be. Engines keep the horizon below every commit still in flight.
+func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
+	tr := s.tables[table]
+	e := s.lookup(tr, key)
+	if e == nil {
+		if deleted && ts <= s.horizon {
+			// Every reader allowed from now on sees this key as absent anyway.
+			return
+		}
+		e = s.alloc()
+		e.key, e.ts, e.v = key, ts, v
+		if deleted {
+			e.more = &history[V]{deleted: true}
+		}
+		tr.Set(e)
+		s.keys++
+		s.vers++
+		return
+	}
+	switch {
+	case ts > e.ts:
+		h := e.hist()
+		h.older = append(h.older, version[V]{})
+		copy(h.older[1:], h.older)
+		h.older[0] = version[V]{ts: e.ts, deleted: h.deleted, v: e.v}
+		e.ts, e.v, h.deleted = ts, v, deleted
+		s.vers++
+	case ts == e.ts:
+		e.v = v
+		if deleted || e.more != nil {
+			e.hist().deleted = deleted
+		}
+	default:
+		h := e.hist()
+		i := 0
+		for i < len(h.older) && h.older[i].ts > ts {
+			i++
+		}
+		if i < len(h.older) && h.older[i].ts == ts {
+			h.older[i] = version[V]{ts: ts, deleted: deleted, v: v}
+		} else {
+			h.older = append(h.older, version[V]{})
+			copy(h.older[i+1:], h.older[i:])
+			h.older[i] = version[V]{ts: ts, deleted: deleted, v: v}
+			s.vers++
+		}
+	}
+	freed, dead := e.trim(s.horizon)
+	s.vers -= freed
+	if dead {
+		tr.Delete(e)
+		s.keys--
+		s.release(e)
+	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
+		e.more = nil
+	}
+}
+
+// hist returns e's history, creating it if needed.
+func (e *entry[V]) hist() *history[V] {
+	if e.more == nil {
+		e.more = &history[V]{}
+	}
+	return e.more
+}
+
+func (e *entry[V]) versions() int {
+	if e.more == nil {
+		return 1
+	}
+	return 1 + len(e.more.older)
+}
+
+func (e *entry[V]) live() bool { return e.more == nil || !e.more.deleted }
+
+// at returns the version visible at ts.
+func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
+	if e.ts <= ts {
+		if e.live() {
+			return e.v, true
+		}
+		return v, false
+	}
+	if e.more == nil {
+		return v, false
+	}
+	for i := range e.more.older {
+		o := &e.more.older[i]
+		if o.ts <= ts {
+			if o.deleted {
+				return v, false
+			}
+			return o.v, true
+		}
+	}
+	return v, false
+}
+
+// Get returns the newest version with version.ts <= ts; found=false if none
+// or it is a tombstone. Reads at ts < Horizon() are unspecified.
+func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
+	e := s.lookup(s.tables[table], key)
+	if e == nil {
+		return v, false
+	}
+	return e.at(ts)
+}
+
+// Latest returns the newest version regardless of timestamp, its ts, and
+// whether it is live (not a tombstone). exists=false if the key has no
+// version at all (including when its last tombstone fell below the horizon
+// and was collected).
+func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
+	e := s.lookup(s.tables[table], key)
+	if e == nil {
+		return v, 0, false, false
+	}
+	return e.v, e.ts, e.live(), true
+}
+
+// Scan calls fn for each key in [from, to) (to == "" means unbounded above;
+// from == "" unbounded below) in ascending order (descending if reverse),
+// with the version visible at ts, skipping keys with no visible live version,
+// stopping after limit visible rows (limit <= 0: no limit) or when fn returns
+// false. fn must not modify the Store.
+func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, reverse bool, fn func(key string, v V) bool) {
+	if to != "" && from >= to {
+		return
+	}
+	tr := s.tables[table]
+	n := 0
+	if !reverse {
+		visit := func(e *entry[V]) bool {
+			if to != "" && e.key >= to {
+				return false
+			}
+			v, ok := e.at(ts)
+			if !ok {
+				return true
+			}
+			n++
+			return fn(e.key, v) && (limit <= 0 || n < limit)
+		}
+		if from == "" {
+			tr.Scan(visit)
+			return
+		}
+		// The probe is only used to position the iteration, so fn may read
+		// the Store (which reuses the probe) while the scan is running.
+		s.probe.key = from
+		tr.Ascend(&s.probe, visit)
+		s.probe.key = ""
+		return
+	}
+	visit := func(e *entry[V]) bool {
+		if e.key < from {
+			return false
+		}
+		if e.key == to {
+			return true // Descend starts at <= to; the bound is exclusive
+		}
+		v, ok := e.at(ts)
+		if !ok {
+			return true
+		}
+		n++
+		return fn(e.key, v) && (limit <= 0 || n < limit)
+	}
+	if to == "" {
+		tr.Reverse(visit)
+		return
+	}
+	s.probe.key = to
+	tr.Descend(&s.probe, visit)
+	s.probe.key = ""
+}

@@ -1,0 +1,651 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type install struct {
+	table   int
+	key     string
+	ts      Timestamp
+	v       string
+	deleted bool
+}
+
+func apply(s *Store[string], ins []install) {
+	for _, in := range ins {
+		s.Install(in.table, in.key, in.ts, in.v, in.deleted)
+	}
+}
+
+type read struct {
+	key   string
+	ts    Timestamp
+	want  string
+	found bool
+}
+
+func checkReads(t *testing.T, s *Store[string], table int, reads []read) {
+	t.Helper()
+	for _, r := range reads {
+		got, ok := s.Get(table, r.key, r.ts)
+		if ok != r.found || got != r.want {
+			t.Errorf("Get(%d, %q, %d) = %q, %v; want %q, %v", table, r.key, r.ts, got, ok, r.want, r.found)
+		}
+	}
+}
+
+// checkInvariants verifies the internal layout: chains strictly newest
+// first, no needless history, and counters matching the trees.
+func checkInvariants[V any](t *testing.T, s *Store[V]) {
+	t.Helper()
+	keys, vers := 0, 0
+	for ti, tr := range s.tables {
+		prev := ""
+		first := true
+		tr.Scan(func(e *entry[V]) bool {
+			if !first && e.key <= prev {
+				t.Errorf("table %d: keys out of order: %q after %q", ti, e.key, prev)
+			}
+			first, prev = false, e.key
+			keys++
+			vers += e.versions()
+			if m := e.more; m != nil {
+				if !m.deleted && len(m.older) == 0 {
+					t.Errorf("table %d key %q: empty history kept", ti, e.key)
+				}
+				last := e.ts
+				for _, o := range m.older {
+					if o.ts >= last {
+						t.Errorf("table %d key %q: chain not strictly descending: %d after %d", ti, e.key, o.ts, last)
+					}
+					last = o.ts
+				}
+			}
+			return true
+		})
+	}
+	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
+		t.Errorf("Stats() = %+v; trees hold Keys:%d Versions:%d", st, keys, vers)
+	}
+}
+
+func TestGetAsOf(t *testing.T) {
+	tests := []struct {
+		name  string
+		ins   []install
+		reads []read
+	}{
+		{
+			name: "in order",
+			ins:  []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}, {0, "k", 30, "c", false}},
+			reads: []read{
+				{"k", 0, "", false}, {"k", 9, "", false}, {"k", 10, "a", true}, {"k", 19, "a", true},
+				{"k", 20, "b", true}, {"k", 29, "b", true}, {"k", 30, "c", true}, {"k", 1 << 60, "c", true},
+				{"other", 30, "", false},
+			},
+		},
+		{
+			name: "out of order",
+			ins:  []install{{0, "k", 30, "c", false}, {0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			reads: []read{
+				{"k", 5, "", false}, {"k", 10, "a", true}, {"k", 25, "b", true}, {"k", 30, "c", true},
+			},
+		},
+		{
+			name: "older than all, inserted last",
+			ins:  []install{{0, "k", 20, "b", false}, {0, "k", 30, "c", false}, {0, "k", 5, "z", false}},
+			reads: []read{
+				{"k", 4, "", false}, {"k", 5, "z", true}, {"k", 19, "z", true}, {"k", 20, "b", true},
+			},
+		},
+		{
+			name: "same ts replaces",
+			ins: []install{
+				{0, "k", 10, "a", false}, {0, "k", 20, "b", false}, {0, "k", 30, "c", false},
+				{0, "k", 20, "B", false}, {0, "k", 30, "C", false}, {0, "k", 10, "A", false},
+			},
+			reads: []read{{"k", 10, "A", true}, {"k", 20, "B", true}, {"k", 30, "C", true}},
+		},
+		{
+			name: "tombstone in the middle",
+			ins:  []install{{0, "k", 10, "a", false}, {0, "k", 20, "", true}, {0, "k", 30, "c", false}},
+			reads: []read{
+				{"k", 10, "a", true}, {"k", 19, "a", true}, {"k", 20, "", false}, {"k", 29, "", false}, {"k", 30, "c", true},
+			},
+		},
+		{
+			name: "tombstone newest",
+			ins:  []install{{0, "k", 10, "a", false}, {0, "k", 20, "", true}},
+			reads: []read{{"k", 15, "a", true}, {"k", 20, "", false}, {"k", 100, "", false}},
+		},
+		{
+			name:  "tombstone only",
+			ins:   []install{{0, "k", 20, "", true}},
+			reads: []read{{"k", 10, "", false}, {"k", 20, "", false}},
+		},
+		{
+			name: "tombstone replaced by live at same ts and back",
+			ins: []install{
+				{0, "k", 10, "a", false}, {0, "k", 20, "", true}, {0, "k", 20, "b", false},
+				{0, "j", 10, "x", false}, {0, "j", 10, "", true},
+			},
+			reads: []read{{"k", 20, "b", true}, {"k", 15, "a", true}, {"j", 10, "", false}},
+		},
+		{
+			name: "out of order tombstone",
+			ins:  []install{{0, "k", 10, "a", false}, {0, "k", 30, "c", false}, {0, "k", 20, "", true}},
+			reads: []read{
+				{"k", 10, "a", true}, {"k", 20, "", false}, {"k", 30, "c", true},
+			},
+		},
+		{
+			name: "tables are independent",
+			ins:  []install{{0, "k", 10, "t0", false}, {1, "k", 20, "t1", false}},
+			reads: []read{
+				{"k", 15, "t0", true}, {"k", 25, "t0", true},
+			},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New[string](2)
+			apply(s, tc.ins)
+			checkReads(t, s, 0, tc.reads)
+			checkInvariants(t, s)
+		})
+	}
+}
+
+func TestLatest(t *testing.T) {
+	s := New[string](1)
+	if _, _, _, exists := s.Latest(0, "k"); exists {
+		t.Fatal("Latest on empty store: exists")
+	}
+	s.Install(0, "k", 30, "c", false)
+	s.Install(0, "k", 10, "a", false)
+	if v, ts, live, exists := s.Latest(0, "k"); v != "c" || ts != 30 || !live || !exists {
+		t.Fatalf("Latest = %q %d %v %v; want c 30 true true", v, ts, live, exists)
+	}
+	s.Install(0, "k", 40, "", true)
+	if _, ts, live, exists := s.Latest(0, "k"); ts != 40 || live || !exists {
+		t.Fatalf("Latest after delete = %d %v %v; want 40 false true", ts, live, exists)
+	}
+	s.Install(0, "k", 35, "late", false) // older than the tombstone: Latest unchanged
+	if _, ts, live, _ := s.Latest(0, "k"); ts != 40 || live {
+		t.Fatalf("Latest after late install = %d %v; want 40 false", ts, live)
+	}
+	if v, ok := s.Get(0, "k", 37); !ok || v != "late" {
+		t.Fatalf("Get(37) = %q %v; want late true", v, ok)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	s := New[string](2)
+	for i := range 1000 {
+		s.Load(0, fmt.Sprintf("k%04d", i), 1, fmt.Sprint(i))
+	}
+	// Unsorted and duplicate loads still work (just without the fast path).
+	s.Load(1, "b", 1, "b")
+	s.Load(1, "a", 1, "a")
+	s.Install(1, "a", 5, "a5", false)
+	s.Load(1, "a", 2, "A") // replaces the whole history
+	if st := s.Stats(); st.Keys != 1002 || st.Versions != 1002 {
+		t.Fatalf("Stats = %+v; want 1002 keys, 1002 versions", st)
+	}
+	for i := range 1000 {
+		if v, ok := s.Get(0, fmt.Sprintf("k%04d", i), 1); !ok || v != fmt.Sprint(i) {
+			t.Fatalf("k%04d = %q %v", i, v, ok)
+		}
+	}
+	if v, ok := s.Get(1, "a", 10); !ok || v != "A" {
+		t.Fatalf("a = %q %v; want A", v, ok)
+	}
+	if _, ok := s.Get(0, "k0001", 0); ok {
+		t.Fatal("loaded row visible before its ts")
+	}
+	checkInvariants(t, s)
+}
+
+// scanData: keys a..h in table 0.
+//
+//	a: 10 "a1"
+//	b: 10 "b1", 20 tombstone
+//	c: 30 "c3"             (invisible before 30)
+//	d: 10 "d1", 20 "d2"
+//	e: 20 tombstone         (never visible)
+//	f: 10 "f1", 20 tombstone, 30 "f3"
+//	g: 10 "g1"
+//	h: 5 "h0"
+func scanData() *Store[string] {
+	s := New[string](1)
+	apply(s, []install{
+		{0, "a", 10, "a1", false},
+		{0, "b", 10, "b1", false}, {0, "b", 20, "", true},
+		{0, "c", 30, "c3", false},
+		{0, "d", 20, "d2", false}, {0, "d", 10, "d1", false},
+		{0, "e", 20, "", true},
+		{0, "f", 30, "f3", false}, {0, "f", 10, "f1", false}, {0, "f", 20, "", true},
+		{0, "g", 10, "g1", false},
+		{0, "h", 5, "h0", false},
+	})
+	return s
+}
+
+func TestScan(t *testing.T) {
+	s := scanData()
+	tests := []struct {
+		name     string
+		from, to string
+		ts       Timestamp
+		limit    int
+		reverse  bool
+		stopAt   string // fn returns false after this key
+		want     string
+	}{
+		{name: "all at 10", ts: 10, want: "a=a1 b=b1 d=d1 f=f1 g=g1 h=h0"},
+		{name: "all at 20", ts: 20, want: "a=a1 d=d2 g=g1 h=h0"},
+		{name: "all at 30", ts: 30, want: "a=a1 c=c3 d=d2 f=f3 g=g1 h=h0"},
+		{name: "all at 5", ts: 5, want: "h=h0"},
+		{name: "all at 0", ts: 0, want: ""},
+		{name: "reverse all at 30", ts: 30, reverse: true, want: "h=h0 g=g1 f=f3 d=d2 c=c3 a=a1"},
+		{name: "bounded", from: "b", to: "g", ts: 30, want: "c=c3 d=d2 f=f3"},
+		{name: "bounded reverse", from: "b", to: "g", ts: 30, reverse: true, want: "f=f3 d=d2 c=c3"},
+		{name: "from only", from: "d", ts: 10, want: "d=d1 f=f1 g=g1 h=h0"},
+		{name: "to only", to: "d", ts: 10, want: "a=a1 b=b1"},
+		{name: "to only reverse", to: "d", ts: 10, reverse: true, want: "b=b1 a=a1"},
+		{name: "from only reverse", from: "d", ts: 10, reverse: true, want: "h=h0 g=g1 f=f1 d=d1"},
+		{name: "bounds between keys", from: "bb", to: "dd", ts: 30, want: "c=c3 d=d2"},
+		{name: "bounds between keys reverse", from: "bb", to: "dd", ts: 30, reverse: true, want: "d=d2 c=c3"},
+		{name: "to past the end reverse", from: "g", to: "zz", ts: 30, reverse: true, want: "h=h0 g=g1"},
+		{name: "from before the start", from: "0", to: "b", ts: 30, want: "a=a1"},
+		{name: "limit skips invisible", ts: 20, limit: 3, want: "a=a1 d=d2 g=g1"},
+		{name: "limit reverse", ts: 30, limit: 2, reverse: true, want: "h=h0 g=g1"},
+		{name: "limit larger than rows", ts: 5, limit: 10, want: "h=h0"},
+		{name: "fn stops", ts: 30, stopAt: "c", want: "a=a1 c=c3"},
+		{name: "fn stops reverse", ts: 30, reverse: true, stopAt: "f", want: "h=h0 g=g1 f=f3"},
+		{name: "empty range", from: "d", to: "d", ts: 30, want: ""},
+		{name: "inverted range", from: "e", to: "b", ts: 30, want: ""},
+		{name: "single key range", from: "d", to: "d\x00", ts: 30, want: "d=d2"},
+		{name: "single key range reverse", from: "d", to: "d\x00", ts: 30, reverse: true, want: "d=d2"},
+		{name: "range of only tombstones", from: "e", to: "f", ts: 30, want: ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			s.Scan(0, tc.from, tc.to, tc.ts, tc.limit, tc.reverse, func(k, v string) bool {
+				got = append(got, k+"="+v)
+				return k != tc.stopAt
+			})
+			if g := strings.Join(got, " "); g != tc.want {
+				t.Errorf("Scan(%q, %q, ts=%d, limit=%d, reverse=%v) = %q; want %q",
+					tc.from, tc.to, tc.ts, tc.limit, tc.reverse, g, tc.want)
+			}
+		})
+	}
+}
+
+// A scan callback may read the same store (engines look up other keys while
+// iterating), even though the lookup reuses the store's search probe.
+func TestScanCallbackReads(t *testing.T) {
+	s := scanData()
+	var got []string
+	s.Scan(0, "b", "g", 30, 0, false, func(k, v string) bool {
+		w, _ := s.Get(0, "a", 30)
+		got = append(got, k+"="+v+"/"+w)
+		return true
+	})
+	if g := strings.Join(got, " "); g != "c=c3/a1 d=d2/a1 f=f3/a1" {
+		t.Fatalf("got %q", g)
+	}
+	got = got[:0]
+	s.Scan(0, "b", "g", 30, 0, true, func(k, v string) bool {
+		s.Scan(0, "", "b", 30, 0, false, func(string, string) bool { return true })
+		got = append(got, k)
+		return true
+	})
+	if g := strings.Join(got, " "); g != "f d c" {
+		t.Fatalf("reverse got %q", g)
+	}
+}
+
+func TestHorizonPrune(t *testing.T) {
+	tests := []struct {
+		name     string
+		ins      []install
+		horizon  Timestamp
+		after    []install // installed after the horizon is set
+		wantVers int
+		wantKeys int
+		reads    []read
+	}{
+		{
+			name:     "hidden versions dropped on write",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			horizon:  25,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 2, wantKeys: 1,
+			reads: []read{{"k", 25, "b", true}, {"k", 30, "c", true}},
+		},
+		{
+			name:     "versions newer than the horizon kept",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			horizon:  15,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 3, wantKeys: 1,
+			reads: []read{{"k", 15, "a", true}, {"k", 20, "b", true}, {"k", 30, "c", true}},
+		},
+		{
+			name:     "version exactly at the horizon is the one kept",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			horizon:  20,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 2, wantKeys: 1,
+			reads: []read{{"k", 20, "b", true}, {"k", 30, "c", true}},
+		},
+		{
+			name:     "tombstone below the horizon removes the key",
+			ins:      []install{{0, "k", 10, "a", false}},
+			horizon:  25,
+			after:    []install{{0, "k", 25, "", true}},
+			wantVers: 0, wantKeys: 0,
+			reads: []read{{"k", 25, "", false}, {"k", 100, "", false}},
+		},
+		{
+			name:     "tombstone above the horizon kept",
+			ins:      []install{{0, "k", 10, "a", false}},
+			horizon:  25,
+			after:    []install{{0, "k", 30, "", true}},
+			wantVers: 2, wantKeys: 1,
+			reads: []read{{"k", 25, "a", true}, {"k", 30, "", false}},
+		},
+		{
+			name:     "tombstone at the horizon under a newer version dropped",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "", true}},
+			horizon:  25,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 1, wantKeys: 1,
+			reads: []read{{"k", 25, "", false}, {"k", 30, "c", true}},
+		},
+		{
+			name:     "tombstone of a new key below the horizon is not stored",
+			horizon:  25,
+			after:    []install{{0, "k", 25, "", true}},
+			wantVers: 0, wantKeys: 0,
+			reads: []read{{"k", 25, "", false}},
+		},
+		{
+			name:     "out of order install hidden at the horizon is dropped",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			horizon:  20,
+			after:    []install{{0, "k", 40, "d", false}, {0, "k", 30, "c", false}},
+			wantVers: 3, wantKeys: 1,
+			reads: []read{{"k", 20, "b", true}, {"k", 30, "c", true}, {"k", 40, "d", true}},
+		},
+		{
+			name:     "other keys untouched until swept",
+			ins:      []install{{0, "j", 10, "a", false}, {0, "j", 20, "b", false}, {0, "k", 10, "a", false}},
+			horizon:  25,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 4, wantKeys: 2,
+			reads: []read{{"j", 25, "b", true}, {"k", 25, "a", true}},
+		},
+		{
+			name:     "horizon never moves back",
+			ins:      []install{{0, "k", 10, "a", false}, {0, "k", 20, "b", false}},
+			horizon:  25,
+			after:    []install{{0, "k", 30, "c", false}},
+			wantVers: 2, wantKeys: 1,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New[string](1)
+			apply(s, tc.ins)
+			s.SetHorizon(tc.horizon)
+			s.SetHorizon(tc.horizon - 10)
+			if s.Horizon() != tc.horizon {
+				t.Fatalf("Horizon() = %d; want %d", s.Horizon(), tc.horizon)
+			}
+			apply(s, tc.after)
+			if st := s.Stats(); st.Versions != tc.wantVers || st.Keys != tc.wantKeys {
+				t.Errorf("Stats = %+v; want Keys:%d Versions:%d", st, tc.wantKeys, tc.wantVers)
+			}
+			checkReads(t, s, 0, tc.reads)
+			checkInvariants(t, s)
+		})
+	}
+}
+
+func TestCollect(t *testing.T) {
+	const tables, perTable = 3, 50
+	s := New[string](tables)
+	for tb := range tables {
+		for i := range perTable {
+			k := fmt.Sprintf("k%03d", i)
+			s.Load(tb, k, 1, "v1")
+			s.Install(tb, k, 10, "v10", false)
+			switch i % 5 {
+			case 0: // deleted: the key must disappear
+				s.Install(tb, k, 20, "", true)
+			case 1: // written after the horizon: keep two versions
+				s.Install(tb, k, 40, "v40", false)
+			}
+		}
+	}
+	before := s.Stats()
+	if before.Versions != tables*perTable*2+tables*perTable/5*2 {
+		t.Fatalf("setup: %+v", before)
+	}
+	if n := s.Collect(100); n != 0 {
+		t.Fatalf("Collect with horizon 0 freed %d", n)
+	}
+	s.SetHorizon(30)
+
+	// Small budgets: several calls must cover every table, round-robin.
+	freed := 0
+	for range (tables*perTable + 6) / 7 {
+		freed += s.Collect(7)
+	}
+	// Per table: 40 plain keys lose v1 (1 each), 10 deleted keys lose all 3,
+	// 10 rewritten keys lose v1 (v10 is what the horizon sees).
+	wantFreed := tables * (30*1 + 10*3 + 10*1)
+	if freed != wantFreed {
+		t.Fatalf("freed %d versions; want %d", freed, wantFreed)
+	}
+	st := s.Stats()
+	if st.Keys != tables*perTable*4/5 || st.Versions != before.Versions-wantFreed {
+		t.Fatalf("Stats after collect = %+v (before %+v)", st, before)
+	}
+	checkInvariants(t, s)
+	for tb := range tables {
+		for i := range perTable {
+			k := fmt.Sprintf("k%03d", i)
+			v, ok := s.Get(tb, k, 30)
+			if i%5 == 0 {
+				if ok {
+					t.Errorf("table %d %s visible after delete", tb, k)
+				}
+				if _, _, _, exists := s.Latest(tb, k); exists {
+					t.Errorf("table %d %s: dead tombstone not removed", tb, k)
+				}
+				continue
+			}
+			if !ok || v != "v10" {
+				t.Errorf("table %d %s at 30 = %q %v", tb, k, v, ok)
+			}
+		}
+	}
+	// A further lap finds nothing; a huge budget does one lap and returns.
+	if n := s.Collect(1 << 30); n != 0 {
+		t.Fatalf("second lap freed %d", n)
+	}
+	if n := New[string](0).Collect(10); n != 0 {
+		t.Fatal("Collect on a store without tables")
+	}
+}
+
+// Collect resumes after the last key it swept, even when that key has been
+// removed meanwhile, and wraps around to pick up keys it already passed.
+func TestCollectResumeAndWrap(t *testing.T) {
+	s := New[string](1)
+	for _, k := range []string{"", "a", "b", "c", "d"} { // "" is a valid key
+		s.Install(0, k, 10, "x", false)
+		s.Install(0, k, 20, "y", false)
+	}
+	s.SetHorizon(20)
+	if n := s.Collect(2); n != 2 { // "" and "a"
+		t.Fatalf("first Collect freed %d; want 2", n)
+	}
+	s.Install(0, "a", 30, "", true)
+	s.SetHorizon(30) // "a" (already swept) is now a dead tombstone
+	if n := s.Collect(3); n != 3 { // b, c, d
+		t.Fatalf("second Collect freed %d; want 3", n)
+	}
+	if n := s.Collect(10); n != 2 { // wraps: "a" loses the tombstone and y
+		t.Fatalf("third Collect freed %d; want 2", n)
+	}
+	if st := s.Stats(); st.Keys != 4 || st.Versions != 4 {
+		t.Fatalf("Stats = %+v", st)
+	}
+	checkInvariants(t, s)
+}
+
+func TestMemoryBounded(t *testing.T) {
+	const keys, installs, lag = 16, 200_000, 50
+	s := New[[]int64](2)
+	maxVers := 0
+	for i := range installs {
+		ts := Timestamp(i + 1)
+		s.SetHorizon(ts - lag)
+		key := fmt.Sprintf("hot%02d", (i*7)%keys)
+		s.Install(i%2, key, ts, []int64{int64(i)}, i%97 == 0)
+		maxVers = max(maxVers, s.Stats().Versions)
+	}
+	// Each key keeps at most the versions newer than the horizon plus the
+	// one the horizon sees; installs round-robin over the keys.
+	bound := 2 * keys * (lag/keys + 2)
+	if maxVers > bound {
+		t.Fatalf("versions peaked at %d; want <= %d", maxVers, bound)
+	}
+	s.SetHorizon(installs + 1)
+	s.Collect(1 << 20)
+	if st := s.Stats(); st.Versions > 2*keys {
+		t.Fatalf("after final collect: %+v", st)
+	}
+	checkInvariants(t, s)
+}
+
+func TestSnapshots(t *testing.T) {
+	s := NewSnapshots()
+	if _, ok := s.Min(); ok || s.Len() != 0 {
+		t.Fatal("empty set has a min")
+	}
+	a := s.Acquire(30)
+	b := s.Acquire(10)
+	c := s.Acquire(10)
+	d := s.Acquire(20)
+	steps := []struct {
+		release SnapshotID
+		min     Timestamp
+		ok      bool
+		n       int
+	}{
+		{SnapshotID{}, 10, true, 4}, // zero ID: no-op
+		{b, 10, true, 3},            // another reader at 10 remains
+		{b, 10, true, 3},            // double release: no-op
+		{c, 20, true, 2},
+		{a, 20, true, 1},
+		{d, 0, false, 0},
+	}
+	for i, st := range steps {
+		s.Release(st.release)
+		m, ok := s.Min()
+		if m != st.min || ok != st.ok || s.Len() != st.n {
+			t.Fatalf("step %d: Min = %d %v, Len = %d; want %d %v %d", i, m, ok, s.Len(), st.min, st.ok, st.n)
+		}
+	}
+	if a.TS() != 30 {
+		t.Fatalf("TS() = %d", a.TS())
+	}
+	ids := []SnapshotID{s.Acquire(5), s.Acquire(5), s.Acquire(5)}
+	if ids[0] == ids[1] || ids[1] == ids[2] {
+		t.Fatal("IDs at the same ts collide")
+	}
+}
+
+func TestReplica(t *testing.T) {
+	s := New[string](1)
+	s.Install(0, "a", 10, "a10", false)
+	s.Install(0, "b", 10, "b10", false)
+	s.Install(0, "a", 20, "a20", false) // in the store, not applied by r yet
+	r := NewReplica(s)
+	if r.Applied() != 0 || !r.CanRead(0) || r.CanRead(1) {
+		t.Fatal("new replica")
+	}
+	if _, _, err := r.Get(0, "a", 10); err != ErrNotApplied {
+		t.Fatalf("Get above watermark: err = %v", err)
+	}
+	called := false
+	if err := r.Scan(0, "", "", 10, 0, false, func(string, string) bool { called = true; return true }); err != ErrNotApplied || called {
+		t.Fatalf("Scan above watermark: err = %v, called = %v", err, called)
+	}
+	r.Advance(15)
+	r.Advance(12) // never moves back
+	if r.Applied() != 15 || !r.CanRead(15) || r.CanRead(16) {
+		t.Fatalf("Applied = %d", r.Applied())
+	}
+	if v, ok, err := r.Get(0, "a", 15); err != nil || !ok || v != "a10" {
+		t.Fatalf("Get(a, 15) = %q %v %v", v, ok, err)
+	}
+	if _, _, err := r.Get(0, "a", 20); err != ErrNotApplied {
+		t.Fatalf("Get(a, 20): err = %v", err)
+	}
+	var got []string
+	if err := r.Scan(0, "", "", 15, 0, true, func(k, v string) bool { got = append(got, v); return true }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"b10", "a10"}) {
+		t.Fatalf("Scan = %v", got)
+	}
+	r2 := NewReplica(s)
+	r2.Advance(20)
+	if v, _, err := r2.Get(0, "a", 20); err != nil || v != "a20" {
+		t.Fatalf("second replica Get = %q %v", v, err)
+	}
+	if r2.Store() != s {
+		t.Fatal("Store()")
+	}
+}
+
+// A large budget started mid-table finishes the lap in one call: the keys
+// before the resume point are swept too, and nothing twice.
+func TestCollectFullLapFromMiddle(t *testing.T) {
+	s := New[string](2)
+	for tb := range 2 {
+		for i := range 10 {
+			k := fmt.Sprintf("k%d", i)
+			s.Install(tb, k, 10, "x", false)
+			s.Install(tb, k, 20, "y", false)
+		}
+	}
+	if n := s.Collect(3); n != 0 { // horizon 0: only moves the sweep position
+		t.Fatalf("freed %d at horizon 0", n)
+	}
+	s.SetHorizon(20)
+	if n := s.Collect(1000); n != 20 {
+		t.Fatalf("lap from the middle freed %d; want 20", n)
+	}
+	s.Install(0, "k0", 30, "", true)
+	s.Install(1, "k9", 30, "", true)
+	s.SetHorizon(30)
+	if n := s.Collect(1000); n != 4 {
+		t.Fatalf("second lap freed %d; want 4", n)
+	}
+	if st := s.Stats(); st.Keys != 18 || st.Versions != 18 {
+		t.Fatalf("Stats = %+v", st)
+	}
+}

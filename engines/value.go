@@ -1,0 +1,224 @@
+package engines
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"time"
+)
+
+// Type is a column's SQL type. The set is deliberately small: it is what the
+// workloads need and what maps one-to-one onto PostgreSQL types.
+type Type uint8
+
+const (
+	TypeNull      Type = iota // only as a Value's kind: SQL NULL
+	TypeInt                   // bigint
+	TypeFloat                 // double precision (TPC-C money uses numeric in SQL, float here)
+	TypeString                // text / varchar
+	TypeTimestamp             // timestamp (microsecond precision in SQL)
+)
+
+func (t Type) String() string {
+	switch t {
+	case TypeNull:
+		return "null"
+	case TypeInt:
+		return "int"
+	case TypeFloat:
+		return "float"
+	case TypeString:
+		return "string"
+	case TypeTimestamp:
+		return "timestamp"
+	}
+	return "type(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Value is one typed SQL value. It is a small struct rather than an interface
+// so that a row is a single allocation: the simulator keeps millions of rows.
+type Value struct {
+	kind Type
+	num  uint64 // int64 bits, float64 bits, or unix nanoseconds
+	str  string
+}
+
+// Null is SQL NULL.
+var Null = Value{}
+
+func Int(v int64) Value          { return Value{kind: TypeInt, num: uint64(v)} }
+func Float(v float64) Value      { return Value{kind: TypeFloat, num: math.Float64bits(v)} }
+func String(v string) Value      { return Value{kind: TypeString, str: v} }
+func Timestamp(t time.Time) Value { return Value{kind: TypeTimestamp, num: uint64(t.UnixNano())} }
+
+func (v Value) Kind() Type   { return v.kind }
+func (v Value) IsNull() bool { return v.kind == TypeNull }
+
+// Int returns the value as an int64; it panics on another kind, which is a
+// workload bug, not a runtime condition.
+func (v Value) Int() int64 {
+	v.must(TypeInt)
+	return int64(v.num)
+}
+func (v Value) Float() float64 {
+	v.must(TypeFloat)
+	return math.Float64frombits(v.num)
+}
+func (v Value) Str() string {
+	v.must(TypeString)
+	return v.str
+}
+func (v Value) Time() time.Time {
+	v.must(TypeTimestamp)
+	return time.Unix(0, int64(v.num)).UTC()
+}
+
+func (v Value) must(t Type) {
+	if v.kind != t {
+		panic(fmt.Sprintf("engines: value of kind %s used as %s", v.kind, t))
+	}
+}
+
+// Size is the value's approximate stored size in bytes, used for the
+// per-transaction size limits engines enforce.
+func (v Value) Size() int {
+	switch v.kind {
+	case TypeNull:
+		return 1
+	case TypeString:
+		return len(v.str)
+	}
+	return 8
+}
+
+// Any returns the value as a plain Go value (nil, int64, float64, string or
+// time.Time), which is what database drivers accept.
+func (v Value) Any() any {
+	switch v.kind {
+	case TypeInt:
+		return v.Int()
+	case TypeFloat:
+		return v.Float()
+	case TypeString:
+		return v.str
+	case TypeTimestamp:
+		return v.Time()
+	}
+	return nil
+}
+
+func (v Value) String() string {
+	switch v.kind {
+	case TypeNull:
+		return "NULL"
+	case TypeInt:
+		return strconv.FormatInt(v.Int(), 10)
+	case TypeFloat:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	case TypeString:
+		return strconv.Quote(v.str)
+	case TypeTimestamp:
+		return v.Time().Format(time.RFC3339Nano)
+	}
+	return "?"
+}
+
+// Equal reports whether two values are the same SQL value (NULL equals NULL
+// here: this is for tests and checks, not three-valued logic).
+func (v Value) Equal(o Value) bool { return v == o }
+
+// Row is one row: values in the table's column order.
+type Row []Value
+
+// Clone returns a copy that can be modified without touching the original
+// (stored versions are immutable).
+func (r Row) Clone() Row { return append(Row(nil), r...) }
+
+// Size is the row's approximate stored size in bytes.
+func (r Row) Size() int {
+	n := 0
+	for _, v := range r {
+		n += v.Size()
+	}
+	return n
+}
+
+// Key is a primary key: the values of the key columns in key order. A Key
+// shorter than the table's primary key is a prefix (used for scan bounds).
+type Key []Value
+
+// Encode returns an order-preserving byte encoding of the key: for keys of the
+// same table, bytes.Compare on encodings orders like SQL's row comparison on
+// the key columns, and the encoding of a prefix is a prefix of the encoding of
+// every key that extends it.
+func (k Key) Encode() string {
+	b := make([]byte, 0, 9*len(k)+8)
+	for _, v := range k {
+		b = appendKeyPart(b, v)
+	}
+	return string(b)
+}
+
+// Key part tags order NULL first, like PostgreSQL's NULLS FIRST for ASC.
+const (
+	tagNull   = 0x01
+	tagNumber = 0x02
+	tagString = 0x03
+)
+
+func appendKeyPart(b []byte, v Value) []byte {
+	switch v.kind {
+	case TypeNull:
+		return append(b, tagNull)
+	case TypeInt, TypeTimestamp:
+		b = append(b, tagNumber)
+		return binary.BigEndian.AppendUint64(b, v.num^(1<<63))
+	case TypeFloat:
+		f := v.num
+		if f&(1<<63) != 0 {
+			f = ^f
+		} else {
+			f |= 1 << 63
+		}
+		b = append(b, tagNumber)
+		return binary.BigEndian.AppendUint64(b, f)
+	case TypeString:
+		b = append(b, tagString)
+		for i := 0; i < len(v.str); i++ {
+			c := v.str[i]
+			if c == 0 {
+				b = append(b, 0, 0xff)
+				continue
+			}
+			b = append(b, c)
+		}
+		return append(b, 0, 0x01)
+	}
+	panic("engines: unknown value kind in key")
+}
+
+// PrefixEnd returns the smallest encoding greater than every encoding that
+// starts with enc: the exclusive upper bound of a prefix scan.
+func PrefixEnd(enc string) string {
+	b := []byte(enc)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] != 0xff {
+			b[i]++
+			return string(b[:i+1])
+		}
+	}
+	return "" // no upper bound
+}
+
+// String formats a key like a SQL row constructor: (1, 'x').
+func (k Key) String() string {
+	s := "("
+	for i, v := range k {
+		if i > 0 {
+			s += ", "
+		}
+		s += v.String()
+	}
+	return s + ")"
+}

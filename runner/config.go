@@ -1,0 +1,99 @@
+package runner
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is one run. Defaults live in DefaultConfig only; the CLI's flags
+// and scenario files fill it.
+type Config struct {
+	Engine   string
+	Workload string
+	Seed     uint64
+
+	// Simulated engines only.
+	Topology string  // preset name or YAML path; "" = the engine's default
+	Jitter   bool    // network jitter
+	Epsilon  string  // clock uncertainty; "" = the engine's default
+	RTTScale float64 // multiply every RTT (for sweeps); 1 = as the topology says
+
+	// Load generation.
+	Clients int           // closed loop: concurrent clients; open loop: connections
+	Rate    float64       // > 0: open loop, Poisson arrivals per second overall
+	Think   time.Duration // closed loop: pause between a client's transactions
+
+	Warmup   time.Duration // excluded from the summary
+	Duration time.Duration // measured time (virtual for simulated engines)
+	Interval time.Duration // timeline resolution
+
+	// Retries re-run the same logical transaction.
+	MaxAttempts int
+	Backoff     time.Duration // first backoff; doubles per retry
+	BackoffMax  time.Duration // cap; each sleep is uniform in [0, current cap]
+
+	// Flags carries the engine's and workload's own options.
+	Flags *pflag.FlagSet
+	// Progress, if set, is called about every 1% of the run with the time
+	// done and the total (virtual time for simulated runs).
+	Progress func(done, total time.Duration, committed int64)
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		Engine:      "occ",
+		Workload:    "ycsb-a",
+		Seed:        1,
+		Jitter:      true,
+		RTTScale:    1,
+		Clients:     16,
+		Warmup:      1 * time.Second,
+		Duration:    10 * time.Second,
+		Interval:    1 * time.Second,
+		MaxAttempts: 10,
+		Backoff:     1 * time.Millisecond,
+		BackoffMax:  100 * time.Millisecond,
+	}
+}
+
+// Validate names every bad field, by its flag, at once.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	if c.Clients < 1 {
+		bad("--clients must be at least 1, got %d", c.Clients)
+	}
+	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
+		bad("--rate must be a non-negative number, got %v", c.Rate)
+	}
+	if c.Think < 0 {
+		bad("--think must not be negative, got %v", c.Think)
+	}
+	if c.Warmup < 0 {
+		bad("--warmup must not be negative, got %v", c.Warmup)
+	}
+	if c.Duration <= 0 {
+		bad("--duration must be positive, got %v", c.Duration)
+	}
+	if c.Interval <= 0 {
+		bad("--interval must be positive, got %v", c.Interval)
+	}
+	if c.MaxAttempts < 1 {
+		bad("--max-attempts must be at least 1, got %d", c.MaxAttempts)
+	}
+	if c.Backoff < 0 {
+		bad("--backoff must not be negative, got %v", c.Backoff)
+	}
+	if c.BackoffMax < c.Backoff {
+		bad("--backoff-max (%v) must be at least --backoff (%v)", c.BackoffMax, c.Backoff)
+	}
+	if c.RTTScale <= 0 || math.IsNaN(c.RTTScale) || math.IsInf(c.RTTScale, 0) {
+		bad("--rtt-scale must be positive, got %v", c.RTTScale)
+	}
+	return errors.Join(errs...)
+}

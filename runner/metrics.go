@@ -1,0 +1,479 @@
+package runner
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Histogram geometry shared by every histogram in a txbench.result/v1 file.
+// Microseconds resolve the sub-millisecond commits of simulated engines while
+// one hour still covers a stalled real database; three significant figures
+// keep each histogram at ~190 KB in memory and a few hundred bytes encoded.
+// Keeping one geometry everywhere means histograms from different runs can be
+// merged without loss.
+const (
+	histLowestMicros  = 1
+	histHighestMicros = int64(time.Hour / time.Microsecond)
+	histSigFigs       = 3
+)
+
+// Breakdown categories in the order they are reported. Engines may report
+// other names; those are kept and reported after these, alphabetically.
+var breakdownOrder = []string{
+	"network", "cpu", "queue", "lock_wait", "commit_wait",
+	"replication", "read_wait", "backoff", "other",
+}
+
+// topContendedLimit is how many contended keys a result reports. All counts
+// are kept while recording so the ranking is exact, not a streaming estimate.
+const topContendedLimit = 10
+
+// AttemptRecord describes one attempt of a transaction, committed or aborted.
+type AttemptRecord struct {
+	Type      string        // workload transaction type
+	End       time.Duration // runtime clock (since run start) when the attempt ended
+	Latency   time.Duration // this attempt's duration
+	Committed bool
+	Reason    string // abort reason when !Committed (e.g. "conflict(OC000)"); "" is counted as "unknown"
+	// Table and Key name the contended row, if the engine named one.
+	Table, Key string
+	// Participants is the number of partitions involved in the commit
+	// (0 if unknown; unknown values are not counted).
+	Participants int
+}
+
+// TxnRecord describes one transaction once it is over: committed, or given up
+// after its last attempt.
+type TxnRecord struct {
+	Type string
+	End  time.Duration // runtime clock when the transaction finished
+	// Latency is measured from the INTENDED start (the scheduled arrival in
+	// open loop, so queueing in the client counts: no coordinated omission),
+	// including every attempt and backoff.
+	Latency   time.Duration
+	Committed bool // false = gave up (failed)
+	// Attempts is how many attempts the transaction made; 0 is read as 1.
+	Attempts int
+	// Breakdown optionally splits the latency by category (network, cpu,
+	// queue, lock_wait, commit_wait, replication, read_wait, backoff, other).
+	// nil for engines that don't know; only committed transactions count.
+	Breakdown map[string]time.Duration
+}
+
+// Recorder accumulates the figures of one run as transactions finish and turns
+// them into the results file content (see Fill and Result).
+//
+// A Recorder is NOT safe for concurrent use: the real-time runner serializes
+// its calls and the simulator is single-threaded, so a lock here would only
+// cost time on the hot path.
+//
+// Records whose End is before the warmup are left out of every figure except
+// the timeline, which covers the whole run and marks warmup points, so plots
+// can show how the system got to its steady state.
+type Recorder struct {
+	warmup   time.Duration
+	interval time.Duration
+
+	types  []string          // report order: declared, then first sight
+	byType map[string]*stats // keyed by type name
+	all    *stats
+
+	contended map[contendedKey]int64
+
+	timeline []timelineBucket
+	// cur is the timeline bucket whose latencies curHist holds. One histogram
+	// per bucket would cost ~190 KB each (hundreds of MB for an hour at 1 s),
+	// so the histogram is reset each time a transaction ends in a later
+	// bucket and the finished bucket keeps only its p50/p99.
+	cur     int
+	curHist *hdrhistogram.Histogram
+}
+
+type contendedKey struct{ table, key string }
+
+type timelineBucket struct {
+	committed, failed, attempts, aborted int64
+	// p50 and p99 are the finished bucket's percentiles in µs, set when the
+	// timeline moves past it.
+	p50, p99 int64
+}
+
+// stats holds the figures of one transaction type, or of all of them.
+type stats struct {
+	committed, failed  int64
+	attempts, aborted  int64
+	txnAttempts        int64 // sum of TxnRecord.Attempts, for retries per txn
+	latSum             int64 // µs, committed txns, for an exact mean
+	attSum             int64 // µs, all attempts
+	latency, attempt   *hdrhistogram.Histogram
+	reasons            map[string]int64
+	participants       map[int]int64
+	breakdown          map[string]time.Duration
+	breakdownCommitted int64 // committed txns that reported a breakdown
+}
+
+func newStats() *stats {
+	return &stats{
+		latency:      newHistogram(),
+		attempt:      newHistogram(),
+		reasons:      map[string]int64{},
+		participants: map[int]int64{},
+		breakdown:    map[string]time.Duration{},
+	}
+}
+
+func newHistogram() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowestMicros, histHighestMicros, histSigFigs)
+}
+
+// NewRecorder returns a Recorder for a run whose transaction types are types
+// (reported in that order; others are added as first seen), whose first
+// warmup of runtime is left out of the figures, and whose timeline has one
+// point per interval (1 s if interval <= 0).
+func NewRecorder(types []string, warmup, interval time.Duration) *Recorder {
+	if interval <= 0 {
+		interval = time.Second
+	}
+	if warmup < 0 {
+		warmup = 0
+	}
+	r := &Recorder{
+		warmup:    warmup,
+		interval:  interval,
+		byType:    map[string]*stats{},
+		all:       newStats(),
+		contended: map[contendedKey]int64{},
+		curHist:   newHistogram(),
+	}
+	for _, t := range types {
+		r.typeStats(t)
+	}
+	return r
+}
+
+// typeStats returns the stats of type name, adding the type if it is new.
+func (r *Recorder) typeStats(name string) *stats {
+	s, ok := r.byType[name]
+	if !ok {
+		s = newStats()
+		r.byType[name] = s
+		r.types = append(r.types, name)
+	}
+	return s
+}
+
+// bucket returns the timeline bucket for a runtime instant, growing the
+// timeline as needed. Negative instants (a clock read before the start) count
+// in the first bucket.
+func (r *Recorder) bucket(end time.Duration) (int, *timelineBucket) {
+	i := 0
+	if end > 0 {
+		i = int(end / r.interval)
+	}
+	if i >= len(r.timeline) {
+		r.timeline = append(r.timeline, make([]timelineBucket, i+1-len(r.timeline))...)
+	}
+	return i, &r.timeline[i]
+}
+
+// Attempt records one finished attempt.
+func (r *Recorder) Attempt(a AttemptRecord) {
+	s := r.typeStats(a.Type)
+	_, b := r.bucket(a.End)
+	b.attempts++
+	if !a.Committed {
+		b.aborted++
+	}
+	if a.End < r.warmup {
+		return
+	}
+	us := toMicros(a.Latency)
+	reason := a.Reason
+	if reason == "" {
+		reason = "unknown"
+	}
+	for _, st := range []*stats{s, r.all} {
+		st.attempts++
+		st.attSum += us
+		recordMicros(st.attempt, us)
+		if a.Committed {
+			if a.Participants > 0 {
+				st.participants[a.Participants]++
+			}
+		} else {
+			st.aborted++
+			st.reasons[reason]++
+		}
+	}
+	if !a.Committed && a.Key != "" {
+		r.contended[contendedKey{a.Table, a.Key}]++
+	}
+}
+
+// Txn records one finished transaction (committed or given up).
+func (r *Recorder) Txn(t TxnRecord) {
+	s := r.typeStats(t.Type)
+	i, b := r.bucket(t.End)
+	if t.Committed {
+		b.committed++
+	} else {
+		b.failed++
+	}
+	us := toMicros(t.Latency)
+	// Only a transaction moves the timeline on: attempts end before their
+	// transaction does, so letting them advance it would close a bucket whose
+	// transactions are still being recorded.
+	if i > r.cur {
+		r.closeBucket()
+		r.cur = i
+	}
+	if i == r.cur && t.Committed {
+		recordMicros(r.curHist, us)
+	}
+	// i < r.cur: a transaction recorded after a later one (the real-time
+	// runner's clock reads race with its serialization). It is counted, but
+	// its bucket's percentiles are already final.
+
+	if t.End < r.warmup {
+		return
+	}
+	attempts := int64(max(t.Attempts, 1))
+	for _, st := range []*stats{s, r.all} {
+		st.txnAttempts += attempts
+		if !t.Committed {
+			st.failed++
+			continue
+		}
+		st.committed++
+		st.latSum += us
+		recordMicros(st.latency, us)
+		if t.Breakdown != nil {
+			st.breakdownCommitted++
+			for k, v := range t.Breakdown {
+				st.breakdown[k] += v
+			}
+		}
+	}
+}
+
+// closeBucket stores the percentiles of the current bucket and resets its
+// histogram for the next one.
+func (r *Recorder) closeBucket() {
+	if r.cur < len(r.timeline) && r.curHist.TotalCount() > 0 {
+		b := &r.timeline[r.cur]
+		b.p50 = r.curHist.ValueAtQuantile(50)
+		b.p99 = r.curHist.ValueAtQuantile(99)
+	}
+	r.curHist.Reset()
+}
+
+// toMicros converts d to whole microseconds (rounded to nearest), clamped to
+// the histogram range so that no latency is ever dropped: an out-of-range
+// value counts at the range's edge.
+func toMicros(d time.Duration) int64 {
+	if d <= 0 {
+		return 0
+	}
+	us := (int64(d) + int64(time.Microsecond)/2) / int64(time.Microsecond)
+	return min(us, histHighestMicros)
+}
+
+// recordMicros records a value already clamped by toMicros; it cannot fail.
+func recordMicros(h *hdrhistogram.Histogram, us int64) {
+	if err := h.RecordValue(us); err != nil {
+		panic(fmt.Sprintf("runner: recording %d µs: %v", us, err)) // unreachable: toMicros clamps
+	}
+}
+
+// Result builds the results-file figures from what was recorded. measured is
+// the measured duration (the run after warmup, virtual time for simulated
+// engines) used for throughput. Result does not change the Recorder, so it
+// may be called again later (e.g. for a partial result on interrupt).
+//
+// Histogram names are "all/latency", "all/attempt", "<type>/latency" and
+// "<type>/attempt"; latency histograms hold committed transactions only,
+// attempt histograms every attempt.
+func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnSummary, timeline []TimelinePoint, hists map[string]string, top []ContendedKey) {
+	secs := measured.Seconds()
+	summary = r.all.summary(secs)
+	types = make([]TxnSummary, 0, len(r.types))
+	hists = map[string]string{
+		"all/latency": encodeHistogram(r.all.latency),
+		"all/attempt": encodeHistogram(r.all.attempt),
+	}
+	for _, name := range r.types {
+		s := r.byType[name]
+		types = append(types, TxnSummary{Name: name, Summary: s.summary(secs)})
+		hists[name+"/latency"] = encodeHistogram(s.latency)
+		hists[name+"/attempt"] = encodeHistogram(s.attempt)
+	}
+	return summary, types, r.timelinePoints(), hists, r.topContended(topContendedLimit)
+}
+
+// Fill sets the recorded figures of res: Summary, TxnTypes, Timeline,
+// Histograms, TopContended, DurationS and WarmupS (and Schema when empty).
+// The caller sets the run's identity (engine, workload, seed, mode, config),
+// Partial, Notes and Wall.
+func (r *Recorder) Fill(res *Result, measured time.Duration) {
+	if res.Schema == "" {
+		res.Schema = ResultSchema
+	}
+	res.DurationS = round3(max(measured, 0).Seconds())
+	res.WarmupS = round3(r.warmup.Seconds())
+	res.Summary, res.TxnTypes, res.Timeline, res.Histograms, res.TopContended = r.Result(measured)
+}
+
+func (r *Recorder) timelinePoints() []TimelinePoint {
+	pts := make([]TimelinePoint, len(r.timeline))
+	secs := r.interval.Seconds()
+	for i, b := range r.timeline {
+		p50, p99 := b.p50, b.p99
+		if i == r.cur && r.curHist.TotalCount() > 0 {
+			// The current bucket is still open; read it without closing it.
+			p50 = r.curHist.ValueAtQuantile(50)
+			p99 = r.curHist.ValueAtQuantile(99)
+		}
+		start := time.Duration(i) * r.interval
+		pts[i] = TimelinePoint{
+			TS:        round3(start.Seconds()),
+			Committed: b.committed,
+			Failed:    b.failed,
+			Attempts:  b.attempts,
+			Aborted:   b.aborted,
+			TPS:       roundSig(ratio(float64(b.committed), secs)),
+			P50Ms:     microsToMs(p50),
+			P99Ms:     microsToMs(p99),
+			Warmup:    start < r.warmup,
+		}
+	}
+	return pts
+}
+
+// topContended returns the n keys with the most aborted attempts, by count
+// descending then table and key ascending, so ties rank the same every run.
+func (r *Recorder) topContended(n int) []ContendedKey {
+	all := make([]ContendedKey, 0, len(r.contended))
+	for k, c := range r.contended {
+		all = append(all, ContendedKey{Table: k.table, Key: k.key, Aborts: c})
+	}
+	slices.SortFunc(all, func(a, b ContendedKey) int {
+		if c := cmp.Compare(b.Aborts, a.Aborts); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Table, b.Table); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Key, b.Key)
+	})
+	if len(all) > n {
+		all = all[:n]
+	}
+	return all
+}
+
+func (s *stats) summary(secs float64) Summary {
+	txns := s.committed + s.failed
+	out := Summary{
+		Committed:        s.committed,
+		Failed:           s.failed,
+		Attempts:         s.attempts,
+		AbortedAttempts:  s.aborted,
+		AbortRate:        roundSig(ratio(float64(s.aborted), float64(s.attempts))),
+		RetriesPerTxn:    roundSig(ratio(float64(max(s.txnAttempts-txns, 0)), float64(txns))),
+		ThroughputTPS:    roundSig(ratio(float64(s.committed), secs)),
+		AttemptsPerS:     roundSig(ratio(float64(s.attempts), secs)),
+		LatencyMs:        latencyOf(s.latency, s.latSum),
+		AttemptLatencyMs: latencyOf(s.attempt, s.attSum),
+		AbortReasons:     make(map[string]int64, len(s.reasons)),
+	}
+	for k, v := range s.reasons {
+		out.AbortReasons[k] = v
+	}
+	if s.breakdownCommitted > 0 {
+		out.BreakdownMs = make(map[string]float64, len(s.breakdown))
+		for k, v := range s.breakdown {
+			out.BreakdownMs[k] = round3(float64(v) / float64(s.breakdownCommitted) / 1e6)
+		}
+	}
+	if len(s.participants) > 0 {
+		out.Participants = make(map[string]int64, len(s.participants))
+		for k, v := range s.participants {
+			out.Participants[strconv.Itoa(k)] = v
+		}
+	}
+	return out
+}
+
+// latencyOf reports a latency distribution in ms. Percentiles and max come
+// from the histogram (the upper edge of a value's bucket, within 0.1%), so
+// that a tool reading the histograms of a results file finds the same figures
+// as the summary; the mean is exact over the same clamped values.
+func latencyOf(h *hdrhistogram.Histogram, sumMicros int64) Latency {
+	n := h.TotalCount()
+	if n == 0 {
+		return Latency{}
+	}
+	pct := func(q float64) float64 { return microsToMs(h.ValueAtQuantile(q)) }
+	return Latency{
+		Mean: round3(float64(sumMicros) / float64(n) / 1000),
+		P50:  pct(50),
+		P95:  pct(95),
+		P99:  pct(99),
+		P999: pct(99.9),
+		Max:  microsToMs(h.Max()),
+	}
+}
+
+// encodeHistogram returns the V2 compressed, base64 encoding of h.
+func encodeHistogram(h *hdrhistogram.Histogram) string {
+	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		// Encoding writes to memory buffers only; it fails only on a
+		// library bug, which must not pass silently.
+		panic(fmt.Sprintf("runner: encoding histogram: %v", err))
+	}
+	return string(b)
+}
+
+func microsToMs(us int64) float64 { return round3(float64(us) / 1000) }
+
+// ratio returns a/b, or 0 when b is 0 (JSON cannot hold NaN or Inf, and "no
+// attempts" reads best as an abort rate of 0).
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return finite(a / b)
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// round3 rounds to 3 decimals: microseconds when x is in ms. Rounding every
+// float written keeps results byte-identical across platforms whose float
+// arithmetic may differ in the last bits.
+func round3(x float64) float64 {
+	return finite(math.Round(x*1000) / 1000)
+}
+
+// roundSig rounds to 6 significant digits, for rates and ratios whose
+// magnitude varies too much for a fixed number of decimals.
+func roundSig(x float64) float64 {
+	x = finite(x)
+	if x == 0 {
+		return 0
+	}
+	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
+	return v
+}

@@ -1,0 +1,125 @@
+// Package runner wires a workload to an engine: clients in a closed or open
+// loop, retries with backoff, metrics, and the results file. Simulated
+// engines run inside the sim kernel in virtual time; the same client loop
+// drives real databases in wall time.
+package runner
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/sim"
+	"github.com/txbench/txbench/workloads"
+)
+
+// clock is the little a client loop needs from its runtime: the time, and a
+// way to wait. The simulated runtime answers in virtual time; the real one
+// in wall time.
+type clock interface {
+	now(ctx context.Context) time.Duration
+	// sleep waits d (backoff or think time); it returns early with an error
+	// when the run is over.
+	sleep(ctx context.Context, d time.Duration, c sim.Category) error
+	// ledger is the caller's blocked time by category, when known.
+	ledger(ctx context.Context) (sim.Ledger, bool)
+}
+
+// client is one session and its workload generator.
+type client struct {
+	id      int
+	cfg     *Config
+	clk     clock
+	sess    engines.Session
+	gen     workloads.Client
+	rng     *rand.Rand // backoff jitter
+	rec     func(func(*Recorder))
+	commits *int64 // shared count of committed transactions, for progress
+	stopped func() bool
+}
+
+// execute runs one logical transaction to commit or to giving up, starting
+// no earlier than intended (its latency counts from intended either way).
+func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Duration) {
+	before, haveLedger := c.clk.ledger(ctx)
+	first := c.clk.now(ctx)
+	backoff := c.cfg.Backoff
+	attempts := 0
+	committed := false
+	for attempts < c.cfg.MaxAttempts {
+		attempts++
+		start := c.clk.now(ctx)
+		info, err := c.attempt(ctx, t, attempts, first)
+		end := c.clk.now(ctx)
+		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants}
+		retry := false
+		if err != nil {
+			if a, ok := engines.AsAbort(err); ok {
+				ar.Reason, ar.Table, ar.Key = string(a.Reason), a.Table, a.Key
+				retry = a.Retryable
+			} else {
+				ar.Reason = "error: " + err.Error()
+			}
+		}
+		c.rec(func(r *Recorder) { r.Attempt(ar) })
+		if err == nil {
+			committed = true
+			break
+		}
+		if !retry || attempts == c.cfg.MaxAttempts || c.stopped() {
+			break
+		}
+		// Exponential backoff with full jitter.
+		d := time.Duration(c.rng.Int64N(int64(backoff) + 1))
+		if c.clk.sleep(ctx, d, sim.CatBackoff) != nil {
+			break
+		}
+		backoff = min(2*backoff, c.cfg.BackoffMax)
+	}
+	end := c.clk.now(ctx)
+	tr := TxnRecord{Type: t.Type(), End: end, Latency: end - intended, Committed: committed, Attempts: attempts}
+	if haveLedger {
+		after, _ := c.clk.ledger(ctx)
+		d := after.Sub(before)
+		// Time spent queued before the first attempt (open loop) is
+		// waiting, not work; attribute it so the breakdown adds up.
+		d[sim.CatQueue] += first - intended
+		tr.Breakdown = map[string]time.Duration{}
+		for i, v := range d {
+			if v > 0 && sim.Category(i) != sim.CatThink {
+				tr.Breakdown[sim.Category(i).String()] = v
+			}
+		}
+	}
+	c.rec(func(r *Recorder) { r.Txn(tr) })
+	if committed {
+		*c.commits++
+	}
+}
+
+// attempt runs the statements and commits; any failure rolls back.
+func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time.Duration) (engines.TxnInfo, error) {
+	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), Attempt: n, FirstStart: first})
+	if err != nil {
+		return engines.TxnInfo{}, err
+	}
+	if err := t.Run(ctx, tx); err != nil {
+		if _, aborted := engines.AsAbort(err); !aborted {
+			_ = tx.Rollback(ctx)
+		}
+		return engines.TxnInfo{}, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return engines.TxnInfo{}, err
+	}
+	var info engines.TxnInfo
+	if it, ok := tx.(engines.InfoTxn); ok {
+		info = it.Info()
+	}
+	return info, nil
+}
+
+// errStopped ends a sleep when the run is over.
+var errStopped = errors.New("run stopped")

@@ -1,0 +1,267 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/sim"
+	"github.com/txbench/txbench/workloads"
+)
+
+// Run executes one run as cfg describes and returns its result. When ctx is
+// cancelled (Ctrl-C) the run stops early and the result, marked Partial,
+// covers what finished.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	em, err := engines.Lookup(cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
+	}
+	wm, err := workloads.Lookup(cfg.Workload)
+	if err != nil {
+		return nil, fmt.Errorf("--workload: %w", err)
+	}
+	if cfg.Flags == nil {
+		cfg.Flags = pflag.NewFlagSet("run", pflag.ContinueOnError)
+	}
+	if !em.Simulated {
+		return nil, fmt.Errorf("--engine: %s talks to a real database, which this build cannot drive yet", em.Name)
+	}
+	return runSimulated(ctx, cfg, em, wm)
+}
+
+// simClock is the virtual-time runtime: the calling process comes from ctx.
+type simClock struct{ k *sim.Kernel }
+
+func (s simClock) now(context.Context) time.Duration { return s.k.Now() }
+func (s simClock) sleep(ctx context.Context, d time.Duration, c sim.Category) error {
+	sim.ProcFrom(ctx).Sleep(d, c)
+	return nil
+}
+func (s simClock) ledger(ctx context.Context) (sim.Ledger, bool) {
+	return sim.ProcFrom(ctx).Ledger(), true
+}
+
+// Simulation is a prepared simulated run: the kernel, cluster, engine and
+// loaded workload, before any client starts. Tests use it to drive engines
+// directly; Run uses it for whole runs.
+type Simulation struct {
+	Kernel   *sim.Kernel
+	Cluster  *sim.Cluster
+	Engine   engines.Engine
+	Workload workloads.Workload
+	Schema   *engines.Schema
+	Topology *sim.Topology
+	Epsilon  string
+}
+
+// NewSimulation builds the cluster, the engine and the workload and loads
+// the initial data.
+func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Simulation, error) {
+	topoName := cfg.Topology
+	if topoName == "" {
+		topoName = em.DefaultTopology
+	}
+	if topoName == "" {
+		topoName = "region-3az"
+	}
+	topo, err := sim.LoadTopology(topoName)
+	if err != nil {
+		return nil, fmt.Errorf("--topology: %w", err)
+	}
+	if cfg.RTTScale != 1 && cfg.RTTScale > 0 {
+		topo = topo.Scaled(cfg.RTTScale)
+	}
+	epsName := cfg.Epsilon
+	if epsName == "" {
+		epsName = em.DefaultEpsilon
+	}
+	eps, err := sim.ParseEpsilon(epsName)
+	if err != nil {
+		return nil, fmt.Errorf("--epsilon: %w", err)
+	}
+	k := sim.NewKernel(cfg.Seed)
+	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps})
+	eng, err := em.New(engines.Env{Seed: cfg.Seed, Kernel: k, Cluster: cl, Flags: cfg.Flags})
+	if err != nil {
+		return nil, err
+	}
+	wl, err := wm.New(cfg.Flags, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	schema := wl.Schema()
+	if err := schema.Validate(); err != nil {
+		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)
+	}
+	if err := eng.CreateSchema(ctx, schema); err != nil {
+		return nil, err
+	}
+	if err := wl.Load(ctx, eng.Load); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
+	}
+	return &Simulation{Kernel: k, Cluster: cl, Engine: eng, Workload: wl, Schema: schema, Topology: topo, Epsilon: epsName}, nil
+}
+
+// ClientAZs lists where clients go, round robin: every AZ of every region
+// that holds data, in topology order.
+func (s *Simulation) ClientAZs() []string {
+	var azs []string
+	for _, r := range s.Topology.FullRegions() {
+		azs = append(azs, r.AZs...)
+	}
+	return azs
+}
+
+func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Result, error) {
+	wallStart := time.Now()
+	s, err := NewSimulation(ctx, cfg, em, wm)
+	if err != nil {
+		return nil, err
+	}
+	k := s.Kernel
+	defer k.Shutdown()
+	total := cfg.Warmup + cfg.Duration
+	rec := NewRecorder(s.Workload.TxnTypes(), cfg.Warmup, cfg.Interval)
+	var committed int64
+	record := func(f func(*Recorder)) { f(rec) }
+	stopped := func() bool { return k.Now() >= total }
+
+	azs := s.ClientAZs()
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		az := azs[i%len(azs)]
+		sess, err := s.Engine.Session(ctx, engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az})
+		if err != nil {
+			return nil, err
+		}
+		clients[i] = &client{
+			id: i, cfg: &cfg, clk: simClock{k}, sess: sess,
+			gen:     s.Workload.NewClient(i, sim.NewStream(cfg.Seed, fmt.Sprintf("client/%d", i))),
+			rng:     sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
+			rec:     record,
+			commits: &committed,
+			stopped: stopped,
+		}
+	}
+
+	if cfg.Rate > 0 {
+		startOpenLoop(ctx, k, cfg, clients, total)
+	} else {
+		for _, c := range clients {
+			k.Spawn(fmt.Sprintf("client-%d", c.id), func(p *sim.Proc) {
+				cctx := sim.WithProc(ctx, p)
+				for !stopped() {
+					intended := p.Now()
+					c.execute(cctx, c.gen.Next(), intended)
+					if cfg.Think > 0 {
+						p.Sleep(cfg.Think, sim.CatThink)
+					}
+				}
+			})
+		}
+	}
+
+	// A watcher process reports progress and notices an interrupt; it only
+	// reads state, so it cannot change the simulation's outcome.
+	interrupted := false
+	step := max(total/100, time.Millisecond)
+	step = min(step, 100*time.Millisecond)
+	k.Spawn("watcher", func(p *sim.Proc) {
+		for {
+			p.Sleep(step, sim.CatOther)
+			if ctx.Err() != nil {
+				interrupted = true
+				k.Stop()
+				return
+			}
+			if cfg.Progress != nil {
+				cfg.Progress(p.Now(), total, committed)
+			}
+		}
+	})
+	k.Run(total)
+
+	measured := min(k.Now(), total) - cfg.Warmup
+	if measured < 0 {
+		measured = 0
+	}
+	res := &Result{
+		Schema:    ResultSchema,
+		Engine:    em.Name,
+		Workload:  wm.Name,
+		Seed:      cfg.Seed,
+		Mode:      "simulated",
+		Config:    configMap(cfg.Flags),
+		Partial:   interrupted,
+		WarmupS:   cfg.Warmup.Seconds(),
+		SimEvents: k.Events(),
+		Notes: []string{
+			fmt.Sprintf("topology %s, clock uncertainty %s, jitter %v", s.Topology.Name, s.Epsilon, cfg.Jitter),
+		},
+	}
+	rec.Fill(res, measured)
+	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
+	return res, nil
+}
+
+// startOpenLoop schedules Poisson arrivals at cfg.Rate per second; each is
+// served by the first free connection in order, and its latency counts from
+// its arrival, so a backlog shows up in the figures instead of slowing the
+// offered load (no coordinated omission).
+func startOpenLoop(ctx context.Context, k *sim.Kernel, cfg Config, clients []*client, total time.Duration) {
+	var queue []time.Duration
+	var idle []*sim.Future[struct{}]
+	arrivals := sim.NewStream(cfg.Seed, "arrivals")
+	k.Spawn("arrivals", func(p *sim.Proc) {
+		for {
+			gap := time.Duration(arrivals.ExpFloat64() / cfg.Rate * float64(time.Second))
+			p.Sleep(gap, sim.CatOther)
+			if p.Now() >= total {
+				return
+			}
+			queue = append(queue, p.Now())
+			if len(idle) > 0 {
+				f := idle[0]
+				idle = idle[1:]
+				f.Set(struct{}{})
+			}
+		}
+	})
+	for _, c := range clients {
+		k.Spawn(fmt.Sprintf("conn-%d", c.id), func(p *sim.Proc) {
+			cctx := sim.WithProc(ctx, p)
+			for p.Now() < total {
+				if len(queue) == 0 {
+					f := sim.NewFuture[struct{}](k)
+					idle = append(idle, f)
+					sim.Await(p, f, sim.CatOther)
+					continue
+				}
+				intended := queue[0]
+				queue = queue[1:]
+				c.execute(cctx, c.gen.Next(), intended)
+			}
+		})
+	}
+}
+
+// configMap records every option (flag name → value) so a run can be
+// repeated from its results file. Options that only steer output are left
+// out; secrets are never recorded.
+func configMap(fs *pflag.FlagSet) map[string]string {
+	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true, "progress": true}
+	m := map[string]string{}
+	fs.VisitAll(func(f *pflag.Flag) {
+		if !skip[f.Name] {
+			m[f.Name] = f.Value.String()
+		}
+	})
+	return m
+}

@@ -1,0 +1,225 @@
+package runner
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
+)
+
+// summaryWidth is the width WriteSummary keeps to when it can.
+const summaryWidth = 100
+
+// WriteSummary prints the final summary of r for a person: one row per
+// transaction type plus a total row with type, committed, tps, p50, p95, p99,
+// p99.9, max (ms, end-to-end), abort %, retries per txn and the top abort
+// reasons. Under the table come the mean latency breakdown of committed
+// transactions and the top 5 contended keys, each when there is one.
+//
+// Numbers keep about three significant digits and the second abort reason is
+// shown only when it fits, so that the output reads in 100 columns; the
+// results file has the precise figures.
+func WriteSummary(w io.Writer, r *Result) {
+	if r.Partial {
+		fmt.Fprintln(w, "PARTIAL run (interrupted): the figures cover what finished")
+	}
+	fmt.Fprintln(w, "latency in ms, end-to-end from the intended start, committed transactions")
+
+	names := []string{"type"}
+	for _, t := range r.TxnTypes {
+		names = append(names, t.Name)
+	}
+	names = append(names, "total")
+	width := 0
+	for _, n := range names {
+		width = max(width, utf8.RuneCountInString(n))
+	}
+	// The numbers are right-aligned; the type column is padded here so that
+	// it reads left-aligned.
+	pad := func(s string) string { return s + strings.Repeat(" ", width-utf8.RuneCountInString(s)) }
+
+	// The numeric columns go through tabwriter first; the reasons are added
+	// after, once the table's width tells how much room is left for them.
+	var table strings.Builder
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "%s\tcommitted\ttps\tp50\tp95\tp99\tp99.9\tmax\tabort%%\tretries\t\n", pad("type"))
+	reasons := [][]string{nil}
+	row := func(name string, s *Summary) {
+		l := s.LatencyMs
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%.2f\t\n",
+			pad(name), s.Committed, formatRate(s.ThroughputTPS),
+			formatMs(l.P50, s.Committed), formatMs(l.P95, s.Committed), formatMs(l.P99, s.Committed),
+			formatMs(l.P999, s.Committed), formatMs(l.Max, s.Committed),
+			100*s.AbortRate, s.RetriesPerTxn)
+		reasons = append(reasons, topReasons(s.AbortReasons, 2))
+	}
+	for i := range r.TxnTypes {
+		row(r.TxnTypes[i].Name, &r.TxnTypes[i].Summary)
+	}
+	row("total", &r.Summary)
+	tw.Flush()
+
+	lines := strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n")
+	for i := range lines {
+		// Right alignment pads every cell on its left, the first one too;
+		// those two columns are better spent on the reasons.
+		lines[i] = strings.TrimPrefix(lines[i], "  ")
+	}
+	room := summaryWidth - utf8.RuneCountInString(lines[0]) - 2
+	for i, line := range lines {
+		cell := "top abort reasons"
+		if i > 0 {
+			cell = fitReasons(reasons[i], room)
+		}
+		fmt.Fprintln(w, line+"  "+cell)
+	}
+
+	if b := r.Summary.BreakdownMs; len(b) > 0 {
+		var parts []string
+		for _, k := range breakdownKeys(b) {
+			if v := b[k]; v != 0 {
+				parts = append(parts, k+" "+formatMs(v, 1))
+			}
+		}
+		writeWrapped(w, "breakdown (mean ms): ", parts, " · ")
+	}
+	if len(r.TopContended) > 0 {
+		var parts []string
+		for _, k := range r.TopContended[:min(5, len(r.TopContended))] {
+			parts = append(parts, fmt.Sprintf("%s ×%d", keyName(k.Table, k.Key), k.Aborts))
+		}
+		writeWrapped(w, "top contended keys (aborts): ", parts, " · ")
+	}
+}
+
+// keyName names a row the way engines print it: the table followed by a
+// bracketed key ("stock(1,42)"), or table:key for a bare key.
+func keyName(table, key string) string {
+	switch {
+	case table == "":
+		return key
+	case strings.HasPrefix(key, "(") || strings.HasPrefix(key, "["):
+		return table + key
+	default:
+		return table + ":" + key
+	}
+}
+
+// writeWrapped writes prefix and the parts joined by sep on one line, going on
+// to indented lines when the line would be wider than summaryWidth. Nothing
+// is written without parts.
+func writeWrapped(w io.Writer, prefix string, parts []string, sep string) {
+	if len(parts) == 0 {
+		return
+	}
+	indent := strings.Repeat(" ", utf8.RuneCountInString(prefix))
+	// A line that wraps ends with the separator, so leave room for it.
+	limit := summaryWidth - utf8.RuneCountInString(strings.TrimRight(sep, " "))
+	line := prefix + parts[0]
+	for _, p := range parts[1:] {
+		if utf8.RuneCountInString(line+sep+p) > limit {
+			fmt.Fprintln(w, strings.TrimRight(line+sep, " "))
+			line = indent + p
+			continue
+		}
+		line += sep + p
+	}
+	fmt.Fprintln(w, line)
+}
+
+// breakdownKeys returns the categories of b in the known order, then any
+// engine-specific categories alphabetically.
+func breakdownKeys(b map[string]float64) []string {
+	var keys, extra []string
+	for _, k := range breakdownOrder {
+		if _, ok := b[k]; ok {
+			keys = append(keys, k)
+		}
+	}
+	for k := range b {
+		if !slices.Contains(breakdownOrder, k) {
+			extra = append(extra, k)
+		}
+	}
+	slices.Sort(extra)
+	return append(keys, extra...)
+}
+
+// topReasons returns the n most frequent abort reasons as "reason ×count",
+// ties broken by name so the output is stable.
+func topReasons(m map[string]int64, n int) []string {
+	type rc struct {
+		reason string
+		count  int64
+	}
+	var all []rc
+	for k, v := range m {
+		if v > 0 {
+			all = append(all, rc{k, v})
+		}
+	}
+	slices.SortFunc(all, func(a, b rc) int {
+		if c := cmp.Compare(b.count, a.count); c != 0 {
+			return c
+		}
+		return strings.Compare(a.reason, b.reason)
+	})
+	var out []string
+	for _, x := range all[:min(n, len(all))] {
+		out = append(out, fmt.Sprintf("%s ×%d", x.reason, x.count))
+	}
+	return out
+}
+
+// fitReasons joins as many reasons as fit in room columns, at least one
+// (clipped if it must be, but never below minReasonWidth: a clipped reason
+// that no longer says what happened is worse than a long line).
+func fitReasons(reasons []string, room int) string {
+	const minReasonWidth = 24
+	if len(reasons) == 0 {
+		return "-"
+	}
+	out := reasons[0]
+	for _, r := range reasons[1:] {
+		if utf8.RuneCountInString(out+", "+r) > room {
+			break
+		}
+		out += ", " + r
+	}
+	return clipRunes(out, max(room, minReasonWidth))
+}
+
+// formatMs prints a latency with about three significant digits; "-" when
+// nothing committed, so an empty type doesn't read as zero latency.
+func formatMs(ms float64, n int64) string {
+	switch {
+	case n == 0:
+		return "-"
+	case ms < 1:
+		return fmt.Sprintf("%.3f", ms)
+	case ms < 10:
+		return fmt.Sprintf("%.2f", ms)
+	case ms < 100:
+		return fmt.Sprintf("%.1f", ms)
+	default:
+		return fmt.Sprintf("%.0f", ms)
+	}
+}
+
+func formatRate(x float64) string {
+	if x < 100 {
+		return fmt.Sprintf("%.1f", x)
+	}
+	return fmt.Sprintf("%.0f", x)
+}
+
+func clipRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// Epoch is added to virtual time to form clock readings, so that every
+// timestamp an engine takes is positive and "0" can mean "before everything".
+const Epoch = time.Hour
+
+// Epsilon is a clock-uncertainty model: the bound ε at virtual time t.
+type Epsilon func(t Time) time.Duration
+
+// FixedEpsilon is a constant bound (ClockBound: tens of microseconds).
+func FixedEpsilon(e time.Duration) Epsilon { return func(Time) time.Duration { return e } }
+
+// SawtoothEpsilon grows linearly from lo to hi over each period and drops
+// back, like TrueTime's ε between time-master polls (Spanner 2012: 1→7 ms
+// every 30 s).
+func SawtoothEpsilon(lo, hi, period time.Duration) Epsilon {
+	return func(t Time) time.Duration {
+		if period <= 0 {
+			return lo
+		}
+		frac := float64(t%period) / float64(period)
+		return lo + time.Duration(frac*float64(hi-lo))
+	}
+}
+
+// ParseEpsilon reads "50us", "4ms" or "sawtooth:1ms-7ms/30s"; "" is zero.
+func ParseEpsilon(s string) (Epsilon, error) {
+	if s == "" {
+		return FixedEpsilon(0), nil
+	}
+	if rest, ok := strings.CutPrefix(s, "sawtooth:"); ok {
+		rng, per, ok1 := strings.Cut(rest, "/")
+		lo, hi, ok2 := strings.Cut(rng, "-")
+		if ok1 && ok2 {
+			l, e1 := time.ParseDuration(lo)
+			h, e2 := time.ParseDuration(hi)
+			p, e3 := time.ParseDuration(per)
+			if e1 == nil && e2 == nil && e3 == nil && l >= 0 && h >= l && p > 0 {
+				return SawtoothEpsilon(l, h, p), nil
+			}
+		}
+		return nil, fmt.Errorf("want sawtooth:LOW-HIGH/PERIOD (e.g. sawtooth:1ms-7ms/30s), got %q", s)
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return nil, fmt.Errorf("want a non-negative duration (e.g. 50us) or sawtooth:1ms-7ms/30s, got %q", s)
+	}
+	return FixedEpsilon(d), nil
+}
+
+// Clock is a node's clock with bounded uncertainty (TrueTime / ClockBound):
+// it reads true time plus an offset that always lies within ±ε, and reports
+// the interval [earliest, latest] that surely contains true time.
+type Clock struct {
+	k   *Kernel
+	eps Epsilon
+	// skew in [-1, 1]: the offset is skew·ε(t), so it never leaves the bound
+	// even when ε shrinks.
+	skew float64
+}
+
+func newClock(k *Kernel, eps Epsilon, rng *rand.Rand) *Clock {
+	return &Clock{k: k, eps: eps, skew: 2*rng.Float64() - 1}
+}
+
+// Interval is a TrueTime reading.
+type Interval struct{ Earliest, Latest int64 }
+
+// Now returns the reading: earliest ≤ true time ≤ latest.
+func (c *Clock) Now() Interval { return c.At(c.k.now) }
+
+// Local is the clock's point reading (the middle of the interval).
+func (c *Clock) Local() int64 {
+	iv := c.Now()
+	return (iv.Earliest + iv.Latest) / 2
+}
+
+// Epsilon is the current uncertainty bound.
+func (c *Clock) Epsilon() time.Duration { return c.eps(c.k.now) }
+
+// TrueTime converts a virtual time to a true timestamp (what a perfect
+// clock would read), for tests and for computing when a wait ends.
+func TrueTime(t Time) int64 { return int64(Epoch + t) }
+
+// VirtualOf converts a true timestamp back to virtual time.
+func VirtualOf(ts int64) Time { return Time(ts) - Epoch }
+
+// WaitUntilEarliestAfter blocks p until this clock's earliest reading is
+// past ts: Spanner's commit wait ("TT.after(s)"). The wait is charged to c.
+func (c *Clock) WaitUntilEarliestAfter(p *Proc, ts int64, cat Category) {
+	for {
+		iv := c.Now()
+		if iv.Earliest > ts {
+			return
+		}
+		// Earliest advances at (nearly) the rate of true time; re-check
+		// after the gap in case ε changed meanwhile.
+		p.Sleep(time.Duration(ts-iv.Earliest+1), cat)
+	}
+}
+
+// At is the reading this clock gives (gave, or will give) at virtual time t.
+func (c *Clock) At(t Time) Interval {
+	e := c.eps(t)
+	local := int64(Epoch+t) + int64(c.skew*float64(e))
+	return Interval{Earliest: local - int64(e), Latest: local + int64(e)}
+}
+
+// WhenEarliestReaches returns the first virtual time (to within a
+// nanosecond for a constant ε) at which the clock's earliest reading is at
+// least ts. A replica uses it to know when another node's closed timestamp
+// passes a read timestamp.
+func (c *Clock) WhenEarliestReaches(ts int64) Time {
+	t := Time(ts) - Epoch // earliest ≤ true time, so this is not too late
+	for range 16 {
+		gap := ts - c.At(t).Earliest
+		if gap <= 0 {
+			return t
+		}
+		t += Time(gap)
+	}
+	return t
+}

@@ -1,0 +1,120 @@
+package sim
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// ClusterConfig holds the cluster-wide model parameters.
+type ClusterConfig struct {
+	// Jitter draws each message's delay from the link's log-normal
+	// distribution; off, every message takes exactly half the median RTT
+	// (what model tests use).
+	Jitter bool
+	// Epsilon is the clock-uncertainty model shared by every node's clock.
+	Epsilon Epsilon
+}
+
+// Cluster is the simulated machine room: nodes placed in a Topology's AZs,
+// a network between them, a CPU per node and a clock per node.
+type Cluster struct {
+	k      *Kernel
+	topo   *Topology
+	cfg    ClusterConfig
+	nodes  []*Node
+	byName map[string]*Node
+	links  map[[2]*Node]*rand.Rand
+	// messages counts one-way messages sent (a cheap sanity statistic).
+	messages uint64
+}
+
+// NewCluster returns an empty cluster on k over t.
+func NewCluster(k *Kernel, t *Topology, cfg ClusterConfig) *Cluster {
+	if cfg.Epsilon == nil {
+		cfg.Epsilon = FixedEpsilon(0)
+	}
+	return &Cluster{k: k, topo: t, cfg: cfg, byName: map[string]*Node{}, links: map[[2]*Node]*rand.Rand{}}
+}
+
+func (c *Cluster) Kernel() *Kernel       { return c.k }
+func (c *Cluster) Topology() *Topology   { return c.topo }
+func (c *Cluster) Config() ClusterConfig { return c.cfg }
+func (c *Cluster) Nodes() []*Node        { return c.nodes }
+func (c *Cluster) Messages() uint64      { return c.messages }
+
+// Node is one machine: a place (region, AZ), CPU cores and a clock.
+type Node struct {
+	Name   string
+	Region string
+	AZ     string
+	CPU    *CPU
+	Clock  *Clock
+}
+
+func (n *Node) String() string { return n.Name + "@" + n.AZ }
+
+// AddNode places a node with the given number of cores in an AZ. Names must
+// be unique; the node's clock offset is drawn from its own stream.
+func (c *Cluster) AddNode(name, az string, cores int) *Node {
+	if _, dup := c.byName[name]; dup {
+		panic("sim: duplicate node " + name)
+	}
+	region := c.topo.RegionOf(az)
+	if region == "" {
+		panic(fmt.Sprintf("sim: node %s placed in unknown AZ %q", name, az))
+	}
+	n := &Node{
+		Name: name, Region: region, AZ: az,
+		CPU:   NewCPU(c.k, cores),
+		Clock: newClock(c.k, c.cfg.Epsilon, c.k.Stream("clock/"+name)),
+	}
+	c.nodes = append(c.nodes, n)
+	c.byName[name] = n
+	return n
+}
+
+// Node returns the named node or nil.
+func (c *Cluster) Node(name string) *Node { return c.byName[name] }
+
+// Delay draws the one-way delay of one message from a to b: half a round
+// trip drawn from the link's distribution. Each ordered pair of nodes has its
+// own random stream.
+func (c *Cluster) Delay(a, b *Node) time.Duration {
+	link := c.topo.RTT(a.AZ, b.AZ)
+	if !c.cfg.Jitter {
+		return link.Median / 2
+	}
+	key := [2]*Node{a, b}
+	rng := c.links[key]
+	if rng == nil {
+		rng = c.k.Stream("link/" + a.Name + "->" + b.Name)
+		c.links[key] = rng
+	}
+	return link.Sample(rng, true) / 2
+}
+
+// Send carries a process's thread of control from a to b: the process
+// sleeps for one message's delay. Request/response protocols are written as
+// a Send there, work at the remote node, and a Send back.
+func (c *Cluster) Send(p *Proc, a, b *Node) {
+	c.messages++
+	if a == b {
+		return
+	}
+	p.Sleep(c.Delay(a, b), CatNetwork)
+}
+
+// Nearest returns, among candidates, the node with the smallest median RTT
+// from n (ties: the first in the list).
+func (c *Cluster) Nearest(n *Node, candidates []*Node) *Node {
+	var best *Node
+	var bestRTT time.Duration
+	for _, m := range candidates {
+		r := c.topo.RTT(n.AZ, m.AZ).Median
+		if best == nil || r < bestRTT {
+			best, bestRTT = m, r
+		}
+	}
+	return best
+}

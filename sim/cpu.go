@@ -1,0 +1,62 @@
+package sim
+
+import "time"
+
+// CPU is a node's processor: a number of cores and a FIFO run queue. Work is
+// charged as service time; when all cores are busy, work waits in line, so
+// queueing delay and saturation emerge from load instead of being assumed.
+type CPU struct {
+	k     *Kernel
+	cores int
+	busy  int
+	queue []*Future[struct{}]
+	// busyTime accumulates service time, for utilisation.
+	busyTime time.Duration
+}
+
+// NewCPU returns a CPU with the given cores (at least 1).
+func NewCPU(k *Kernel, cores int) *CPU {
+	if cores < 1 {
+		cores = 1
+	}
+	return &CPU{k: k, cores: cores}
+}
+
+// Exec runs d of service time for p on this CPU, waiting for a core first if
+// none is free. Queueing is charged to CatQueue, service to CatCPU.
+func (c *CPU) Exec(p *Proc, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	if c.busy < c.cores {
+		c.busy++
+	} else {
+		f := NewFuture[struct{}](c.k)
+		c.queue = append(c.queue, f)
+		Await(p, f, CatQueue) // the releasing process hands its core over
+	}
+	p.Sleep(d, CatCPU)
+	c.busyTime += d
+	if len(c.queue) > 0 {
+		f := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		f.Set(struct{}{})
+		return
+	}
+	c.busy--
+}
+
+// Cores is the number of cores.
+func (c *CPU) Cores() int { return c.cores }
+
+// Queued is the number of work items waiting for a core.
+func (c *CPU) Queued() int { return len(c.queue) }
+
+// Utilization is busy time over (elapsed × cores).
+func (c *CPU) Utilization() float64 {
+	if c.k.now <= 0 {
+		return 0
+	}
+	return float64(c.busyTime) / (float64(c.k.now) * float64(c.cores))
+}

@@ -1,0 +1,105 @@
+package sim
+
+// Future is a value that becomes available at some virtual time. Processes
+// block on it with Await; completing it wakes them at the current instant, in
+// the order they started waiting.
+type Future[T any] struct {
+	k       *Kernel
+	done    bool
+	val     T
+	waiters []*Proc
+	then    []func(T)
+}
+
+// NewFuture returns an incomplete future.
+func NewFuture[T any](k *Kernel) *Future[T] { return &Future[T]{k: k} }
+
+// Done reports whether the future is complete.
+func (f *Future[T]) Done() bool { return f.done }
+
+// Value returns the value (the zero value before completion).
+func (f *Future[T]) Value() T { return f.val }
+
+// Set completes the future; later calls are ignored (first completion wins,
+// which is what a quorum or a timeout race wants).
+func (f *Future[T]) Set(v T) {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.val = v
+	for _, p := range f.waiters {
+		f.k.At(f.k.now, p.resume)
+	}
+	f.waiters = nil
+	for _, fn := range f.then {
+		fn(v)
+	}
+	f.then = nil
+}
+
+// Then calls fn when the future completes (at once if it is complete). fn
+// runs inside the event that completes the future and must not block.
+func (f *Future[T]) Then(fn func(T)) {
+	if f.done {
+		fn(f.val)
+		return
+	}
+	f.then = append(f.then, fn)
+}
+
+// Await blocks p until f completes, charging the wait to c.
+func Await[T any](p *Proc, f *Future[T], c Category) T {
+	if !f.done {
+		start := p.k.now
+		f.waiters = append(f.waiters, p)
+		p.park()
+		p.ledger[c] += p.k.now - start
+	}
+	return f.val
+}
+
+// AwaitTimeout is Await with a deadline; ok is false on timeout.
+func AwaitTimeout[T any](p *Proc, f *Future[T], d Time, c Category) (v T, ok bool) {
+	if f.done {
+		return f.val, true
+	}
+	timer := NewFuture[bool](p.k)
+	p.k.After(d, func() { timer.Set(false) })
+	f.Then(func(T) { timer.Set(true) })
+	if !Await(p, timer, c) {
+		return v, false
+	}
+	return f.val, true
+}
+
+// Go runs fn in a new process and returns a future of its result. It is how
+// a process sends requests in parallel (a fan-out, a quorum write).
+func Go[T any](k *Kernel, name string, fn func(p *Proc) T) *Future[T] {
+	f := NewFuture[T](k)
+	k.Spawn(name, func(p *Proc) { f.Set(fn(p)) })
+	return f
+}
+
+// Quorum returns a future that completes with true once n of fs have
+// completed, in virtual time (the stragglers keep running).
+func Quorum[T any](k *Kernel, fs []*Future[T], n int) *Future[bool] {
+	q := NewFuture[bool](k)
+	if n <= 0 {
+		q.Set(true)
+		return q
+	}
+	count := 0
+	for _, f := range fs {
+		f.Then(func(T) {
+			count++
+			if count == n {
+				q.Set(true)
+			}
+		})
+	}
+	return q
+}
+
+// All is Quorum(k, fs, len(fs)).
+func All[T any](k *Kernel, fs []*Future[T]) *Future[bool] { return Quorum(k, fs, len(fs)) }

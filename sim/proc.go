@@ -1,0 +1,195 @@
+package sim
+
+import (
+	"context"
+	"iter"
+	"time"
+)
+
+// Category classifies where blocked time goes, for latency breakdowns.
+type Category uint8
+
+const (
+	CatNetwork     Category = iota // messages on the wire
+	CatCPU                         // service time on a core
+	CatQueue                       // waiting for a core
+	CatLockWait                    // waiting for a lock
+	CatCommitWait                  // TrueTime / clock-bound commit wait
+	CatReplication                 // waiting for a quorum / log flush
+	CatReadWait                    // a replica catching up to a read timestamp
+	CatBackoff                     // the client's retry backoff
+	CatThink                       // client think time (not part of a transaction)
+	CatOther
+	NumCategories
+)
+
+var categoryNames = [NumCategories]string{
+	"network", "cpu", "queue", "lock_wait", "commit_wait", "replication",
+	"read_wait", "backoff", "think", "other",
+}
+
+func (c Category) String() string {
+	if c < NumCategories {
+		return categoryNames[c]
+	}
+	return "unknown"
+}
+
+// CategoryNames lists the categories in order.
+func CategoryNames() []string { return categoryNames[:] }
+
+// Ledger accumulates blocked time per category.
+type Ledger [NumCategories]time.Duration
+
+// Sub returns l - o per category.
+func (l Ledger) Sub(o Ledger) Ledger {
+	for i := range l {
+		l[i] -= o[i]
+	}
+	return l
+}
+
+// Total is the sum over categories.
+func (l Ledger) Total() time.Duration {
+	var t time.Duration
+	for _, d := range l {
+		t += d
+	}
+	return t
+}
+
+type killed struct{}
+
+// Proc is a simulated process: sequential code that blocks on virtual time.
+// Its methods must be called only from inside its own body.
+type Proc struct {
+	k      *Kernel
+	id     uint64
+	name   string
+	next   func() (struct{}, bool)
+	stop   func()
+	yield  func(struct{}) bool
+	ledger Ledger
+	done   *Future[struct{}]
+	dead   bool
+	// parked is true while the proc waits for a resume.
+	parked bool
+}
+
+// Spawn starts body as a new process at the current time. The returned
+// process's Done future completes when body returns.
+func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
+	k.nprocs++
+	p := &Proc{k: k, id: k.nprocs, name: name, done: NewFuture[struct{}](k)}
+	seq := func(yield func(struct{}) bool) {
+		p.yield = yield
+		defer func() {
+			if r := recover(); r != nil {
+				if _, ok := r.(killed); !ok {
+					panic(r)
+				}
+			}
+		}()
+		body(p)
+	}
+	p.next, p.stop = iter.Pull(seq)
+	k.procs[p] = struct{}{}
+	p.parked = true
+	k.At(k.now, p.resume)
+	return p
+}
+
+func (p *Proc) resume() {
+	if p.dead || !p.parked {
+		return
+	}
+	p.parked = false
+	if _, more := p.next(); !more {
+		p.finish()
+	}
+}
+
+func (p *Proc) finish() {
+	if p.dead {
+		return
+	}
+	p.dead = true
+	delete(p.k.procs, p)
+	p.done.Set(struct{}{})
+}
+
+func (p *Proc) kill() {
+	if p.dead {
+		return
+	}
+	p.dead = true
+	delete(p.k.procs, p)
+	p.stop()
+}
+
+// park suspends the process until something calls resume.
+func (p *Proc) park() {
+	p.parked = true
+	if !p.yield(struct{}{}) {
+		panic(killed{})
+	}
+}
+
+// Kernel returns the kernel the process runs on.
+func (p *Proc) Kernel() *Kernel { return p.k }
+
+// Name is the process's name (for diagnostics).
+func (p *Proc) Name() string { return p.name }
+
+// ID is a unique, deterministic process number.
+func (p *Proc) ID() uint64 { return p.id }
+
+// Now is the current virtual time.
+func (p *Proc) Now() Time { return p.k.now }
+
+// Done completes when the process's body has returned.
+func (p *Proc) Done() *Future[struct{}] { return p.done }
+
+// Ledger returns the time this process has spent blocked, by category.
+func (p *Proc) Ledger() Ledger { return p.ledger }
+
+// Charge adds d to a category without blocking; used when a child process
+// did the waiting on this one's behalf and the parent attributes it.
+func (p *Proc) Charge(c Category, d time.Duration) { p.ledger[c] += d }
+
+// Sleep blocks for d, charging it to c.
+func (p *Proc) Sleep(d time.Duration, c Category) {
+	if d <= 0 {
+		return
+	}
+	p.k.After(d, p.resume)
+	p.ledger[c] += d
+	p.park()
+}
+
+// SleepUntil blocks until virtual time t.
+func (p *Proc) SleepUntil(t Time, c Category) { p.Sleep(t-p.k.now, c) }
+
+// Yield lets every other event scheduled for the current instant run first.
+func (p *Proc) Yield() {
+	p.k.At(p.k.now, p.resume)
+	p.park()
+}
+
+type procKey struct{}
+
+// WithProc returns a context that carries p; simulated engines recover the
+// calling process from the context their methods receive.
+func WithProc(ctx context.Context, p *Proc) context.Context {
+	return context.WithValue(ctx, procKey{}, p)
+}
+
+// ProcFrom returns the process carried by ctx. It panics when there is none:
+// a simulated engine called outside the simulation is a wiring bug.
+func ProcFrom(ctx context.Context) *Proc {
+	p, _ := ctx.Value(procKey{}).(*Proc)
+	if p == nil {
+		panic("sim: context carries no process; simulated engines must be called from a sim.Proc")
+	}
+	return p
+}

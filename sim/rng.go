@@ -1,0 +1,19 @@
+package sim
+
+import (
+	"hash/fnv"
+	"math/rand/v2"
+)
+
+// Stream returns a PCG random stream derived from the kernel's seed and a
+// name. Every independent source of randomness (a link's jitter, a client's
+// workload, a clock's offset) asks for its own named stream, so adding one
+// source never shifts the numbers another draws.
+func (k *Kernel) Stream(name string) *rand.Rand { return NewStream(k.seed, name) }
+
+// NewStream derives a PCG stream from a seed and a name.
+func NewStream(seed uint64, name string) *rand.Rand {
+	h := fnv.New64a()
+	h.Write([]byte(name))
+	return rand.New(rand.NewPCG(seed, h.Sum64()))
+}

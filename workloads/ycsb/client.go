@@ -1,0 +1,267 @@
+package ycsb
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/workloads"
+)
+
+// OpKind is one YCSB operation.
+type OpKind uint8
+
+const (
+	OpRead   OpKind = iota // Get of the whole row
+	OpUpdate               // Update of one field
+	OpInsert               // Insert of a whole row
+	OpScan                 // Scan of up to ScanLength rows from Key on
+	OpRMW                  // Get of the whole row, then Update of one field
+)
+
+func (k OpKind) String() string {
+	switch k {
+	case OpRead:
+		return TypeRead
+	case OpUpdate:
+		return TypeUpdate
+	case OpInsert:
+		return TypeInsert
+	case OpScan:
+		return TypeScan
+	case OpRMW:
+		return TypeRMW
+	}
+	return fmt.Sprintf("op(%d)", uint8(k))
+}
+
+// Op is one operation with all its inputs, fixed when it is drawn.
+type Op struct {
+	Kind OpKind
+	// Key is the row's primary key (for a scan, the start key).
+	Key engines.Key
+	// Field is the index of the updated field (column Field+1) for
+	// OpUpdate and OpRMW, and Value the value written to it.
+	Field int
+	Value engines.Value
+	// Row is the inserted row for OpInsert.
+	Row engines.Row
+	// ScanLength is the row limit of an OpScan.
+	ScanLength int
+}
+
+// Txn is one drawn transaction: a single operation for ycsb-a .. ycsb-f, or
+// --ops-per-txn reads and read-modify-writes for ycsb. It implements
+// workloads.Txn.
+type Txn struct {
+	typ      string
+	readOnly bool
+	table    *engines.Table
+	Ops      []Op
+}
+
+// Type implements workloads.Txn.
+func (t *Txn) Type() string { return t.typ }
+
+// ReadOnly implements workloads.Txn: true when no operation writes.
+func (t *Txn) ReadOnly() bool { return t.readOnly }
+
+// Run implements workloads.Txn. It issues, per operation: Get (read); Update
+// of one column (update); Insert (insert); Scan from the key with a limit
+// (scan); Get then Update (rmw). A read that finds no row is not an error
+// (the key may belong to an insert that has not committed); every error of a
+// statement ends Run and is returned — an abort as it is, anything else
+// (ErrDuplicateKey, ErrNotFound from an update) wrapped with the operation.
+func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
+	for i := range t.Ops {
+		op := &t.Ops[i]
+		var err error
+		switch op.Kind {
+		case OpRead:
+			_, _, err = tx.Get(ctx, t.table, op.Key)
+		case OpUpdate:
+			err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+		case OpInsert:
+			// A clone, so that an engine keeping the row cannot be
+			// affected by a retry handing the same row again.
+			err = tx.Insert(ctx, t.table, op.Row.Clone())
+		case OpScan:
+			_, err = tx.Scan(ctx, t.table, engines.ScanSpec{Start: op.Key, Limit: op.ScanLength})
+		case OpRMW:
+			if _, _, err = tx.Get(ctx, t.table, op.Key); err == nil {
+				err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+			}
+		default:
+			err = fmt.Errorf("ycsb: unknown operation %v", op.Kind)
+		}
+		if err != nil {
+			if _, abort := engines.AsAbort(err); abort {
+				return err
+			}
+			return fmt.Errorf("ycsb %s %s: %w", op.Kind, op.Key[0].Str(), err)
+		}
+	}
+	return nil
+}
+
+// Client draws the transactions of one client. It implements
+// workloads.Client.
+type Client struct {
+	w   *Workload
+	id  int
+	rng *rand.Rand
+	key func() int64 // the request distribution
+	// pending is the key number of the last drawn insert, acknowledged to
+	// the workload's KeySequence when the next transaction is drawn: by
+	// then the insert has committed or been given up (YCSB acknowledges in
+	// a finally block, whatever the outcome).
+	pending int64
+	seen    map[int64]struct{} // distinct keys of a large transaction
+}
+
+// maxKeyRetries bounds the redraws of a key chooser that keeps drawing keys
+// not yet inserted (scrambled zipfian) or already used in the transaction;
+// after that a deterministic fallback picks the key.
+const maxKeyRetries = 1000
+
+func (w *Workload) newClient(id int, rng *rand.Rand) *Client {
+	c := &Client{w: w, id: id, rng: rng, pending: -1}
+	o := w.opts
+	last := w.seq.Last
+	switch w.dist {
+	case DistUniform:
+		// YCSB: uniform over the loaded keys only.
+		c.key = NewUniform(rng, 0, o.Records-1).Next
+	case DistHotspot:
+		// YCSB: the hot set is a fraction of the loaded keys only.
+		c.key = NewHotspot(rng, 0, o.Records-1, o.HotspotDataFrac, o.HotspotOpFrac).Next
+	case DistLatest:
+		c.key = NewSkewedLatest(rng, last, w.zetas).Next
+	case DistZipfian:
+		z := NewZipfianWithCache(rng, 0, o.Records-1, w.zetas)
+		c.key = func() int64 { return z.NextN(last() + 1) }
+	case DistScrambledZipfian:
+		// YCSB's core key chooser: a scrambled zipfian over the loaded
+		// keys plus the expected inserts (the key space must not change
+		// size, or the modulus would move the popular keys), redrawing
+		// keys that have not been inserted yet.
+		z := NewScrambledZipfianWithCache(rng, 0, o.Records+w.expectedNew, w.zetas)
+		c.key = func() int64 {
+			l := last()
+			for range maxKeyRetries {
+				if k := z.Next(); k <= l {
+					return k
+				}
+			}
+			return rng.Int64N(l + 1)
+		}
+	default:
+		panic("ycsb: unknown distribution " + w.dist)
+	}
+	return c
+}
+
+// Next implements workloads.Client.
+func (c *Client) Next() workloads.Txn {
+	if c.pending >= 0 {
+		c.w.seq.Acknowledge(c.pending)
+		c.pending = -1
+	}
+	if c.w.spec.transactional {
+		return c.nextMulti()
+	}
+	u := c.rng.Float64()
+	kind := c.w.ops[len(c.w.ops)-1]
+	for i, p := range c.w.cum {
+		if u < p {
+			kind = c.w.ops[i]
+			break
+		}
+	}
+	op := Op{Kind: kind}
+	switch kind {
+	case OpRead:
+		op.Key = c.keyOf(c.key())
+	case OpUpdate, OpRMW:
+		op.Key = c.keyOf(c.key())
+		op.Field = c.rng.IntN(c.w.opts.FieldCount)
+		op.Value = c.w.value(c.rng)
+	case OpInsert:
+		n := c.w.seq.Next()
+		c.pending = n
+		op.Row = make(engines.Row, len(c.w.table.Columns))
+		c.w.fillRow(op.Row, n, c.rng)
+		op.Key = engines.Key{op.Row[0]}
+	case OpScan:
+		op.Key = c.keyOf(c.key())
+		op.ScanLength = 1 + c.rng.IntN(c.w.opts.MaxScanLength)
+	}
+	return &Txn{
+		typ:      kind.String(),
+		readOnly: kind == OpRead || kind == OpScan,
+		table:    c.w.table,
+		Ops:      []Op{op},
+	}
+}
+
+// nextMulti draws a transaction of the transactional variant: OpsPerTxn
+// operations on distinct keys, each a read-modify-write with probability
+// WriteFrac and a read otherwise.
+func (c *Client) nextMulti() *Txn {
+	o := c.w.opts
+	ops := make([]Op, o.OpsPerTxn)
+	nums := make([]int64, 0, o.OpsPerTxn)
+	big := o.OpsPerTxn > 16 // a map beats a linear search
+	if big {
+		if c.seen == nil {
+			c.seen = map[int64]struct{}{}
+		}
+		clear(c.seen)
+	}
+	used := func(k int64) bool {
+		if big {
+			_, ok := c.seen[k]
+			return ok
+		}
+		for _, x := range nums {
+			if x == k {
+				return true
+			}
+		}
+		return false
+	}
+	readOnly := true
+	for i := range ops {
+		op := &ops[i]
+		op.Kind = OpRead
+		if c.rng.Float64() < o.WriteFrac {
+			op.Kind = OpRMW
+			readOnly = false
+		}
+		k := c.key()
+		for try := 0; used(k); try++ {
+			if try < maxKeyRetries {
+				k = c.key()
+				continue
+			}
+			// A key chooser that cannot find a fresh key (a tiny key
+			// space under heavy skew): walk to the next unused one.
+			k = (k + 1) % (c.w.seq.Last() + 1)
+		}
+		nums = append(nums, k)
+		if big {
+			c.seen[k] = struct{}{}
+		}
+		op.Key = c.keyOf(k)
+		if op.Kind == OpRMW {
+			op.Field = c.rng.IntN(o.FieldCount)
+			op.Value = c.w.value(c.rng)
+		}
+	}
+	return &Txn{typ: TypeTxn, readOnly: readOnly, table: c.w.table, Ops: ops}
+}
+
+func (c *Client) keyOf(n int64) engines.Key {
+	return engines.Key{engines.String(c.w.KeyName(n))}
+}

@@ -1,0 +1,291 @@
+package ycsb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+
+	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/workloads"
+)
+
+// Transaction type names.
+const (
+	TypeRead   = "read"
+	TypeUpdate = "update"
+	TypeInsert = "insert"
+	TypeScan   = "scan"
+	TypeRMW    = "rmw"
+	TypeTxn    = "txn"
+)
+
+// TableName and KeyColumn name the one table and its primary key; the value
+// columns are field0, field1, ...
+const (
+	TableName = "usertable"
+	KeyColumn = "ycsb_key"
+)
+
+// spec is one registered workload.
+type spec struct {
+	name, desc string
+	// Operation proportions of a core workload (YCSB's readproportion,
+	// updateproportion, insertproportion, scanproportion,
+	// readmodifywriteproportion).
+	read, update, insert, scan, rmw float64
+	dist                            string // default request distribution
+	transactional                   bool   // the multi-operation variant
+}
+
+// specs are YCSB's core workloads (workloads/workloada .. workloadf in the
+// YCSB distribution) and the transactional variant.
+var specs = []spec{
+	{name: "ycsb-a", desc: "YCSB core workload A (update heavy): 50% read, 50% update of one field; scrambled zipfian keys",
+		read: 0.5, update: 0.5, dist: DistScrambledZipfian},
+	{name: "ycsb-b", desc: "YCSB core workload B (read mostly): 95% read, 5% update of one field; scrambled zipfian keys",
+		read: 0.95, update: 0.05, dist: DistScrambledZipfian},
+	{name: "ycsb-c", desc: "YCSB core workload C (read only): 100% read; scrambled zipfian keys",
+		read: 1, dist: DistScrambledZipfian},
+	{name: "ycsb-d", desc: "YCSB core workload D (read latest): 95% read, 5% insert; reads favour the newest keys",
+		read: 0.95, insert: 0.05, dist: DistLatest},
+	{name: "ycsb-e", desc: "YCSB core workload E (short ranges): 95% scan of 1..100 rows, 5% insert; scrambled zipfian start keys",
+		scan: 0.95, insert: 0.05, dist: DistScrambledZipfian},
+	{name: "ycsb-f", desc: "YCSB core workload F (read-modify-write): 50% read, 50% read-modify-write of one field; scrambled zipfian keys",
+		read: 0.5, rmw: 0.5, dist: DistScrambledZipfian},
+	{name: "ycsb", desc: "transactional YCSB (DBx1000/Deneva): each transaction reads or read-modify-writes --ops-per-txn distinct zipfian(--theta) keys",
+		dist: DistZipfian, transactional: true},
+}
+
+func lookupSpec(name string) (*spec, error) {
+	for i := range specs {
+		if specs[i].name == name {
+			return &specs[i], nil
+		}
+	}
+	return nil, fmt.Errorf("ycsb: unknown workload %q", name)
+}
+
+func init() {
+	for i := range specs {
+		s := &specs[i]
+		workloads.Register(&workloads.Meta{
+			Name:        s.name,
+			Description: s.desc,
+			Flags:       RegisterFlags,
+			New: func(fs *pflag.FlagSet, seed uint64) (workloads.Workload, error) {
+				o, err := OptionsFromFlags(fs)
+				if err != nil {
+					return nil, errors.Join(err, o.Validate(s.name))
+				}
+				w, err := New(s.name, o, seed)
+				if err != nil {
+					return nil, err
+				}
+				return w, nil
+			},
+		})
+	}
+}
+
+// Value pool. Field values are FieldLength-byte strings. Allocating fresh
+// random bytes for each of the simulator's million-odd values would cost
+// about a gigabyte per million rows, so instead the workload builds one pool
+// of random printable bytes from the seed and every value is a substring of
+// it at a random offset: Go substrings share the pool's memory, so a value
+// costs its 16-byte string header. The consequence, stated plainly: there are
+// only poolSize distinct values and they overlap each other, so the data are
+// far more compressible than YCSB's independent random bytes. Engines here do
+// not compress, and sizes (Value.Size, what a real database stores) are the
+// full FieldLength bytes.
+const poolSize = 64 << 10
+
+// Independent random streams derived from the seed.
+const (
+	streamPool uint64 = 0x9c5b_7e1a_0000_0001
+	streamLoad uint64 = 0x9c5b_7e1a_0000_0002
+)
+
+// loadBatch is how many rows Load hands to the callback at a time.
+const loadBatch = 1000
+
+// Workload is one configured ycsb workload. It implements workloads.Workload.
+type Workload struct {
+	spec    *spec
+	opts    Options
+	dist    string
+	seed    uint64
+	schema  *engines.Schema
+	table   *engines.Table
+	pool    string
+	ordered bool
+
+	// seq is the insert counter shared by all clients; key numbers below
+	// opts.Records come from the load.
+	seq *KeySequence
+	// zetas is ζ for the request distribution, shared by the clients.
+	zetas *ZetaCache
+	// expectedNew enlarges the scrambled zipfian key space for inserts.
+	expectedNew int64
+
+	types []string
+	// cumulative operation proportions, in types order, for core workloads
+	cum []float64
+	ops []OpKind
+}
+
+// New builds the named workload (ycsb, ycsb-a .. ycsb-f) from validated
+// options and the run seed.
+func New(name string, o Options, seed uint64) (*Workload, error) {
+	s, err := lookupSpec(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := o.Validate(name); err != nil {
+		return nil, err
+	}
+	w := &Workload{spec: s, opts: o, seed: seed, dist: s.dist, ordered: o.InsertOrder == InsertOrdered}
+	if o.Distribution != "" {
+		w.dist = o.Distribution
+	}
+
+	cols := []engines.Column{{Name: KeyColumn, Type: engines.TypeString, Size: 255}}
+	for i := 0; i < o.FieldCount; i++ {
+		cols = append(cols, engines.Column{Name: "field" + strconv.Itoa(i), Type: engines.TypeString})
+	}
+	w.table = &engines.Table{Name: TableName, Columns: cols, PrimaryKey: []int{0}, ShardKey: 0}
+	w.schema = &engines.Schema{Tables: []*engines.Table{w.table}}
+
+	rng := rand.New(rand.NewPCG(seed, streamPool))
+	pool := make([]byte, poolSize+o.FieldLength-1)
+	for i := range pool {
+		pool[i] = byte('!' + rng.IntN('~'-'!'+1))
+	}
+	w.pool = string(pool)
+
+	w.seq = NewKeySequence(o.Records)
+
+	if s.transactional {
+		w.types = []string{TypeTxn}
+	} else {
+		total := 0.0
+		for _, p := range []struct {
+			kind OpKind
+			frac float64
+		}{{OpRead, s.read}, {OpUpdate, s.update}, {OpInsert, s.insert}, {OpScan, s.scan}, {OpRMW, s.rmw}} {
+			if p.frac <= 0 {
+				continue
+			}
+			total += p.frac
+			w.types = append(w.types, p.kind.String())
+			w.cum = append(w.cum, total)
+			w.ops = append(w.ops, p.kind)
+		}
+		for i := range w.cum {
+			w.cum[i] /= total
+		}
+		// YCSB sizes the scrambled zipfian space for the inserts it
+		// expects: operationcount × insertproportion × 2. txbench runs
+		// have no operation count; YCSB's workload files set
+		// operationcount = recordcount, so that is the count used here.
+		w.expectedNew = int64(float64(o.Records) * s.insert * 2)
+	}
+
+	theta := o.ZipfConstant
+	if s.transactional {
+		theta = o.Theta
+	}
+	w.zetas = NewZetaCache(theta)
+	switch w.dist { // compute ζ once, before clients share it
+	case DistZipfian, DistLatest:
+		w.zetas.Zeta(o.Records)
+	case DistScrambledZipfian:
+		w.zetas.Zeta(ScrambledItemCount)
+	}
+	return w, nil
+}
+
+// Name is the workload's registered name.
+func (w *Workload) Name() string { return w.spec.name }
+
+// Options are the options the workload was built from.
+func (w *Workload) Options() Options { return w.opts }
+
+// Distribution is the request distribution in use.
+func (w *Workload) Distribution() string { return w.dist }
+
+// Table is usertable.
+func (w *Workload) Table() *engines.Table { return w.table }
+
+// Schema implements workloads.Workload: one table, usertable(ycsb_key
+// primary key, field0 ..), sharded by the key.
+func (w *Workload) Schema() *engines.Schema { return w.schema }
+
+// TxnTypes implements workloads.Workload: the types the workload draws, in
+// YCSB's order (read, update, insert, scan, rmw), or "txn".
+func (w *Workload) TxnTypes() []string { return append([]string(nil), w.types...) }
+
+// Inserted is the number of key numbers handed out to inserts so far.
+func (w *Workload) Inserted() int64 { return w.seq.Allocated() - w.opts.Records }
+
+// KeyName is the primary key of key number n: "user" + FNVHash64(n) for
+// --insert-order hashed, "user" + n zero-padded to 19 digits for ordered.
+func (w *Workload) KeyName(n int64) string {
+	if w.ordered {
+		s := strconv.FormatInt(n, 10)
+		const width = 19
+		if len(s) < width {
+			return "user" + zeros[:width-len(s)] + s
+		}
+		return "user" + s
+	}
+	return "user" + strconv.FormatUint(FNVHash64(n), 10)
+}
+
+const zeros = "0000000000000000000"
+
+// value draws one field value: a FieldLength substring of the pool.
+func (w *Workload) value(rng *rand.Rand) engines.Value {
+	off := rng.IntN(poolSize)
+	return engines.String(w.pool[off : off+w.opts.FieldLength])
+}
+
+// row builds the full row for key number n with values drawn from rng.
+func (w *Workload) fillRow(r engines.Row, n int64, rng *rand.Rand) {
+	r[0] = engines.String(w.KeyName(n))
+	for f := 1; f < len(r); f++ {
+		r[f] = w.value(rng)
+	}
+}
+
+// Load implements workloads.Workload: key numbers 0 .. records-1 in number
+// order, in batches of 1000 rows, values drawn from a stream of the seed.
+func (w *Workload) Load(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.Row) error) error {
+	rng := rand.New(rand.NewPCG(w.seed, streamLoad))
+	width := len(w.table.Columns)
+	for start := int64(0); start < w.opts.Records; start += loadBatch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n := min(int64(loadBatch), w.opts.Records-start)
+		vals := make([]engines.Value, int(n)*width) // one allocation per batch
+		rows := make([]engines.Row, n)
+		for i := range rows {
+			r := engines.Row(vals[i*width : (i+1)*width : (i+1)*width])
+			w.fillRow(r, start+int64(i), rng)
+			rows[i] = r
+		}
+		if err := load(ctx, w.table, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewClient implements workloads.Workload.
+func (w *Workload) NewClient(id int, rng *rand.Rand) workloads.Client {
+	return w.newClient(id, rng)
+}
