@@ -41,6 +41,9 @@ type Config struct {
 	// Progress, if set, is called about every 1% of the run with the time
 	// done and the total (virtual time for simulated runs).
 	Progress func(done, total time.Duration, committed int64)
+	// Observe, if set, sees a simulated run's state after the last event
+	// and before the kernel shuts down (tests use it to inspect engines).
+	Observe func(s *Simulation)
 }
 
 // DefaultConfig returns the documented defaults.

@@ -28,7 +28,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("--workload: %w", err)
 	}
 	if cfg.Flags == nil {
-		cfg.Flags = pflag.NewFlagSet("run", pflag.ContinueOnError)
+		cfg.Flags = NewFlagSet()
 	}
 	if !em.Simulated {
 		return nil, fmt.Errorf("--engine: %s talks to a real database, which this build cannot drive yet", em.Name)
@@ -187,6 +187,9 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 		}
 	})
 	k.Run(total)
+	if cfg.Observe != nil {
+		cfg.Observe(s)
+	}
 
 	measured := min(k.Now(), total) - cfg.Warmup
 	if measured < 0 {
@@ -198,7 +201,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 		Workload:  wm.Name,
 		Seed:      cfg.Seed,
 		Mode:      "simulated",
-		Config:    configMap(cfg.Flags),
+		Config:    configMap(cfg, s),
 		Partial:   interrupted,
 		WarmupS:   cfg.Warmup.Seconds(),
 		SimEvents: k.Events(),
@@ -253,15 +256,41 @@ func startOpenLoop(ctx context.Context, k *sim.Kernel, cfg Config, clients []*cl
 }
 
 // configMap records every option (flag name → value) so a run can be
-// repeated from its results file. Options that only steer output are left
-// out; secrets are never recorded.
-func configMap(fs *pflag.FlagSet) map[string]string {
-	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true, "progress": true}
-	m := map[string]string{}
-	fs.VisitAll(func(f *pflag.Flag) {
-		if !skip[f.Name] {
+// repeated from its results file: the run's own settings, then the engine's
+// and workload's options. Options that only steer output are left out.
+func configMap(cfg Config, s *Simulation) map[string]string {
+	m := map[string]string{
+		"engine":       cfg.Engine,
+		"workload":     cfg.Workload,
+		"seed":         fmt.Sprint(cfg.Seed),
+		"topology":     s.Topology.Name,
+		"jitter":       fmt.Sprint(cfg.Jitter),
+		"epsilon":      s.Epsilon,
+		"rtt-scale":    fmt.Sprint(cfg.RTTScale),
+		"clients":      fmt.Sprint(cfg.Clients),
+		"rate":         fmt.Sprint(cfg.Rate),
+		"think":        cfg.Think.String(),
+		"warmup":       cfg.Warmup.String(),
+		"duration":     cfg.Duration.String(),
+		"interval":     cfg.Interval.String(),
+		"max-attempts": fmt.Sprint(cfg.MaxAttempts),
+		"backoff":      cfg.Backoff.String(),
+		"backoff-max":  cfg.BackoffMax.String(),
+	}
+	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true}
+	cfg.Flags.VisitAll(func(f *pflag.Flag) {
+		if _, set := m[f.Name]; !set && !skip[f.Name] {
 			m[f.Name] = f.Value.String()
 		}
 	})
 	return m
+}
+
+// NewFlagSet returns a flag set with every engine's and workload's options
+// at their defaults, for programs that call Run without the CLI.
+func NewFlagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("txbench", pflag.ContinueOnError)
+	engines.RegisterFlags(fs)
+	workloads.RegisterFlags(fs)
+	return fs
 }

@@ -29,8 +29,8 @@ const runExamples = `  bench run --engine occ --workload ycsb-a
 func runFlags(fs *pflag.FlagSet, c *runner.Config) {
 	d := runner.DefaultConfig()
 	*c = d
-	fs.StringVar(&c.Engine, "engine", d.Engine, "engine to run (see `bench engines`)")
-	fs.StringVarP(&c.Workload, "workload", "w", d.Workload, "workload to run (see `bench workloads`)")
+	fs.StringVar(&c.Engine, "engine", d.Engine, "engine to run (see: bench engines)")
+	fs.StringVarP(&c.Workload, "workload", "w", d.Workload, "workload to run (see: bench workloads)")
 	fs.Uint64Var(&c.Seed, "seed", d.Seed, "run seed: same seed and options give the same simulated result")
 	fs.StringVar(&c.Topology, "topology", "", "simulated cluster: single-az, region-3az, us-3, global-3 or a YAML file (default: the engine's)")
 	fs.BoolVar(&c.Jitter, "jitter", d.Jitter, "log-normal network jitter (--jitter=false: every message takes half the median RTT)")

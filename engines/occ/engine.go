@@ -221,3 +221,12 @@ func (e *Engine) adjudicatorFor(t *engines.Table, k engines.Key) int {
 func (r *replica) nodeFor(t *engines.Table, k engines.Key, adjs int) *sim.Node {
 	return r.nodes[int((shardHash(t, k)/uint64(adjs))%uint64(len(r.nodes)))]
 }
+
+// Tracked is the number of keys the adjudicators hold validation state for.
+func (e *Engine) Tracked() int {
+	n := 0
+	for _, a := range e.adjs {
+		n += a.Tracked()
+	}
+	return n
+}

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/txbench/txbench/runner"
+)
+
+var benchBin string
+
+// TestMain builds the real binary once: these tests check what a user sees
+// (exit codes, one-line errors, files written), which only a process shows.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "bench-cli")
+	if err != nil {
+		panic(err)
+	}
+	benchBin = filepath.Join(dir, "bench")
+	if out, err := exec.Command("go", "build", "-o", benchBin, ".").CombinedOutput(); err != nil {
+		panic("building bench: " + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func bench(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	cmd := exec.Command(benchBin, args...)
+	var so, se strings.Builder
+	cmd.Stdout, cmd.Stderr = &so, &se
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return so.String(), se.String(), code
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestBadInputGivesOneLineAndExitCode2(t *testing.T) {
+	witnessOnly := writeFile(t, "w.yaml", "regions: [{name: r1, azs: [r1a], witness: true}]\n")
+	malformed := writeFile(t, "bad.yaml", "clients: [1,\n")
+	unknownOpt := writeFile(t, "unk.yaml", "clients: 4\nwarp-speed: 9\n")
+	cases := []struct {
+		name string
+		args []string
+		want string // the error must name this
+	}{
+		{"unknown engine", []string{"run", "--engine", "mysql"}, "--engine"},
+		{"unknown workload", []string{"run", "--workload", "ycsb-z"}, "--workload"},
+		{"unknown preset", []string{"run", "--topology", "mars-1"}, "--topology"},
+		{"negative clients", []string{"run", "--clients", "-4"}, "--clients"},
+		{"non-numeric clients", []string{"run", "--clients", "many"}, "--clients"},
+		{"negative duration", []string{"run", "--duration", "-1s"}, "--duration"},
+		{"bad write fraction", []string{"run", "--workload", "ycsb", "--write-frac", "1.5"}, "--write-frac"},
+		{"bad epsilon", []string{"run", "--epsilon", "soon"}, "--epsilon"},
+		{"malformed scenario", []string{"run", "--config", malformed}, "malformed YAML"},
+		{"unknown scenario option", []string{"run", "--config", unknownOpt}, "warp-speed"},
+		{"topology without data regions", []string{"run", "--topology", witnessOnly}, "regions"},
+		{"unknown flag", []string{"run", "--colour"}, "colour"},
+		{"unknown command", []string{"fly"}, "fly"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := bench(t, c.args...)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2 (stderr %q)", code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if len(lines) != 1 {
+				t.Errorf("want one line, got %d: %q", len(lines), stderr)
+			}
+			if !strings.Contains(stderr, c.want) {
+				t.Errorf("error %q does not name %q", stderr, c.want)
+			}
+			if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "panic") {
+				t.Errorf("stack trace: %s", stderr)
+			}
+		})
+	}
+}
+
+func TestRunPrintsSummaryAndWritesAValidResultsFile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "a.json")
+	scenario := writeFile(t, "s.yaml", "workload: ycsb-b\nclients: 4\nduration: 1s\nrecords: 1000\n")
+	stdout, stderr, code := bench(t, "run", "--config", scenario, "--clients", "8", "--warmup", "0s", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"occ · ycsb-b", "8 clients", "read", "update", "total", "p99", "results written to"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	res, err := runner.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The file wins over defaults; the command line wins over the file.
+	if res.Workload != "ycsb-b" || res.Config["clients"] != "8" || res.Config["records"] != "1000" || res.Partial {
+		t.Fatalf("result %s/%s clients=%s records=%s partial=%v", res.Engine, res.Workload, res.Config["clients"], res.Config["records"], res.Partial)
+	}
+	if res.Summary.Committed == 0 {
+		t.Fatal("nothing committed")
+	}
+}
+
+func TestInterruptWritesPartialResults(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "partial.json")
+	cmd := exec.Command(benchBin, "run", "--duration", "1h", "--records", "1000", "--out", out)
+	var se strings.Builder
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v (stderr %q)", err, se.String())
+	}
+	res, err := runner.ReadResult(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Partial || res.Summary.Committed == 0 || res.DurationS <= 0 || res.DurationS >= 3600 {
+		t.Fatalf("partial=%v committed=%d duration=%v", res.Partial, res.Summary.Committed, res.DurationS)
+	}
+}
+
+func TestListings(t *testing.T) {
+	stdout, _, code := bench(t, "engines")
+	if code != 0 || !strings.Contains(stdout, "occ") || !strings.Contains(stdout, "dsql") {
+		t.Fatalf("engines: %d %s", code, stdout)
+	}
+	stdout, _, code = bench(t, "workloads")
+	for _, w := range []string{"ycsb-a", "ycsb-f", "ycsb "} {
+		if code != 0 || !strings.Contains(stdout, w) {
+			t.Fatalf("workloads lacks %q: %s", w, stdout)
+		}
+	}
+	if stdout, _, code = bench(t, "version"); code != 0 || !strings.HasPrefix(stdout, "bench ") {
+		t.Fatalf("version: %s", stdout)
+	}
+	if stdout, _, code = bench(t, "completion", "bash"); code != 0 || !strings.Contains(stdout, "bash completion") {
+		t.Fatalf("completion: %d", code)
+	}
+}

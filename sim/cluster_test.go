@@ -1,0 +1,171 @@
+package sim
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPresetsValidateWithTheBriefsNumbers(t *testing.T) {
+	for _, name := range PresetNames() {
+		topo, err := Preset(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := topo.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	us3, _ := Preset("us-3")
+	if got := us3.RTT("us-east-1a", "us-east-2b"); got.Median != 11500*time.Microsecond || got.P99 != 14400*time.Microsecond {
+		t.Errorf("us-east-1↔us-east-2 %v", got)
+	}
+	if !us3.Region("us-west-2").Witness || len(us3.FullRegions()) != 2 {
+		t.Error("us-3: us-west-2 should be the witness")
+	}
+	r3, _ := Preset("region-3az")
+	if r3.RTT("us-east-1a", "us-east-1a").Median != 100*time.Microsecond || r3.RTT("us-east-1a", "us-east-1b").Median != time.Millisecond {
+		t.Error("region-3az RTTs")
+	}
+	if _, err := Preset("mars-1"); err == nil || !strings.Contains(err.Error(), "mars-1") {
+		t.Errorf("unknown preset error: %v", err)
+	}
+}
+
+func TestParseTopology(t *testing.T) {
+	good := `
+name: two
+regions:
+  - {name: r1, azs: [r1a, r1b]}
+  - {name: r2, azs: [r2a], witness: true}
+intra_az: {median: 200us, p99: 400us}
+links:
+  - {a: r1, b: r2, rtt: {median: 20ms, p99: 25ms}}
+`
+	topo, err := ParseTopology([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if topo.RTT("r1a", "r2a").Median != 20*time.Millisecond || topo.IntraAZ.Median != 200*time.Microsecond || topo.CrossAZ != defaultCrossAZ {
+		t.Fatalf("parsed %+v", topo)
+	}
+	bad := map[string]string{
+		"malformed":       "regions: [",
+		"unknown field":   "regions: [{name: r1, azs: [a]}]\nlatency: 3",
+		"missing link":    "regions: [{name: r1, azs: [a]}, {name: r2, azs: [b]}]",
+		"only witnesses":  "regions: [{name: r1, azs: [a], witness: true}]",
+		"no azs":          "regions: [{name: r1}]",
+		"link to nowhere": "regions: [{name: r1, azs: [a]}]\nlinks: [{a: r1, b: r9, rtt: {median: 1ms}}]",
+	}
+	for name, doc := range bad {
+		_, err := ParseTopology([]byte(doc))
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+			continue
+		}
+		if strings.Contains(err.Error(), "\n") && name == "malformed" {
+			t.Errorf("%s: multi-line error %q", name, err)
+		}
+	}
+}
+
+func FuzzParseTopology(f *testing.F) {
+	f.Add([]byte("regions: [{name: r1, azs: [a]}]"))
+	f.Add([]byte("regions: [{name: r1, azs: [a]}, {name: r2, azs: [b]}]\nlinks: [{a: r1, b: r2, rtt: {median: 1ms}}]"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		topo, err := ParseTopology(data)
+		if err == nil && topo.Validate() != nil {
+			t.Fatal("ParseTopology returned an invalid topology")
+		}
+	})
+}
+
+func TestLinkSamplesFitMedianAndP99(t *testing.T) {
+	l := Link{Median: 10 * time.Millisecond, P99: 20 * time.Millisecond}
+	rng := NewStream(1, "x")
+	var xs []float64
+	for range 20000 {
+		xs = append(xs, float64(l.Sample(rng, true)))
+	}
+	slices.Sort(xs)
+	med, p99 := xs[len(xs)/2], xs[len(xs)*99/100]
+	if math.Abs(med/float64(l.Median)-1) > 0.03 || math.Abs(p99/float64(l.P99)-1) > 0.06 {
+		t.Fatalf("median %v p99 %v", time.Duration(med), time.Duration(p99))
+	}
+	if l.Sample(rng, false) != l.Median {
+		t.Fatal("jitter off must give the median")
+	}
+}
+
+func TestNetworkDelayIsHalfTheRTTWithoutJitter(t *testing.T) {
+	k := NewKernel(1)
+	topo, _ := Preset("us-3")
+	cl := NewCluster(k, topo, ClusterConfig{})
+	a := cl.AddNode("a", "us-east-1a", 1)
+	b := cl.AddNode("b", "us-east-2a", 1)
+	c := cl.AddNode("c", "us-east-1b", 1)
+	if d := cl.Delay(a, b); d != 5750*time.Microsecond {
+		t.Fatalf("one-way e1→e2 %v", d)
+	}
+	if d := cl.Delay(a, c); d != 500*time.Microsecond {
+		t.Fatalf("one-way cross-AZ %v", d)
+	}
+	var arrived Time
+	k.Spawn("msg", func(p *Proc) { cl.Send(p, a, b); cl.Send(p, b, a); arrived = p.Now() })
+	k.Run(-1)
+	if arrived != 11500*time.Microsecond {
+		t.Fatalf("round trip took %v", arrived)
+	}
+	if cl.Nearest(a, []*Node{b, c}) != c {
+		t.Fatal("nearest")
+	}
+}
+
+func TestClockStaysWithinEpsilon(t *testing.T) {
+	k := NewKernel(3)
+	topo, _ := Preset("single-az")
+	eps, err := ParseEpsilon("sawtooth:1ms-7ms/30s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := NewCluster(k, topo, ClusterConfig{Epsilon: eps})
+	var nodes []*Node
+	for i := range 20 {
+		nodes = append(nodes, cl.AddNode("n"+string(rune('a'+i)), "us-east-1a", 1))
+	}
+	k.Spawn("check", func(p *Proc) {
+		for range 100 {
+			p.Sleep(700*time.Millisecond, CatOther)
+			truth := TrueTime(p.Now())
+			e := int64(eps(p.Now()))
+			for _, n := range nodes {
+				iv := n.Clock.Now()
+				if iv.Earliest > truth || iv.Latest < truth || iv.Latest-iv.Earliest != 2*e {
+					t.Fatalf("%s at %v: %+v, truth %d, ε %d", n.Name, p.Now(), iv, truth, e)
+				}
+			}
+		}
+		// Commit wait: after it, every clock's earliest is past ts.
+		n := nodes[0]
+		ts := n.Clock.Now().Latest
+		start := p.Now()
+		n.Clock.WaitUntilEarliestAfter(p, ts, CatCommitWait)
+		if n.Clock.Now().Earliest <= ts || TrueTime(p.Now()) <= ts {
+			t.Fatal("commit wait ended early")
+		}
+		if w := p.Now() - start; w > 2*eps(start)+time.Millisecond {
+			t.Fatalf("commit wait %v for ε %v", w, eps(start))
+		}
+		if at := n.Clock.WhenEarliestReaches(ts); n.Clock.At(at).Earliest < ts || n.Clock.At(at-time.Microsecond).Earliest >= ts {
+			t.Fatalf("WhenEarliestReaches not the first instant: %v", at)
+		}
+	})
+	k.Run(-1)
+	for _, bad := range []string{"-1ms", "fast", "sawtooth:7ms-1ms/30s", "sawtooth:1ms"} {
+		if _, err := ParseEpsilon(bad); err == nil {
+			t.Errorf("ParseEpsilon(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,162 @@
+package sim
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestEventsRunInTimeThenSequenceOrder(t *testing.T) {
+	k := NewKernel(1)
+	var got []int
+	k.At(2*time.Millisecond, func() { got = append(got, 3) })
+	k.At(time.Millisecond, func() { got = append(got, 1) })
+	k.At(time.Millisecond, func() { got = append(got, 2) }) // same instant: scheduling order
+	k.Run(-1)
+	if !slices.Equal(got, []int{1, 2, 3}) {
+		t.Fatalf("order %v, want [1 2 3]", got)
+	}
+	if k.Now() != 2*time.Millisecond {
+		t.Fatalf("now %v", k.Now())
+	}
+}
+
+func TestRunStopsAtLimit(t *testing.T) {
+	k := NewKernel(1)
+	ran := false
+	k.At(5*time.Second, func() { ran = true })
+	k.Run(time.Second)
+	if ran || k.Now() != time.Second {
+		t.Fatalf("ran=%v now=%v; want the later event pending at 1s", ran, k.Now())
+	}
+	k.Run(-1)
+	if !ran {
+		t.Fatal("event never ran")
+	}
+}
+
+func TestProcessesSleepAndChargeTheirLedger(t *testing.T) {
+	k := NewKernel(1)
+	var trace []string
+	for _, name := range []string{"a", "b"} {
+		k.Spawn(name, func(p *Proc) {
+			d := time.Millisecond
+			if name == "b" {
+				d = 3 * time.Millisecond
+			}
+			p.Sleep(d, CatNetwork)
+			trace = append(trace, name+"@"+p.Now().String())
+			p.Sleep(d, CatCPU)
+			trace = append(trace, name+"@"+p.Now().String())
+			if l := p.Ledger(); l[CatNetwork] != d || l[CatCPU] != d || l.Total() != 2*d {
+				t.Errorf("%s ledger %v", name, l)
+			}
+		})
+	}
+	k.Run(-1)
+	want := []string{"a@1ms", "a@2ms", "b@3ms", "b@6ms"}
+	if !slices.Equal(trace, want) {
+		t.Fatalf("trace %v, want %v", trace, want)
+	}
+}
+
+func TestFutureWakesWaitersAndQuorumCompletesAtTheNth(t *testing.T) {
+	k := NewKernel(1)
+	var fs []*Future[int]
+	for i, d := range []time.Duration{5, 1, 3} {
+		fs = append(fs, Go(k, "w", func(p *Proc) int {
+			p.Sleep(d*time.Millisecond, CatNetwork)
+			return i
+		}))
+	}
+	var quorumAt, allAt Time
+	k.Spawn("waiter", func(p *Proc) {
+		Await(p, Quorum(k, fs, 2), CatReplication)
+		quorumAt = p.Now()
+		Await(p, All(k, fs), CatReplication)
+		allAt = p.Now()
+		if p.Ledger()[CatReplication] != 5*time.Millisecond {
+			t.Errorf("replication wait %v", p.Ledger()[CatReplication])
+		}
+	})
+	k.Run(-1)
+	if quorumAt != 3*time.Millisecond || allAt != 5*time.Millisecond {
+		t.Fatalf("quorum at %v (want 3ms), all at %v (want 5ms)", quorumAt, allAt)
+	}
+	if fs[1].Value() != 1 {
+		t.Fatalf("future value %d", fs[1].Value())
+	}
+}
+
+func TestAwaitTimeout(t *testing.T) {
+	k := NewKernel(1)
+	never := NewFuture[int](k)
+	soon := Go(k, "soon", func(p *Proc) int { p.Sleep(time.Millisecond, CatOther); return 7 })
+	k.Spawn("t", func(p *Proc) {
+		if _, ok := AwaitTimeout(p, never, 2*time.Millisecond, CatLockWait); ok || p.Now() != 2*time.Millisecond {
+			t.Errorf("timeout: ok=%v at %v", ok, p.Now())
+		}
+		if v, ok := AwaitTimeout(p, soon, time.Second, CatLockWait); !ok || v != 7 {
+			t.Errorf("completed: %v %v", v, ok)
+		}
+	})
+	k.Run(-1)
+}
+
+func TestShutdownEndsBlockedProcesses(t *testing.T) {
+	k := NewKernel(1)
+	cleaned := 0
+	for range 10 {
+		k.Spawn("blocked", func(p *Proc) {
+			defer func() { cleaned++ }()
+			Await(p, NewFuture[int](k), CatOther)
+			t.Error("a never-completed future returned")
+		})
+	}
+	k.Run(-1)
+	k.Shutdown()
+	if cleaned != 10 || len(k.procs) != 0 {
+		t.Fatalf("cleaned %d, live %d", cleaned, len(k.procs))
+	}
+}
+
+func TestStreamsAreSeededAndIndependent(t *testing.T) {
+	a1, a2 := NewStream(7, "a"), NewStream(7, "a")
+	b, other := NewStream(7, "b"), NewStream(8, "a")
+	for range 100 {
+		x := a1.Uint64()
+		if x != a2.Uint64() {
+			t.Fatal("same seed and name gave different numbers")
+		}
+		_ = b.Uint64()
+		_ = other.Uint64()
+	}
+	if NewStream(7, "a").Uint64() == NewStream(7, "b").Uint64() || NewStream(7, "a").Uint64() == NewStream(8, "a").Uint64() {
+		t.Fatal("different names or seeds gave the same stream")
+	}
+}
+
+func TestCPUQueuesWorkBeyondItsCores(t *testing.T) {
+	k := NewKernel(1)
+	cpu := NewCPU(k, 2)
+	var done []Time
+	var queued []time.Duration
+	for range 4 {
+		k.Spawn("job", func(p *Proc) {
+			cpu.Exec(p, time.Millisecond)
+			done = append(done, p.Now())
+			queued = append(queued, p.Ledger()[CatQueue])
+		})
+	}
+	k.Run(-1)
+	want := []Time{time.Millisecond, time.Millisecond, 2 * time.Millisecond, 2 * time.Millisecond}
+	if !slices.Equal(done, want) {
+		t.Fatalf("finish times %v, want %v", done, want)
+	}
+	if queued[2] != time.Millisecond || queued[0] != 0 {
+		t.Fatalf("queueing charged %v", queued)
+	}
+	if u := cpu.Utilization(); u != 1 {
+		t.Fatalf("utilisation %v, want 1", u)
+	}
+}
