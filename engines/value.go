@@ -47,9 +47,9 @@ type Value struct {
 // Null is SQL NULL.
 var Null = Value{}
 
-func Int(v int64) Value          { return Value{kind: TypeInt, num: uint64(v)} }
-func Float(v float64) Value      { return Value{kind: TypeFloat, num: math.Float64bits(v)} }
-func String(v string) Value      { return Value{kind: TypeString, str: v} }
+func Int(v int64) Value           { return Value{kind: TypeInt, num: uint64(v)} }
+func Float(v float64) Value       { return Value{kind: TypeFloat, num: math.Float64bits(v)} }
+func String(v string) Value       { return Value{kind: TypeString, str: v} }
 func Timestamp(t time.Time) Value { return Value{kind: TypeTimestamp, num: uint64(t.UnixNano())} }
 
 func (v Value) Kind() Type   { return v.kind }
