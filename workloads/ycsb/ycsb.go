@@ -253,7 +253,7 @@ func (w *Workload) value(rng *rand.Rand) engines.Value {
 	return engines.String(w.pool[off : off+w.opts.FieldLength])
 }
 
-// row builds the full row for key number n with values drawn from rng.
+// fillRow fills r with the full row of key number n, values drawn from rng.
 func (w *Workload) fillRow(r engines.Row, n int64, rng *rand.Rand) {
 	r[0] = engines.String(w.KeyName(n))
 	for f := 1; f < len(r); f++ {
