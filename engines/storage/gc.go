@@ -97,7 +97,7 @@ func (s *Store[V]) Collect(budget int) int {
 // the last key swept (and, if bounded, not past until), and reports whether
 // it reached the end of the table.
 func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed int, done bool) {
-	tr := s.tables[s.gcTable]
+	tr := s.tables[s.gcTable].tree
 	h := s.horizon
 	done = true
 	var last string

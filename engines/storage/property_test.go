@@ -190,8 +190,8 @@ func propertyRun(t *testing.T, seed uint64, ops int) {
 	s.Collect(1 << 30)
 	checkInvariants(t, s)
 	h := s.Horizon()
-	for tb, tr := range s.tables {
-		tr.Scan(func(e *entry[int]) bool {
+	for tb, tab := range s.tables {
+		tab.tree.Scan(func(e *entry[int]) bool {
 			below := 0
 			if e.ts <= h {
 				below++

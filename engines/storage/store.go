@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"unsafe"
+
 	"github.com/tidwall/btree"
 )
 
@@ -21,7 +23,7 @@ type Stats struct {
 // A Store is not safe for concurrent use: it belongs to the single-threaded
 // simulation loop. Callbacks passed to Scan must not modify the Store.
 type Store[V any] struct {
-	tables  []*btree.BTreeG[*entry[V]]
+	tables  []table[V]
 	horizon Timestamp
 	keys    int
 	vers    int
@@ -32,11 +34,13 @@ type Store[V any] struct {
 	probe entry[V]
 
 	// Entries are carved from slabs rather than allocated one by one: bulk
-	// loads do one allocation per slabSize rows, entries of neighbouring
-	// keys share cache lines, and no size-class rounding is paid per row.
-	// Entries of removed keys go to free and are reused before the slab.
-	slab []entry[V]
-	free []*entry[V]
+	// loads do one allocation per slab, entries of neighbouring keys share
+	// cache lines, and no size-class rounding is paid per row. Entries of
+	// removed keys go to free and are reused first; the price is that slab
+	// memory follows the peak number of keys, not the current one.
+	slab  []entry[V]
+	slabN int
+	free  []*entry[V]
 
 	// Incremental sweep position for Collect.
 	gcTable  int
@@ -45,8 +49,9 @@ type Store[V any] struct {
 	gcDead   []*entry[V]
 }
 
-// slabSize is the number of entries allocated together.
-const slabSize = 128
+// slabBytes is the size of one slab. It is a Go size class, so a slab
+// wastes less than one entry.
+const slabBytes = 8192
 
 // treeDegree sets the B-tree fan-out. Items are pointers, so wide nodes are
 // cheap; a higher degree means fewer levels (fewer cache misses per lookup).
@@ -77,13 +82,24 @@ type version[V any] struct {
 	v       V
 }
 
+type table[V any] struct {
+	tree *btree.BTreeG[*entry[V]]
+	// hint remembers the path of the last write, so that writes near each
+	// other (sequential inserts: new orders, history rows) skip most of the
+	// search; a wrong hint costs only a couple of comparisons per level.
+	hint btree.PathHint
+}
+
 func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
 
 // New returns a Store with tables numbered 0..tables-1.
 func New[V any](tables int) *Store[V] {
-	s := &Store[V]{tables: make([]*btree.BTreeG[*entry[V]], tables)}
+	s := &Store[V]{
+		tables: make([]table[V], tables),
+		slabN:  max(8, slabBytes/int(unsafe.Sizeof(entry[V]{}))),
+	}
 	for i := range s.tables {
-		s.tables[i] = btree.NewBTreeGOptions(lessEntry[V], btree.Options{Degree: treeDegree, NoLocks: true})
+		s.tables[i].tree = btree.NewBTreeGOptions(lessEntry[V], btree.Options{Degree: treeDegree, NoLocks: true})
 	}
 	return s
 }
@@ -102,7 +118,7 @@ func (s *Store[V]) alloc() *entry[V] {
 		return e
 	}
 	if len(s.slab) == 0 {
-		s.slab = make([]entry[V], slabSize)
+		s.slab = make([]entry[V], s.slabN)
 	}
 	e := &s.slab[0]
 	s.slab = s.slab[1:]
@@ -130,7 +146,7 @@ func (s *Store[V]) lookup(tr *btree.BTreeG[*entry[V]], key string) *entry[V] {
 func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	e := s.alloc()
 	e.key, e.ts, e.v = key, ts, v
-	prev, replaced := s.tables[table].Load(e)
+	prev, replaced := s.tables[table].tree.Load(e)
 	s.keys++
 	s.vers++
 	if replaced {
@@ -150,8 +166,10 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 // tombstone that should hide it was collected, and then be visible where it
 // should not be. Engines keep the horizon below every commit still in flight.
 func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
-	tr := s.tables[table]
-	e := s.lookup(tr, key)
+	t := &s.tables[table]
+	s.probe.key = key
+	e, _ := t.tree.GetHint(&s.probe, &t.hint)
+	s.probe.key = ""
 	if e == nil {
 		if deleted && ts <= s.horizon {
 			// Every reader allowed from now on sees this key as absent anyway.
@@ -162,7 +180,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		if deleted {
 			e.more = &history[V]{deleted: true}
 		}
-		tr.Set(e)
+		t.tree.SetHint(e, &t.hint)
 		s.keys++
 		s.vers++
 		return
@@ -198,7 +216,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	freed, dead := e.trim(s.horizon)
 	s.vers -= freed
 	if dead {
-		tr.Delete(e)
+		t.tree.DeleteHint(e, &t.hint)
 		s.keys--
 		s.release(e)
 	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
@@ -249,7 +267,7 @@ func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
 // Get returns the newest version with version.ts <= ts; found=false if none
 // or it is a tombstone. Reads at ts < Horizon() are unspecified.
 func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
-	e := s.lookup(s.tables[table], key)
+	e := s.lookup(s.tables[table].tree, key)
 	if e == nil {
 		return v, false
 	}
@@ -261,7 +279,7 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 // version at all (including when its last tombstone fell below the horizon
 // and was collected).
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
-	e := s.lookup(s.tables[table], key)
+	e := s.lookup(s.tables[table].tree, key)
 	if e == nil {
 		return v, 0, false, false
 	}
@@ -277,7 +295,7 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 	if to != "" && from >= to {
 		return
 	}
-	tr := s.tables[table]
+	tr := s.tables[table].tree
 	n := 0
 	if !reverse {
 		visit := func(e *entry[V]) bool {
@@ -295,8 +313,9 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 			tr.Scan(visit)
 			return
 		}
-		// The probe is only used to position the iteration, so fn may read
-		// the Store (which reuses the probe) while the scan is running.
+		// The tree compares against the pivot only while descending to the
+		// first item, before fn first runs, so fn may read the Store (which
+		// reuses the probe) during the scan.
 		s.probe.key = from
 		tr.Ascend(&s.probe, visit)
 		s.probe.key = ""

@@ -43,7 +43,8 @@ func checkReads(t *testing.T, s *Store[string], table int, reads []read) {
 func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	t.Helper()
 	keys, vers := 0, 0
-	for ti, tr := range s.tables {
+	for ti, tab := range s.tables {
+		tr := tab.tree
 		prev := ""
 		first := true
 		tr.Scan(func(e *entry[V]) bool {
@@ -118,8 +119,8 @@ func TestGetAsOf(t *testing.T) {
 			},
 		},
 		{
-			name: "tombstone newest",
-			ins:  []install{{0, "k", 10, "a", false}, {0, "k", 20, "", true}},
+			name:  "tombstone newest",
+			ins:   []install{{0, "k", 10, "a", false}, {0, "k", 20, "", true}},
 			reads: []read{{"k", 15, "a", true}, {"k", 20, "", false}, {"k", 100, "", false}},
 		},
 		{
@@ -185,6 +186,9 @@ func TestLatest(t *testing.T) {
 
 func TestLoad(t *testing.T) {
 	s := New[string](2)
+	if s.Tables() != 2 {
+		t.Fatalf("Tables() = %d", s.Tables())
+	}
 	for i := range 1000 {
 		s.Load(0, fmt.Sprintf("k%04d", i), 1, fmt.Sprint(i))
 	}
@@ -501,7 +505,8 @@ func TestCollectResumeAndWrap(t *testing.T) {
 		t.Fatalf("first Collect freed %d; want 2", n)
 	}
 	s.Install(0, "a", 30, "", true)
-	s.SetHorizon(30) // "a" (already swept) is now a dead tombstone
+	// "a" is behind the sweep position and now a dead tombstone.
+	s.SetHorizon(30)
 	if n := s.Collect(3); n != 3 { // b, c, d
 		t.Fatalf("second Collect freed %d; want 3", n)
 	}
