@@ -148,7 +148,7 @@ func progressBar(w io.Writer) func(done, total time.Duration, committed int64) {
 		frac := float64(done) / float64(total)
 		frac = min(max(frac, 0), 1)
 		n := int(frac * width)
-		fmt.Fprintf(w, "\r[%s%s] %3.0f%%  %v / %v virtual  %d committed",
+		fmt.Fprintf(w, "\r[%s%s] %3.0f%%  %v / %v virtual  %d committed\033[K",
 			strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100,
 			done.Round(time.Millisecond), total, committed)
 	}
