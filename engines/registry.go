@@ -1,13 +1,11 @@
 package engines
 
 import (
-	"fmt"
 	"io"
-	"sort"
-	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/txbench/txbench/internal/registry"
 	"github.com/txbench/txbench/sim"
 )
 
@@ -43,48 +41,19 @@ type Env struct {
 	Log io.Writer
 }
 
-var registry = map[string]*Meta{}
+var entries = registry.New("engine", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })
 
-// Register adds an engine; it panics on a duplicate name (a programming error).
-func Register(m *Meta) {
-	for _, n := range append([]string{m.Name}, m.Aliases...) {
-		if _, dup := registry[n]; dup {
-			panic("engines: duplicate engine name " + n)
-		}
-		registry[n] = m
-	}
-}
+// Register adds an entry; it panics on a duplicate name (a programming error).
+func Register(m *Meta) { entries.Register(m) }
 
-// Lookup finds an engine by name or alias.
-func Lookup(name string) (*Meta, error) {
-	if m, ok := registry[strings.ToLower(name)]; ok {
-		return m, nil
-	}
-	return nil, fmt.Errorf("unknown engine %q (known: %s)", name, strings.Join(Names(), ", "))
-}
+// Lookup finds an entry by name or alias.
+func Lookup(name string) (*Meta, error) { return entries.Lookup(name) }
 
-// All returns every registered engine once, sorted by name.
-func All() []*Meta {
-	seen := map[*Meta]bool{}
-	var out []*Meta
-	for _, m := range registry {
-		if !seen[m] {
-			seen[m] = true
-			out = append(out, m)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+// All returns every entry once, sorted by name.
+func All() []*Meta { return entries.All() }
 
-// Names returns the primary names of all engines, sorted.
-func Names() []string {
-	var ns []string
-	for _, m := range All() {
-		ns = append(ns, m.Name)
-	}
-	return ns
-}
+// Names returns the primary names, sorted.
+func Names() []string { return entries.Names() }
 
 // RegisterFlags adds every engine's options to fs.
 func RegisterFlags(fs *pflag.FlagSet) {

@@ -55,7 +55,7 @@ func randomKey(r *rand.Rand, kinds []Type) Key {
 		case TypeInt:
 			k[i] = Int(r.Int64N(7) - 3 + []int64{0, math.MaxInt64 - 3, math.MinInt64 + 3}[r.IntN(3)])
 		case TypeFloat:
-			k[i] = Float([]float64{-1.5, -0.0, 0, 2.25, math.Inf(1), math.Inf(-1), -1e300}[r.IntN(7)])
+			k[i] = Float([]float64{-1.5, math.Copysign(0, -1), 0, 2.25, math.Inf(1), math.Inf(-1), -1e300}[r.IntN(7)])
 		case TypeString:
 			b := make([]byte, r.IntN(4))
 			for j := range b {

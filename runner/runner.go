@@ -6,7 +6,6 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -120,6 +119,3 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 	}
 	return info, nil
 }
-
-// errStopped ends a sleep when the run is over.
-var errStopped = errors.New("run stopped")

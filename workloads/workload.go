@@ -5,14 +5,12 @@ package workloads
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
-	"sort"
-	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/registry"
 )
 
 // Workload generates a schema, its initial rows and a stream of transactions.
@@ -64,48 +62,19 @@ type Meta struct {
 	New func(fs *pflag.FlagSet, seed uint64) (Workload, error)
 }
 
-var registry = map[string]*Meta{}
+var entries = registry.New("workload", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })
 
-// Register adds a workload; it panics on a duplicate name.
-func Register(m *Meta) {
-	for _, n := range append([]string{m.Name}, m.Aliases...) {
-		if _, dup := registry[n]; dup {
-			panic("workloads: duplicate workload name " + n)
-		}
-		registry[n] = m
-	}
-}
+// Register adds an entry; it panics on a duplicate name (a programming error).
+func Register(m *Meta) { entries.Register(m) }
 
-// Lookup finds a workload by name or alias.
-func Lookup(name string) (*Meta, error) {
-	if m, ok := registry[strings.ToLower(name)]; ok {
-		return m, nil
-	}
-	return nil, fmt.Errorf("unknown workload %q (known: %s)", name, strings.Join(Names(), ", "))
-}
+// Lookup finds an entry by name or alias.
+func Lookup(name string) (*Meta, error) { return entries.Lookup(name) }
 
-// All returns every workload once, sorted by name.
-func All() []*Meta {
-	seen := map[*Meta]bool{}
-	var out []*Meta
-	for _, m := range registry {
-		if !seen[m] {
-			seen[m] = true
-			out = append(out, m)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
-}
+// All returns every entry once, sorted by name.
+func All() []*Meta { return entries.All() }
 
 // Names returns the primary names, sorted.
-func Names() []string {
-	var ns []string
-	for _, m := range All() {
-		ns = append(ns, m.Name)
-	}
-	return ns
-}
+func Names() []string { return entries.Names() }
 
 // RegisterFlags adds every workload's options to fs.
 func RegisterFlags(fs *pflag.FlagSet) {
