@@ -176,6 +176,9 @@ func appendKeyPart(b []byte, v Value) []byte {
 		return binary.BigEndian.AppendUint64(b, v.num^(1<<63))
 	case TypeFloat:
 		f := v.num
+		if f == 1<<63 {
+			f = 0 // -0 equals 0 in SQL, so it must encode the same
+		}
 		if f&(1<<63) != 0 {
 			f = ^f
 		} else {
