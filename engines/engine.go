@@ -44,6 +44,10 @@ type TxnOptions struct {
 	// ReadOnly is declared by the workload (YCSB-C, TPC-C Order-Status...);
 	// engines may use a cheaper read-only protocol, and must reject writes.
 	ReadOnly bool
+	// SingleStatement promises that the transaction is exactly one
+	// statement; an engine may run it as an implicit (autocommit)
+	// transaction at the same isolation level.
+	SingleStatement bool
 	// Attempt counts from 1; a retry re-executes the same logical transaction.
 	Attempt int
 	// FirstStart is when the logical transaction's first attempt began

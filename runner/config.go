@@ -3,6 +3,7 @@ package runner
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"time"
 
@@ -41,6 +42,9 @@ type Config struct {
 	// Progress, if set, is called about every 1% of the run with the time
 	// done and the total (virtual time for simulated runs).
 	Progress func(done, total time.Duration, committed int64)
+	// Log receives progress lines of wall-time runs (one per interval) and
+	// loading messages; nil discards them.
+	Log io.Writer
 	// Observe, if set, sees a simulated run's state after the last event
 	// and before the kernel shuts down (tests use it to inspect engines).
 	Observe func(s *Simulation)

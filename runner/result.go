@@ -18,6 +18,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/txbench/txbench/workloads"
 )
 
 // ResultSchema identifies the results file format. Readers refuse any other
@@ -55,12 +57,38 @@ type Result struct {
 	// Latency histograms hold committed transactions only.
 	Histograms   map[string]string `json:"histograms"`
 	TopContended []ContendedKey    `json:"top_contended"`
+	// WorkloadMetrics are the workload's own figures (TPC-C's tpmC and
+	// efficiency), computed from the measured counts (workloads.Reporter).
+	WorkloadMetrics []Metric `json:"workload_metrics,omitempty"`
 	// Notes are facts about the engine or model worth keeping with the
 	// figures (e.g. "clock uncertainty 7ms").
 	Notes []string `json:"notes,omitempty"`
 	// Wall holds the only fields allowed to differ between two runs with the
 	// same seed and config.
 	Wall WallFacts `json:"wall"`
+}
+
+// Metric is one workload-defined figure: {"name": "tpmC", "value": 1234.5,
+// "unit": "txn/min"}.
+type Metric = workloads.Metric
+
+// workloadReport adds the workload's own figures and notes to res, when the
+// workload has any (workloads.Reporter). Values are rounded like every other
+// float in the file, so results stay byte-identical.
+func workloadReport(res *Result, wl workloads.Workload, measured time.Duration) {
+	rp, ok := wl.(workloads.Reporter)
+	if !ok {
+		return
+	}
+	byType := make(map[string]workloads.TypeCounts, len(res.TxnTypes))
+	for _, t := range res.TxnTypes {
+		byType[t.Name] = workloads.TypeCounts{Committed: t.Committed, Failed: t.Failed, Aborts: t.AbortReasons}
+	}
+	for _, m := range rp.Metrics(byType, measured) {
+		m.Value = roundSig(m.Value)
+		res.WorkloadMetrics = append(res.WorkloadMetrics, m)
+	}
+	res.Notes = append(res.Notes, rp.Notes()...)
 }
 
 // WallFacts are facts about the machine and wall clock of a run. They are
@@ -72,6 +100,10 @@ type WallFacts struct {
 	NumCPU      int     `json:"num_cpu,omitempty"`
 	StartedAt   string  `json:"started_at,omitempty"` // RFC 3339
 	WallSeconds float64 `json:"wall_seconds"`
+	// ClientCPUSeconds is the CPU time (user + system) this process spent
+	// while clients ran, loading excluded: the load generator's own cost,
+	// which is what comparisons with other drivers (pgbench) need.
+	ClientCPUSeconds float64 `json:"client_cpu_seconds,omitempty"`
 }
 
 // NewWallFacts returns the wall facts of this process for a run that started

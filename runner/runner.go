@@ -7,6 +7,7 @@ package runner
 import (
 	"context"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/txbench/txbench/engines"
@@ -35,7 +36,7 @@ type client struct {
 	gen     workloads.Client
 	rng     *rand.Rand // backoff jitter
 	rec     func(func(*Recorder))
-	commits *int64 // shared count of committed transactions, for progress
+	commits *atomic.Int64 // count of committed transactions, for progress
 	stopped func() bool
 }
 
@@ -94,13 +95,17 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	}
 	c.rec(func(r *Recorder) { r.Txn(tr) })
 	if committed {
-		*c.commits++
+		c.commits.Add(1)
 	}
 }
 
 // attempt runs the statements and commits; any failure rolls back.
 func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time.Duration) (engines.TxnInfo, error) {
-	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), Attempt: n, FirstStart: first})
+	single := false
+	if s, ok := t.(workloads.SingleStatement); ok {
+		single = s.SingleStatement()
+	}
+	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single, Attempt: n, FirstStart: first})
 	if err != nil {
 		return engines.TxnInfo{}, err
 	}

@@ -3,11 +3,13 @@ package runner
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/dsn"
 	"github.com/txbench/txbench/sim"
 	"github.com/txbench/txbench/workloads"
 )
@@ -31,7 +33,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Flags = NewFlagSet()
 	}
 	if !em.Simulated {
-		return nil, fmt.Errorf("--engine: %s talks to a real database, which this build cannot drive yet", em.Name)
+		return runReal(ctx, cfg, em, wm)
 	}
 	return runSimulated(ctx, cfg, em, wm)
 }
@@ -129,7 +131,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	defer k.Shutdown()
 	total := cfg.Warmup + cfg.Duration
 	rec := NewRecorder(s.Workload.TxnTypes(), cfg.Warmup, cfg.Interval)
-	var committed int64
+	var committed atomic.Int64
 	record := func(f func(*Recorder)) { f(rec) }
 	stopped := func() bool { return k.Now() >= total }
 
@@ -158,10 +160,18 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 			k.Spawn(fmt.Sprintf("client-%d", c.id), func(p *sim.Proc) {
 				cctx := sim.WithProc(ctx, p)
 				for !stopped() {
+					t := c.gen.Next()
+					keying, think := pacing(t)
+					if keying > 0 {
+						p.Sleep(keying, sim.CatThink)
+						if stopped() {
+							return
+						}
+					}
 					intended := p.Now()
-					c.execute(cctx, c.gen.Next(), intended)
-					if cfg.Think > 0 {
-						p.Sleep(cfg.Think, sim.CatThink)
+					c.execute(cctx, t, intended)
+					if think += cfg.Think; think > 0 {
+						p.Sleep(think, sim.CatThink)
 					}
 				}
 			})
@@ -182,14 +192,11 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 				return
 			}
 			if cfg.Progress != nil {
-				cfg.Progress(p.Now(), total, committed)
+				cfg.Progress(p.Now(), total, committed.Load())
 			}
 		}
 	})
 	k.Run(total)
-	if cfg.Observe != nil {
-		cfg.Observe(s)
-	}
 
 	measured := min(k.Now(), total) - cfg.Warmup
 	if measured < 0 {
@@ -201,7 +208,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 		Workload:  wm.Name,
 		Seed:      cfg.Seed,
 		Mode:      "simulated",
-		Config:    configMap(cfg, s),
+		Config:    configMap(cfg, s.Topology.Name, s.Epsilon),
 		Partial:   interrupted,
 		WarmupS:   cfg.Warmup.Seconds(),
 		SimEvents: k.Events(),
@@ -210,8 +217,23 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 		},
 	}
 	rec.Fill(res, measured)
+	workloadReport(res, s.Workload, measured)
 	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
+	// Observe runs after the figures are final: whatever it runs in the
+	// simulation (a consistency check through Exec) cannot change them.
+	if cfg.Observe != nil {
+		cfg.Observe(s)
+	}
 	return res, nil
+}
+
+// pacing returns a transaction's own keying and think times, if it has any
+// (workloads.Paced).
+func pacing(t workloads.Txn) (keying, think time.Duration) {
+	if p, ok := t.(workloads.Paced); ok {
+		return p.Pacing()
+	}
+	return 0, 0
 }
 
 // startOpenLoop schedules Poisson arrivals at cfg.Rate per second; each is
@@ -258,15 +280,11 @@ func startOpenLoop(ctx context.Context, k *sim.Kernel, cfg Config, clients []*cl
 // configMap records every option (flag name → value) so a run can be
 // repeated from its results file: the run's own settings, then the engine's
 // and workload's options. Options that only steer output are left out.
-func configMap(cfg Config, s *Simulation) map[string]string {
+func configMap(cfg Config, topology, epsilon string) map[string]string {
 	m := map[string]string{
 		"engine":       cfg.Engine,
 		"workload":     cfg.Workload,
 		"seed":         fmt.Sprint(cfg.Seed),
-		"topology":     s.Topology.Name,
-		"jitter":       fmt.Sprint(cfg.Jitter),
-		"epsilon":      s.Epsilon,
-		"rtt-scale":    fmt.Sprint(cfg.RTTScale),
 		"clients":      fmt.Sprint(cfg.Clients),
 		"rate":         fmt.Sprint(cfg.Rate),
 		"think":        cfg.Think.String(),
@@ -277,11 +295,21 @@ func configMap(cfg Config, s *Simulation) map[string]string {
 		"backoff":      cfg.Backoff.String(),
 		"backoff-max":  cfg.BackoffMax.String(),
 	}
-	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true}
+	if topology != "" { // simulated runs
+		m["topology"], m["epsilon"] = topology, epsilon
+		m["jitter"], m["rtt-scale"] = fmt.Sprint(cfg.Jitter), fmt.Sprint(cfg.RTTScale)
+	}
+	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true,
+		"check": true, "load-only": true, "cpuprofile": true}
 	cfg.Flags.VisitAll(func(f *pflag.Flag) {
-		if _, set := m[f.Name]; !set && !skip[f.Name] {
-			m[f.Name] = f.Value.String()
+		if _, set := m[f.Name]; set || skip[f.Name] {
+			return
 		}
+		v := f.Value.String()
+		if _, secret := f.Annotations[dsn.SecretAnnotation]; secret {
+			v = dsn.Redact(v)
+		}
+		m[f.Name] = v
 	})
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -77,6 +78,13 @@ func WriteSummary(w io.Writer, r *Result) {
 		fmt.Fprintln(w, line+"  "+cell)
 	}
 
+	if len(r.WorkloadMetrics) > 0 {
+		var parts []string
+		for _, m := range r.WorkloadMetrics {
+			parts = append(parts, m.Name+" "+formatMetric(m.Value, m.Unit))
+		}
+		writeWrapped(w, r.Workload+": ", parts, " · ")
+	}
 	if b := r.Summary.BreakdownMs; len(b) > 0 {
 		var parts []string
 		for _, k := range breakdownKeys(b) {
@@ -207,6 +215,22 @@ func formatMs(ms float64, n int64) string {
 	default:
 		return fmt.Sprintf("%.0f", ms)
 	}
+}
+
+// formatMetric prints a workload metric with about three significant digits
+// (whole numbers from 100 up) and its unit: "12345 txn/min", "96.4%".
+func formatMetric(x float64, unit string) string {
+	v := fmt.Sprintf("%.3g", x)
+	if math.Abs(x) >= 100 {
+		v = fmt.Sprintf("%.0f", x)
+	}
+	switch unit {
+	case "":
+		return v
+	case "%":
+		return v + unit
+	}
+	return v + " " + unit
 }
 
 func formatRate(x float64) string {

@@ -6,6 +6,7 @@ package workloads
 import (
 	"context"
 	"math/rand/v2"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -48,6 +49,80 @@ type Txn interface {
 	// be called several times (retries) and must give the same statements
 	// for the same database state.
 	Run(ctx context.Context, tx engines.Txn) error
+}
+
+// Paced is implemented by transactions that carry their own keying and think
+// times, as TPC-C's terminals do (clause 5.2.5: per type, keying before the
+// transaction, think time after it). A closed-loop client sleeps keying
+// before the transaction's intended start (response time counts from after
+// it) and think after it, both in addition to --think. Open loops ignore
+// them: arrivals set the pace there.
+type Paced interface {
+	Pacing() (keying, think time.Duration)
+}
+
+// Reporter is implemented by workloads that define figures of their own
+// beyond the runner's per-type ones (TPC-C's tpmC and efficiency) and facts
+// worth keeping with the results (e.g. that a run is not compliant with the
+// benchmark's rules).
+type Reporter interface {
+	// Metrics computes the workload's figures from the measured counts per
+	// transaction type and the measured duration.
+	Metrics(byType map[string]TypeCounts, measured time.Duration) []Metric
+	// Notes are one-line facts for the results file's notes.
+	Notes() []string
+}
+
+// TypeCounts are the measured figures of one transaction type.
+type TypeCounts struct {
+	Committed int64
+	Failed    int64 // transactions given up
+	// Aborts counts aborted attempts by reason (e.g. "user-rollback").
+	Aborts map[string]int64
+}
+
+// Metric is one workload-defined figure, e.g. {"tpmC", 12.5, "txn/min"}.
+type Metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit,omitempty"`
+}
+
+// Checker is implemented by workloads whose data must satisfy invariants
+// (TPC-C's consistency conditions, a bank's total balance).
+type Checker interface {
+	// Check reads the database through sess, in read-only transactions,
+	// and evaluates every condition; a failing condition does not stop the
+	// others. The error is for a check that could not run (a read failed).
+	Check(ctx context.Context, sess engines.Session) ([]CheckResult, error)
+}
+
+// CheckStatus is the outcome of one condition.
+type CheckStatus string
+
+const (
+	CheckPass    CheckStatus = "pass"
+	CheckFail    CheckStatus = "FAIL"
+	CheckSkipped CheckStatus = "skipped" // the condition does not apply to this state
+)
+
+// CheckResult is one evaluated condition.
+type CheckResult struct {
+	Name   string // e.g. "3.3.2.1"
+	Rule   string // what it states, e.g. "W_YTD = sum(D_YTD)"
+	Status CheckStatus
+	// Detail says what was evaluated, the first violations, or why the
+	// condition was skipped.
+	Detail string
+}
+
+// SingleStatement is implemented by transactions that can declare they
+// consist of exactly one statement (YCSB's core operations). Engines may run
+// such a transaction as an implicit, autocommit transaction at the same
+// isolation level — one round trip instead of BEGIN, statement, COMMIT —
+// which is also how drivers such as pgbench -S run them.
+type SingleStatement interface {
+	SingleStatement() bool
 }
 
 // Meta registers a workload.

@@ -12,6 +12,9 @@ import (
 
 	// Every engine and workload registers itself.
 	_ "github.com/txbench/txbench/engines/occ"
+	_ "github.com/txbench/txbench/engines/pg"
+	_ "github.com/txbench/txbench/engines/twopc"
+	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
 
@@ -85,6 +88,7 @@ databases, and reports latency, throughput, retries and aborts by reason.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newRunCmd(), newEnginesCmd(), newWorkloadsCmd(), newVersionCmd())
+	root.AddCommand(newRunCmd(), newEnginesCmd(), newWorkloadsCmd(), newVersionCmd(), newCheckCmd(),
+		newReportCmd(), newCompareCmd(), newSweepCmd(), newGateCmd())
 	return root
 }

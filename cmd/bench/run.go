@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -49,10 +50,12 @@ func runFlags(fs *pflag.FlagSet, c *runner.Config) {
 
 func newRunCmd() *cobra.Command {
 	var (
-		cfg      runner.Config
-		out      string
-		scenario string
-		quiet    bool
+		cfg        runner.Config
+		out        string
+		scenario   string
+		quiet      bool
+		check      bool
+		cpuprofile string
 	)
 	cmd := &cobra.Command{
 		Use:     "run",
@@ -72,8 +75,29 @@ func newRunCmd() *cobra.Command {
 			cfg.Flags = fs
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			if !quiet {
+				cfg.Log = os.Stderr // wall-time runs: a progress line per interval
+			}
+			var cc *consistency
+			if check {
+				var err error
+				if cc, err = newConsistency(ctx, &cfg); err != nil {
+					return usage(err)
+				}
+			}
 			if !quiet && isTerminal(os.Stderr) {
 				cfg.Progress = progressBar(os.Stderr)
+			}
+			if cpuprofile != "" {
+				f, err := os.Create(cpuprofile)
+				if err != nil {
+					return usage(fmt.Errorf("--cpuprofile: %w", err))
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--cpuprofile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			res, err := runner.Run(ctx, cfg)
 			if cfg.Progress != nil {
@@ -82,7 +106,10 @@ func newRunCmd() *cobra.Command {
 			if err != nil {
 				return usage(err)
 			}
-			return report(cmd.OutOrStdout(), res, cfg, out)
+			if err := report(cmd.OutOrStdout(), res, cfg, out); err != nil {
+				return err
+			}
+			return cc.finish(cmd.OutOrStdout())
 		},
 	}
 	cmd.SetContext(context.Background())
@@ -92,6 +119,9 @@ func newRunCmd() *cobra.Command {
 	fs.StringVarP(&out, "out", "o", "", "write the results file (JSON, schema txbench.result/v1) here")
 	fs.StringVar(&scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile of bench itself here")
+	_ = fs.MarkHidden("cpuprofile")
+	fs.BoolVar(&check, "check", false, "after the run, check the workload's consistency conditions on the final state (tpcc: 3.3.2.1-12); exit 1 if one fails")
 	engines.RegisterFlags(fs)
 	workloads.RegisterFlags(fs)
 	return cmd

@@ -67,6 +67,10 @@ func (t *Txn) Type() string { return t.typ }
 // ReadOnly implements workloads.Txn: true when no operation writes.
 func (t *Txn) ReadOnly() bool { return t.readOnly }
 
+// SingleStatement implements workloads.SingleStatement: a core-workload
+// operation other than read-modify-write is one statement.
+func (t *Txn) SingleStatement() bool { return len(t.Ops) == 1 && t.Ops[0].Kind != OpRMW }
+
 // Run implements workloads.Txn. It issues, per operation: Get (read); Update
 // of one column (update); Insert (insert); Scan from the key with a limit
 // (scan); Get then Update (rmw). A read that finds no row is not an error

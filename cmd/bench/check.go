@@ -1,0 +1,203 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/workloads"
+)
+
+const checkExamples = `  bench check                                         # TPC-C, 1 warehouse: load, run 10s on occ, check 3.3.2.1-12
+  bench check --load-only --warehouses 2              # the initial population only
+  bench check --workload tpcc --scale 0.1 --clients 64 --duration 30s --seed 3
+  bench run --workload tpcc --check                   # the same check after an ordinary run`
+
+func newCheckCmd() *cobra.Command {
+	var (
+		cfg      runner.Config
+		out      string
+		scenario string
+		quiet    bool
+		loadOnly bool
+	)
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Load a workload, run it, and check its consistency conditions on the final state",
+		Long: `check loads the workload into the engine, runs it as bench run would (unless
+--load-only), then reads the final state through the engine in one read-only
+transaction and evaluates the workload's consistency conditions (TPC-C: clause
+3.3.2.1 to 3.3.2.12 on every warehouse). Each condition is listed with pass,
+FAIL or skipped; the exit code is 1 when any fails. It takes every option of
+bench run.`,
+		Example: checkExamples,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fs := cmd.Flags()
+			if scenario != "" {
+				if err := applyScenario(fs, scenario); err != nil {
+					return usage(err)
+				}
+			}
+			if err := checkNegatives(fs); err != nil {
+				return usage(err)
+			}
+			cfg.Flags = fs
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			w := cmd.OutOrStdout()
+			cc, err := newConsistency(ctx, &cfg)
+			if err != nil {
+				return usage(err)
+			}
+			if loadOnly {
+				s, err := runner.Prepare(ctx, cfg)
+				if err != nil {
+					return interruptedOr(ctx, err)
+				}
+				defer s.Close()
+				cc.observe(s, "after the load")
+				return cc.finish(w)
+			}
+			if !quiet && isTerminal(os.Stderr) {
+				cfg.Progress = progressBar(os.Stderr)
+			}
+			res, err := runner.Run(ctx, cfg)
+			if cfg.Progress != nil {
+				fmt.Fprint(os.Stderr, "\r\033[K")
+			}
+			if err != nil {
+				return interruptedOr(ctx, err)
+			}
+			if err := report(w, res, cfg, out); err != nil {
+				return err
+			}
+			return cc.finish(w)
+		},
+	}
+	cmd.SetContext(context.Background())
+	fs := cmd.Flags()
+	fs.SortFlags = false
+	runFlags(fs, &cfg)
+	// TPC-C is the workload with consistency conditions to check.
+	cfg.Workload = "tpcc"
+	fs.Lookup("workload").DefValue = "tpcc"
+	fs.BoolVar(&loadOnly, "load-only", false, "check the initial population without running any transaction")
+	fs.StringVarP(&out, "out", "o", "", "write the run's results file (JSON, schema txbench.result/v1) here")
+	fs.StringVar(&scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
+	engines.RegisterFlags(fs)
+	workloads.RegisterFlags(fs)
+	return cmd
+}
+
+// interruptedOr maps an error returned after Ctrl-C to exit code 130, and
+// any other to bad input (what runner.Run and Prepare return before a run).
+func interruptedOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "bench: interrupted before the check")
+		return exitError{exitInterrupted}
+	}
+	return usage(err)
+}
+
+// consistency checks a simulated run's final state through the workload's
+// consistency conditions (workloads.Checker). newConsistency hooks it into
+// cfg; finish prints the outcome.
+type consistency struct {
+	ctx              context.Context
+	engine, workload string
+	after            string // "after the run" or "after the load"
+	ran              bool
+	results          []workloads.CheckResult
+	err              error
+}
+
+// newConsistency verifies up front that the check can run — a simulated
+// engine and a workload that has conditions — so a long run is not wasted,
+// and sets cfg.Observe to check the state the run leaves.
+func newConsistency(ctx context.Context, cfg *runner.Config) (*consistency, error) {
+	em, err := engines.Lookup(cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
+	}
+	if !em.Simulated {
+		return nil, fmt.Errorf("--check: %s is a real database; checking its final state is not supported yet", em.Name)
+	}
+	wm, err := workloads.Lookup(cfg.Workload)
+	if err != nil {
+		return nil, fmt.Errorf("--workload: %w", err)
+	}
+	wl, err := wm.New(cfg.Flags, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := wl.(workloads.Checker); !ok {
+		return nil, fmt.Errorf("--workload: %s has no consistency conditions to check (tpcc has)", wm.Name)
+	}
+	c := &consistency{ctx: ctx, engine: em.Name, workload: wm.Name}
+	cfg.Observe = func(s *runner.Simulation) { c.observe(s, "after the run") }
+	return c, nil
+}
+
+// observe reads s's state through the engine, in the simulation.
+func (c *consistency) observe(s *runner.Simulation, after string) {
+	c.ran, c.after = true, after
+	if c.ctx.Err() != nil {
+		c.err = c.ctx.Err()
+		return
+	}
+	checker := s.Workload.(workloads.Checker)
+	c.err = s.Exec(c.ctx, func(ctx context.Context, sess engines.Session) error {
+		var err error
+		c.results, err = checker.Check(ctx, sess)
+		return err
+	})
+}
+
+// finish prints every condition and returns an error (exit code 1) when one
+// failed or the check could not run. A nil c does nothing.
+func (c *consistency) finish(w io.Writer) error {
+	if c == nil {
+		return nil
+	}
+	if !c.ran || errors.Is(c.err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "bench: interrupted; the consistency check did not run to the end")
+		return exitError{exitInterrupted}
+	}
+	if c.err != nil {
+		return fmt.Errorf("consistency check: %w", c.err)
+	}
+	fmt.Fprintf(w, "consistency (%s, read through %s %s, one read-only transaction):\n", c.workload, c.engine, c.after)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var failed, skipped []string
+	for _, r := range c.results {
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", r.Name, r.Status, r.Rule, r.Detail)
+		switch r.Status {
+		case workloads.CheckFail:
+			failed = append(failed, r.Name)
+		case workloads.CheckSkipped:
+			skipped = append(skipped, r.Name)
+		}
+	}
+	tw.Flush()
+	if len(failed) > 0 {
+		return fmt.Errorf("consistency check failed: %s (%d of %d)", strings.Join(failed, ", "), len(failed), len(c.results))
+	}
+	msg := fmt.Sprintf("all %d checks pass", len(c.results)-len(skipped))
+	if len(skipped) > 0 {
+		msg += fmt.Sprintf("; %s skipped (not applicable to this state)", strings.Join(skipped, ", "))
+	}
+	fmt.Fprintln(w, msg)
+	return nil
+}

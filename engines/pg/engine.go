@@ -1,0 +1,201 @@
+package pg
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/dsn"
+)
+
+func init() {
+	engines.Register(&engines.Meta{
+		Name:        "pg",
+		Aliases:     []string{"postgres", "postgresql"},
+		Description: "a real PostgreSQL-compatible database through pgx/v5 (wall time)",
+		Flags:       Flags,
+		New: func(env engines.Env) (engines.Engine, error) {
+			cfg, err := ConfigFromFlags(env.Flags)
+			if err != nil {
+				return nil, err
+			}
+			return Open(context.Background(), cfg, env.Log)
+		},
+	})
+}
+
+// DefaultDSN is the local development server (trust authentication).
+const DefaultDSN = "postgres://postgres@127.0.0.1:5432/test"
+
+// Config selects the server and how transactions run on it.
+type Config struct {
+	DSN       string
+	Isolation string // read-committed | repeatable-read | serializable
+	// Conns sizes the pool; the runner sets it to the client count.
+	Conns int
+	// Reconnects bounds how often one session reconnects in a row before
+	// giving up (a server that stays down ends the run, it is not retried
+	// forever).
+	Reconnects int
+}
+
+var isolations = map[string]pgx.TxIsoLevel{
+	"read-committed":  pgx.ReadCommitted,
+	"repeatable-read": pgx.RepeatableRead,
+	"serializable":    pgx.Serializable,
+}
+
+// Flags registers the pg options.
+func Flags(fs *pflag.FlagSet) {
+	fs.String("dsn", DefaultDSN, "pg: connection string (URL or keyword/value); a password may also come from PGPASSWORD or ~/.pgpass and is never printed")
+	// Results and reports record options; this one only ever redacted.
+	_ = fs.SetAnnotation("dsn", dsn.SecretAnnotation, []string{"true"})
+	if fs.Lookup("isolation") == nil {
+		fs.String("isolation", "", "isolation level; pg: read-committed|repeatable-read|serializable (default read-committed, the server's)")
+	}
+}
+
+// ConfigFromFlags reads the options back.
+func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
+	c := Config{DSN: DefaultDSN, Isolation: "read-committed", Reconnects: 5, Conns: 16}
+	if v, err := fs.GetString("dsn"); err == nil && v != "" {
+		c.DSN = v
+	}
+	if v, err := fs.GetString("isolation"); err == nil && v != "" {
+		c.Isolation = v
+	}
+	if v, err := fs.GetInt("clients"); err == nil && v > 0 {
+		c.Conns = v
+	}
+	if _, ok := isolations[c.Isolation]; !ok {
+		return c, fmt.Errorf("--isolation: pg supports read-committed, repeatable-read or serializable, got %q", c.Isolation)
+	}
+	return c, nil
+}
+
+// Engine is a connection pool to one database.
+type Engine struct {
+	cfg    Config
+	pool   *pgxpool.Pool
+	iso    pgx.TxIsoLevel
+	log    io.Writer
+	schema *engines.Schema
+	stmts  map[*engines.Table]*tableSQL
+	// Reconnections counts sessions that lost their connection and opened
+	// a new one (reported by the runner).
+	Reconnections int64
+}
+
+// Open connects and checks that the server answers; an unreachable server
+// is an error naming the (redacted) DSN.
+func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
+	pc, err := pgxpool.ParseConfig(cfg.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("--dsn %s: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))
+	}
+	pc.MaxConns = int32(max(cfg.Conns+2, 4))
+	// Implicit (single-statement) transactions must run at the configured
+	// level too, not the server's default.
+	level := strings.ReplaceAll(cfg.Isolation, "-", " ")
+	pc.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		_, err := c.Exec(ctx, "SET default_transaction_isolation = '"+level+"'")
+		return err
+	}
+	pc.MinConns = 0
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("--dsn %s: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("--dsn %s: cannot reach the server: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))
+	}
+	if log == nil {
+		log = io.Discard
+	}
+	return &Engine{cfg: cfg, pool: pool, iso: isolations[cfg.Isolation], log: log, stmts: map[*engines.Table]*tableSQL{}}, nil
+}
+
+// redactErr keeps a driver message from echoing the DSN's secret.
+func redactErr(err error, conn string) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if strings.Contains(conn, "@") || strings.Contains(strings.ToLower(conn), "password") {
+		msg = strings.ReplaceAll(msg, conn, dsn.Redact(conn))
+	}
+	return dsn.KVPassword.ReplaceAllString(msg, "${1}xxxxx")
+}
+
+// Notes describe the server for the results file: version, the redacted
+// DSN and the isolation level.
+func (e *Engine) Notes() []string {
+	var version string
+	_ = e.pool.QueryRow(context.Background(), "SHOW server_version").Scan(&version)
+	return []string{"server " + version, "dsn " + dsn.Redact(e.cfg.DSN), "isolation " + e.cfg.Isolation}
+}
+
+// Pool exposes the pool (tests, schema tools).
+func (e *Engine) Pool() *pgxpool.Pool { return e.pool }
+
+// CreateSchema drops the workload's tables if they exist and creates them
+// afresh, like pgbench -i: every run measures a freshly loaded database.
+func (e *Engine) CreateSchema(ctx context.Context, s *engines.Schema) error {
+	e.schema = s
+	for _, t := range s.Tables {
+		e.stmts[t] = newTableSQL(t)
+	}
+	if err := e.Drop(ctx, s); err != nil {
+		return fmt.Errorf("dropping old tables: %w", err)
+	}
+	for _, ddl := range DDL(s) {
+		if _, err := e.pool.Exec(ctx, ddl); err != nil {
+			return fmt.Errorf("creating tables: %w", err)
+		}
+	}
+	return nil
+}
+
+// Load copies rows in with COPY (pgx CopyFrom).
+func (e *Engine) Load(ctx context.Context, t *engines.Table, rows []engines.Row) error {
+	cols := make([]string, len(t.Columns))
+	for i, c := range t.Columns {
+		cols[i] = c.Name
+	}
+	src := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		vals := make([]any, len(rows[i]))
+		for j, v := range rows[i] {
+			vals[j] = v.Any()
+		}
+		return vals, nil
+	})
+	if _, err := e.pool.CopyFrom(ctx, pgx.Identifier{t.Name}, cols, src); err != nil {
+		return fmt.Errorf("loading %s: %w", t.Name, err)
+	}
+	return nil
+}
+
+// Drop removes the schema's tables (bench cleanup).
+func (e *Engine) Drop(ctx context.Context, s *engines.Schema) error {
+	var errs []error
+	for i := len(s.Tables) - 1; i >= 0; i-- {
+		if _, err := e.pool.Exec(ctx, "DROP TABLE IF EXISTS "+ident(s.Tables[i].Name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Close closes the pool.
+func (e *Engine) Close() error {
+	e.pool.Close()
+	return nil
+}

@@ -1,0 +1,329 @@
+package pg_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/pg"
+	"github.com/txbench/txbench/runner"
+	_ "github.com/txbench/txbench/workloads/ycsb"
+)
+
+var dbSeq atomic.Int64
+
+// testDB creates a fresh database on the test server and drops it when the
+// test ends. The server is TXBENCH_TEST_DSN, else the local development
+// server; without one the test skips — except under CI=true, where it fails.
+func testDB(t *testing.T) string {
+	t.Helper()
+	admin := os.Getenv("TXBENCH_TEST_DSN")
+	if admin == "" {
+		admin = pg.DefaultDSN
+	}
+	ctx := context.Background()
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, admin)
+	if err != nil {
+		msg := fmt.Sprintf("no PostgreSQL at %s (%v); start one or set TXBENCH_TEST_DSN=postgres://user@host:port/db to a server where the user may create databases", admin, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("txbench_test_%d_%d", os.Getpid(), dbSeq.Add(1))
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), admin)
+		if err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+			return
+		}
+		defer c.Close(context.Background())
+		if _, err := c.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+	})
+	cfg, err := pgx.ParseConfig(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name)
+}
+
+var schema = &engines.Schema{Tables: []*engines.Table{
+	{Name: "kv", Columns: []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeInt}}, PrimaryKey: []int{0}, ShardKey: -1},
+	{Name: "lines", Columns: []engines.Column{
+		{Name: "w", Type: engines.TypeInt}, {Name: "name", Type: engines.TypeString, Size: 16},
+		{Name: "qty", Type: engines.TypeFloat}, {Name: "at", Type: engines.TypeTimestamp, Nullable: true},
+	}, PrimaryKey: []int{0, 1}, ShardKey: 0},
+}}
+
+func open(t *testing.T, dsn, iso string) *pg.Engine {
+	t.Helper()
+	e, err := pg.Open(context.Background(), pg.Config{DSN: dsn, Isolation: iso, Conns: 4, Reconnects: 3}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	if err := schema.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.CreateSchema(context.Background(), schema); err != nil {
+		t.Fatal(err)
+	}
+	var rows []engines.Row
+	for i := range 10 {
+		rows = append(rows, engines.Row{engines.Int(int64(i)), engines.Int(0)})
+	}
+	if err := e.Load(context.Background(), schema.Tables[0], rows); err != nil {
+		t.Fatal(err)
+	}
+	at := engines.Timestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))
+	var lines []engines.Row
+	for w := 1; w <= 2; w++ {
+		for _, n := range []string{"b", "a", "c", "B"} {
+			lines = append(lines, engines.Row{engines.Int(int64(w)), engines.String(n), engines.Float(1.5), at})
+		}
+	}
+	if err := e.Load(context.Background(), schema.Tables[1], lines); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStatementsAgainstARealServer(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, testDB(t), "repeatable-read")
+	kv, lines := schema.Tables[0], schema.Tables[1]
+	s, err := e.Session(ctx, engines.Client{})
+	must(t, err)
+	defer s.Close()
+	tx, err := s.Begin(ctx, engines.TxnOptions{})
+	must(t, err)
+	r, ok, err := tx.Get(ctx, kv, engines.Key{engines.Int(3)})
+	if err != nil || !ok || r[0].Int() != 3 {
+		t.Fatalf("get: %v %v %v", r, ok, err)
+	}
+	if _, ok, _ := tx.Get(ctx, kv, engines.Key{engines.Int(99)}); ok {
+		t.Fatal("found a missing row")
+	}
+	if err := tx.Insert(ctx, kv, engines.Row{engines.Int(3), engines.Int(1)}); err != engines.ErrDuplicateKey {
+		t.Fatalf("duplicate insert: %v", err)
+	}
+	must(t, tx.Insert(ctx, kv, engines.Row{engines.Int(50), engines.Int(1)})) // the transaction survives the duplicate
+	if err := tx.Update(ctx, kv, engines.Key{engines.Int(77)}, engines.Set{Col: 1, Val: engines.Int(1)}); err != engines.ErrNotFound {
+		t.Fatalf("update of a missing row: %v", err)
+	}
+	must(t, tx.Update(ctx, kv, engines.Key{engines.Int(4)}, engines.Set{Col: 1, Val: engines.Int(44)}))
+	must(t, tx.Delete(ctx, kv, engines.Key{engines.Int(5)}))
+	if err := tx.Delete(ctx, kv, engines.Key{engines.Int(5)}); err != engines.ErrNotFound {
+		t.Fatalf("second delete: %v", err)
+	}
+	// Byte order (COLLATE "C"): "B" < "a" < "b" < "c".
+	got, err := tx.Scan(ctx, lines, engines.ScanSpec{Start: engines.Key{engines.Int(1)}, End: engines.Key{engines.Int(1)}, EndInclusivePrefix: true})
+	must(t, err)
+	var names []string
+	for _, r := range got {
+		names = append(names, r[1].Str())
+	}
+	if strings.Join(names, ",") != "B,a,b,c" {
+		t.Fatalf("prefix scan order %v", names)
+	}
+	if got[0][2].Float() != 1.5 || got[0][3].Time().Year() != 2026 {
+		t.Fatalf("typed values: %v", got[0])
+	}
+	got, err = tx.Scan(ctx, kv, engines.ScanSpec{Start: engines.Key{engines.Int(3)}, Limit: 3, Reverse: true})
+	must(t, err)
+	if len(got) != 3 || got[0][0].Int() != 50 || got[2][0].Int() != 8 {
+		t.Fatalf("reverse scan: %v", got)
+	}
+	must(t, tx.Commit(ctx))
+	ro, err := s.Begin(ctx, engines.TxnOptions{ReadOnly: true})
+	must(t, err)
+	if err := ro.Update(ctx, kv, engines.Key{engines.Int(1)}, engines.Set{Col: 1, Val: engines.Int(1)}); err != engines.ErrReadOnly {
+		t.Fatalf("write in read-only: %v", err)
+	}
+	r, _, _ = ro.Get(ctx, kv, engines.Key{engines.Int(4)})
+	if r[1].Int() != 44 {
+		t.Fatalf("committed update not visible: %v", r)
+	}
+	must(t, ro.Commit(ctx))
+}
+
+// Crossed lock orders: PostgreSQL detects the deadlock and one transaction
+// gets 40P01, classified as a retryable deadlock abort.
+func TestDeadlockIsClassified(t *testing.T) {
+	ctx := context.Background()
+	e := open(t, testDB(t), "read-committed")
+	kv := schema.Tables[0]
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	ready, release := make(chan struct{}), make(chan struct{})
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := e.Session(ctx, engines.Client{ID: i})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer s.Close()
+			tx, _ := s.Begin(ctx, engines.TxnOptions{})
+			first, second := engines.Key{engines.Int(int64(i))}, engines.Key{engines.Int(int64(1 - i))}
+			if errs[i] = tx.Update(ctx, kv, first, engines.Set{Col: 1, Val: engines.Int(1)}); errs[i] != nil {
+				return
+			}
+			ready <- struct{}{}
+			<-release
+			if errs[i] = tx.Update(ctx, kv, second, engines.Set{Col: 1, Val: engines.Int(1)}); errs[i] != nil {
+				return
+			}
+			errs[i] = tx.Commit(ctx)
+		}()
+	}
+	<-ready
+	<-ready
+	close(release)
+	wg.Wait()
+	deadlocks := 0
+	for _, err := range errs {
+		if a, ok := engines.AsAbort(err); ok && a.Reason == engines.ReasonDeadlock && a.Retryable {
+			deadlocks++
+		} else if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+	}
+	if deadlocks != 1 {
+		t.Fatalf("%d deadlock aborts, want 1 (errors %v)", deadlocks, errs)
+	}
+}
+
+func pgRun(t *testing.T, dsn string, opts map[string]string, d time.Duration) (*runner.Result, error) {
+	t.Helper()
+	cfg := runner.DefaultConfig()
+	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
+	cfg.Warmup, cfg.Duration, cfg.Clients = 0, d, 4
+	cfg.Flags = runner.NewFlagSet()
+	must(t, cfg.Flags.Set("dsn", dsn))
+	must(t, cfg.Flags.Set("records", "1000"))
+	for k, v := range opts {
+		if k == "workload" {
+			cfg.Workload = v
+			continue
+		}
+		must(t, cfg.Flags.Set(k, v))
+	}
+	return runner.Run(context.Background(), cfg)
+}
+
+func TestYCSBUnderEveryIsolationLevel(t *testing.T) {
+	dsn := testDB(t)
+	for _, iso := range []string{"read-committed", "repeatable-read", "serializable"} {
+		res, err := pgRun(t, dsn, map[string]string{"isolation": iso}, time.Second)
+		must(t, err)
+		if res.Mode != "real" || res.Summary.Committed == 0 || res.Summary.Failed != 0 {
+			t.Fatalf("%s: mode %s committed %d failed %d", iso, res.Mode, res.Summary.Committed, res.Summary.Failed)
+		}
+		if res.Config["isolation"] != iso {
+			t.Fatalf("config records isolation %q", res.Config["isolation"])
+		}
+	}
+}
+
+// A hot set of rows under SERIALIZABLE provokes 40001; the runner retries
+// and counts it.
+func TestSerializableConflictsAreRetriedAndCounted(t *testing.T) {
+	res, err := pgRun(t, testDB(t), map[string]string{
+		"workload": "ycsb", "isolation": "serializable", "records": "10", "ops-per-txn": "4", "write-frac": "1", "theta": "0",
+	}, 2*time.Second)
+	must(t, err)
+	s := res.Summary
+	t.Logf("committed %d, aborted attempts %d, reasons %v, retries/txn %.2f", s.Committed, s.AbortedAttempts, s.AbortReasons, s.RetriesPerTxn)
+	if s.AbortReasons[string(engines.ReasonSerialization)] == 0 || s.RetriesPerTxn == 0 || s.Committed == 0 {
+		t.Fatal("no serialization failures were counted and retried")
+	}
+}
+
+// Killing backends mid-run: the sessions reconnect, the run completes and
+// the lost connections are counted.
+func TestKilledBackendsAreSurvivedAndCounted(t *testing.T) {
+	dsn := testDB(t)
+	db := dsn[strings.LastIndex(dsn, "/")+1:]
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(1500 * time.Millisecond)
+		c, err := pgx.Connect(context.Background(), dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close(context.Background())
+		_, err = c.Exec(context.Background(),
+			"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", db)
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	res, err := pgRun(t, dsn, nil, 3*time.Second)
+	<-done
+	must(t, err)
+	lost := res.Summary.AbortReasons[string(engines.ReasonConnection)]
+	t.Logf("committed %d, connection-lost aborts %d", res.Summary.Committed, lost)
+	if lost == 0 || res.Summary.Committed == 0 {
+		t.Fatalf("committed %d, connection-lost %d: the kill was not survived and counted", res.Summary.Committed, lost)
+	}
+	last := res.Timeline[len(res.Timeline)-1]
+	if last.Committed == 0 {
+		t.Fatal("nothing committed after the kill")
+	}
+}
+
+func TestPasswordNeverAppears(t *testing.T) {
+	dsn := testDB(t)
+	// Trust authentication ignores the password, so the run works.
+	secret := strings.Replace(dsn, "postgres@", "postgres:hunter2secret@", 1)
+	res, err := pgRun(t, secret, nil, 500*time.Millisecond)
+	must(t, err)
+	blob, _ := json.Marshal(res)
+	var out bytes.Buffer
+	runner.WriteSummary(&out, res)
+	if bytes.Contains(blob, []byte("hunter2")) || strings.Contains(out.String(), "hunter2") {
+		t.Fatal("the password leaked into the results or the summary")
+	}
+	if !strings.Contains(string(blob), "xxxxx") {
+		t.Fatal("the redacted DSN is not recorded")
+	}
+	// An unreachable server: one line, names --dsn, no secret.
+	_, err = pg.Open(context.Background(), pg.Config{DSN: "postgres://u:hunter2secret@127.0.0.1:1/x", Isolation: "serializable"}, nil)
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "--dsn") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("unreachable server error: %v", err)
+	}
+	if !errors.Is(err, err) {
+		t.Fatal()
+	}
+}

@@ -1,0 +1,273 @@
+package twopc
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+func init() {
+	engines.Register(&engines.Meta{
+		Name:            "2pc",
+		Aliases:         []string{"spanner"},
+		Description:     "Spanner-style: 2PL with wound-wait at split leaders, two-phase commit over Paxos groups, TrueTime commit wait; strictly serializable",
+		Simulated:       true,
+		DefaultTopology: "region-3az",
+		// The 2012 paper's TrueTime: ε grows from 1 to 7 ms between
+		// time-master polls every 30 s.
+		DefaultEpsilon: "sawtooth:1ms-7ms/30s",
+		Flags:          Flags,
+		New: func(env engines.Env) (engines.Engine, error) {
+			cfg, err := ConfigFromFlags(env.Flags)
+			if err != nil {
+				return nil, err
+			}
+			return New(env.Cluster, cfg)
+		},
+	})
+}
+
+// Engine is the simulated Spanner-style database.
+type Engine struct {
+	cfg    Config
+	k      *sim.Kernel
+	cl     *sim.Cluster
+	schema *engines.Schema
+	store  *storage.Store[engines.Row]
+	// snaps holds the read timestamps of live snapshot readers and a guard
+	// per commit in progress, so the GC horizon stays below both.
+	snaps  *storage.Snapshots
+	groups []*group
+	// live maps lock owners to their transactions, for wound-wait. A
+	// transaction leaves it when it finishes; a lock it still holds then
+	// is on its way to being released.
+	live     map[uint64]*txn
+	nextTxn  uint64
+	sessions int
+	stats    Stats
+}
+
+// Stats are engine-side counters exposed for tests and reports.
+type Stats struct {
+	// Commits counts read-write commits, ReadOnlyCommits the others;
+	// TwoPhase counts two-phase commit attempts.
+	Commits, ReadOnlyCommits, TwoPhase int64
+	// Wounds counts wound decisions; WoundedAborts the attempts that ended
+	// because of one; Conflicts the repeatable-read write-write aborts.
+	Wounds, WoundedAborts, Conflicts int64
+}
+
+// New places the Paxos groups in the cluster's topology: a replica of each
+// split in every AZ of a single-region topology, or in every region of a
+// multi-region one (witness regions hold voting replicas without data),
+// with the leader in the leader region. Leaders are spread over the leader
+// region's AZs by split number.
+func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	topo := cl.Topology()
+	full := topo.FullRegions()
+	if len(full) == 0 {
+		return nil, fmt.Errorf("topology %s: 2pc needs a region that holds data", topo.Name)
+	}
+	home := full[0]
+	if cfg.LeaderRegion != "" {
+		home = topo.Region(cfg.LeaderRegion)
+		if home == nil {
+			var names []string
+			for _, r := range topo.Regions {
+				names = append(names, r.Name)
+			}
+			return nil, fmt.Errorf("--leader-region: topology %s has no region %q (it has %s)", topo.Name, cfg.LeaderRegion, strings.Join(names, ", "))
+		}
+		if home.Witness {
+			return nil, fmt.Errorf("--leader-region: %q is a witness region of topology %s; leaders need a region that holds data", cfg.LeaderRegion, topo.Name)
+		}
+	}
+	e := &Engine{cfg: cfg, k: cl.Kernel(), cl: cl, snaps: storage.NewSnapshots(), live: map[uint64]*txn{}}
+	for i := range cfg.Splits {
+		g := &group{id: i, locks: lock.New[*waitSlot]()}
+		add := func(az string, witness bool) *replica {
+			r := &replica{node: cl.AddNode(fmt.Sprintf("split-%d-%s", i, az), az, cfg.Cores), data: -1}
+			if !witness {
+				r.data = len(g.data)
+				g.data = append(g.data, r)
+			}
+			g.replicas = append(g.replicas, r)
+			return r
+		}
+		if len(topo.Regions) == 1 {
+			for j, az := range home.AZs {
+				r := add(az, false)
+				if j == i%len(home.AZs) {
+					g.leader = r
+				}
+			}
+		} else {
+			for _, reg := range topo.Regions {
+				r := add(reg.AZs[i%len(reg.AZs)], reg.Witness)
+				if reg.Name == home.Name {
+					g.leader = r
+				}
+			}
+		}
+		g.quorum = len(g.replicas)/2 + 1
+		for _, r := range g.replicas {
+			r.lag = topo.RTT(g.leader.node.AZ, r.node.AZ).Median / 2
+		}
+		e.groups = append(e.groups, g)
+	}
+	return e, nil
+}
+
+// Stats returns the engine's counters.
+func (e *Engine) Stats() Stats { return e.stats }
+
+// Config returns the configuration the engine runs with.
+func (e *Engine) Config() Config { return e.cfg }
+
+// Store exposes the storage core (tests, memory accounting).
+func (e *Engine) Store() *storage.Store[engines.Row] { return e.store }
+
+// SplitOf returns the split that owns a row.
+func (e *Engine) SplitOf(t *engines.Table, k engines.Key) int { return e.groupOf(t, k).id }
+
+// Leader returns the node leading a split.
+func (e *Engine) Leader(split int) *sim.Node { return e.groups[split].leader.node }
+
+// Residue counts what finished transactions must not leave behind: lock
+// owners and locked keys over every split's lock table, Paxos records
+// still tracked, and live transactions.
+func (e *Engine) Residue() (owners, keys, records, live int) {
+	for _, g := range e.groups {
+		owners += g.locks.Owners()
+		keys += g.locks.Keys() + g.locks.Ranges()
+		records += len(g.inflight)
+	}
+	return owners, keys, records, len(e.live)
+}
+
+// CreateSchema lays out one MVCC store for all tables, a replica view per
+// data replica of every split, and starts the garbage collector.
+func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
+	e.schema = s
+	e.store = storage.New[engines.Row](len(s.Tables))
+	for _, g := range e.groups {
+		for _, r := range g.data {
+			r.view = storage.NewReplica(e.store)
+		}
+	}
+	e.k.Spawn("2pc-gc", e.gcLoop)
+	return nil
+}
+
+// loadTS is the commit timestamp of the initial population.
+const loadTS storage.Timestamp = 1
+
+// Load installs initial rows directly (like a restore, not transactions).
+func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) error {
+	for _, r := range rows {
+		e.store.Load(t.ID, t.KeyOf(r).Encode(), loadTS, r)
+	}
+	return nil
+}
+
+// Close ends nothing by itself: the kernel owns the processes.
+func (e *Engine) Close() error { return nil }
+
+// gcLoop advances the storage horizon, sweeps old versions and forgets
+// Paxos records every replica has applied, so memory stays bounded however
+// long a run lasts.
+func (e *Engine) gcLoop(p *sim.Proc) {
+	for {
+		p.Sleep(e.cfg.GCInterval, sim.CatOther)
+		e.store.SetHorizon(e.horizon())
+		e.store.Collect(4096)
+		for _, g := range e.groups {
+			g.prune()
+		}
+	}
+}
+
+// horizon is the oldest timestamp anyone may still read or install at. A
+// future strong snapshot is at least true time (clients take the latest
+// bound of their clock), a future stale one at least true time minus the
+// staleness; live snapshots and commits in progress are registered.
+// Read-write reads take the newest version, which GC never removes.
+func (e *Engine) horizon() storage.Timestamp {
+	h := storage.Timestamp(sim.TrueTime(e.k.Now()) - int64(e.cfg.StaleReads))
+	if m, ok := e.snaps.Min(); ok && m < h {
+		h = m
+	}
+	return max(h, 0)
+}
+
+// groupOf places a row by the hash of its table's shard-key value, so rows
+// with the same shard key share a split (like Spanner's interleaved tables).
+func (e *Engine) groupOf(t *engines.Table, k engines.Key) *group {
+	return e.groupOfValue(t.ShardValue(k))
+}
+
+// groupOfRow is groupOf for a full row, without building its key.
+func (e *Engine) groupOfRow(t *engines.Table, r engines.Row) *group {
+	col := t.ShardKey
+	if col < 0 {
+		col = t.PrimaryKey[0]
+	}
+	return e.groupOfValue(r[col])
+}
+
+func (e *Engine) groupOfValue(v engines.Value) *group {
+	return e.groups[hashValue(v)%uint64(len(e.groups))]
+}
+
+// hashValue hashes a value's kind and contents eight bytes at a time, with
+// a splitmix64 finaliser, without allocating: scans place every row they
+// pass over, so this is hot. Values that are equal in SQL hash alike (-0
+// and 0).
+func hashValue(v engines.Value) uint64 {
+	h := uint64(v.Kind()) * 0x9e3779b97f4a7c15
+	mix := func(w uint64) { h = (h ^ w) * 0xbf58476d1ce4e5b9 }
+	switch v.Kind() {
+	case engines.TypeInt:
+		mix(uint64(v.Int()))
+	case engines.TypeTimestamp:
+		mix(uint64(v.Time().UnixNano()))
+	case engines.TypeFloat:
+		if f := v.Float(); f != 0 {
+			mix(math.Float64bits(f))
+		} else {
+			mix(0)
+		}
+	case engines.TypeString:
+		s := v.Str()
+		for len(s) >= 8 {
+			mix(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+			s = s[8:]
+		}
+		var w uint64
+		for i := 0; i < len(s); i++ {
+			w |= uint64(s[i]) << (8 * i)
+		}
+		mix(w | uint64(len(s))<<60)
+	}
+	h ^= h >> 31
+	h *= 0x94d049bb133111eb
+	return h ^ h>>29
+}
+
+// lockKey is a row's name in the lock tables: the table, then the key's
+// order-preserving encoding, so a table's keys form one contiguous range
+// ([tablePrefix, tableEnd)) and key ranges map to lock ranges.
+func lockKey(t *engines.Table, enc string) string { return tablePrefix(t) + enc }
+
+func tablePrefix(t *engines.Table) string { return string(rune(t.ID)) + "\x00" }
+func tableEnd(t *engines.Table) string    { return string(rune(t.ID)) + "\x01" }

@@ -1,0 +1,163 @@
+package twopc
+
+import (
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// group is one split: a Paxos group with a replica per zone or region and
+// one leader. The leader holds the lock table and assigns timestamps; a
+// record counts once a majority of replicas (the leader's own included)
+// has appended it.
+//
+// Only the steady state is modelled. Everything that is leader state — the
+// lock table, lastTS, the choice of leader itself — is reached through the
+// group, never cached elsewhere, so that a later fault model can move the
+// leader: see doc.go for how a failover would be modelled.
+type group struct {
+	id       int
+	replicas []*replica // voting members in topology order
+	data     []*replica // the replicas that hold data and serve reads
+	leader   *replica
+	quorum   int
+	locks    *lock.Table[*waitSlot]
+	// lastTS is the highest timestamp the leader has assigned; Spanner's
+	// leaders assign monotonically increasing timestamps.
+	lastTS storage.Timestamp
+	// inflight holds the records that have a timestamp (or a lower bound
+	// on one, while prepared) and may not be applied at every replica yet,
+	// in registration order. A replica serving a snapshot read at τ waits
+	// for those at or below τ; this list stands for the Paxos log stream.
+	inflight []*record
+}
+
+type replica struct {
+	node *sim.Node
+	// view is this replica's applied watermark over the shared store; nil
+	// for a witness, which votes but holds no data.
+	view *storage.Replica[engines.Row]
+	data int // index in group.data, -1 for a witness
+	// lag is the median one-way delay from the leader: how late the
+	// leader's closed timestamps reach this replica.
+	lag time.Duration
+}
+
+// record is one transaction's entry in a split's Paxos log as readers see
+// it: a commit, or a prepare whose outcome is not known yet.
+type record struct {
+	// lower bounds the commit timestamp while the outcome is open; ts is
+	// the commit timestamp once decided.
+	lower, ts storage.Timestamp
+	decided   *sim.Future[bool] // true = committed
+	// arrived[i]: when data replica i appended the commit (or outcome)
+	// record, which is when it applies it.
+	arrived []*sim.Future[sim.Time]
+}
+
+// assign returns a new timestamp at or above floor, above every timestamp
+// the leader assigned before.
+func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
+	ts := max(floor, g.lastTS+1)
+	g.lastTS = ts
+	return ts
+}
+
+// register adds a record whose commit timestamp will be at least lower.
+func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
+	rec := &record{lower: lower, decided: sim.NewFuture[bool](k), arrived: make([]*sim.Future[sim.Time], len(g.data))}
+	for i := range rec.arrived {
+		rec.arrived[i] = sim.NewFuture[sim.Time](k)
+	}
+	g.inflight = append(g.inflight, rec)
+	return rec
+}
+
+// replicate sends one record from the leader to every replica and returns
+// once a majority has appended it; the stragglers keep going. rec, if not
+// nil, learns when each data replica appended it (a commit or outcome
+// record; prepare records make nothing visible).
+func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
+	from := g.leader.node
+	acks := make([]*sim.Future[struct{}], len(g.replicas))
+	for i, r := range g.replicas {
+		acks[i] = sim.Go(e.k, "paxos-accept", func(c *sim.Proc) struct{} {
+			e.cl.Send(c, from, r.node)
+			r.node.CPU.Exec(c, e.cfg.LogAppend)
+			if rec != nil && r.data >= 0 {
+				rec.arrived[r.data].Set(c.Now())
+			}
+			e.cl.Send(c, r.node, from)
+			return struct{}{}
+		})
+	}
+	sim.Await(p, sim.Quorum(e.k, acks, g.quorum), sim.CatReplication)
+}
+
+// waitSafe blocks p, at replica r of g, until r's safe time has reached ts,
+// so that a snapshot read at ts sees every commit at or below ts:
+//
+//   - t_paxos_safe: the leader's closed timestamp (its clock's earliest
+//     bound: every later timestamp it assigns is at least its latest
+//     bound, which is above) has reached r; it is streamed continuously
+//     and arrives after the median one-way delay;
+//   - t_TM_safe: every record already at or below ts — prepared
+//     transactions whose outcome is open included — is decided, and the
+//     committed ones have reached r.
+func (e *Engine) waitSafe(p *sim.Proc, g *group, r *replica, ts storage.Timestamp) {
+	if r.view.CanRead(ts) {
+		return
+	}
+	closed := g.leader.node.Clock.WhenEarliestReaches(int64(ts)+1) + r.lag
+	p.SleepUntil(closed, sim.CatReadWait)
+	// Every record at or below ts is registered by now. Waiting lets the
+	// list change (prune compacts it), so after a wait the scan restarts.
+	for waited := true; waited; {
+		waited = false
+		for _, rec := range g.inflight {
+			if rec.lower > ts {
+				continue
+			}
+			if !rec.decided.Done() {
+				sim.Await(p, rec.decided, sim.CatReadWait)
+				waited = true
+				break
+			}
+			if !rec.decided.Value() || rec.ts > ts {
+				continue
+			}
+			if a := rec.arrived[r.data]; !a.Done() {
+				sim.Await(p, a, sim.CatReadWait)
+				waited = true
+				break
+			}
+		}
+	}
+	r.view.Advance(ts)
+}
+
+// prune forgets records no replica can still be waiting for: aborted ones,
+// and committed ones applied at every data replica.
+func (g *group) prune() {
+	keep := g.inflight[:0]
+	for _, rec := range g.inflight {
+		if rec.decided.Done() && (!rec.decided.Value() || rec.appliedEverywhere()) {
+			continue
+		}
+		keep = append(keep, rec)
+	}
+	clear(g.inflight[len(keep):])
+	g.inflight = keep
+}
+
+func (rec *record) appliedEverywhere() bool {
+	for _, a := range rec.arrived {
+		if !a.Done() {
+			return false
+		}
+	}
+	return true
+}

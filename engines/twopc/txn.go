@@ -1,0 +1,523 @@
+package twopc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// latest reads the newest committed version: read-write reads at the
+// leader hold a lock, so nothing newer can commit underneath them.
+const latest = storage.Timestamp(math.MaxInt64)
+
+// session is one client connection: Spanner's client library, which talks
+// to split leaders and replicas directly.
+type session struct {
+	e      *Engine
+	id     int
+	client *sim.Node
+	// near[g] is the data replica of split g closest to the client, where
+	// snapshot reads go (filled on first use).
+	near []*replica
+}
+
+// Session places the client in its AZ.
+func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, error) {
+	if e.cl.Topology().RegionOf(c.AZ) == "" {
+		return nil, fmt.Errorf("2pc: client %d is in AZ %q, which topology %s does not have", c.ID, c.AZ, e.cl.Topology().Name)
+	}
+	e.sessions++
+	return &session{
+		e:      e,
+		id:     c.ID,
+		client: e.cl.AddNode(fmt.Sprintf("client-%d-%d", c.ID, e.sessions), c.AZ, 1),
+		near:   make([]*replica, len(e.groups)),
+	}, nil
+}
+
+func (s *session) Close() error { return nil }
+
+func (s *session) nearest(g *group) *replica {
+	if r := s.near[g.id]; r != nil {
+		return r
+	}
+	nodes := make([]*sim.Node, len(g.data))
+	for i, r := range g.data {
+		nodes[i] = r.node
+	}
+	best := s.e.cl.Nearest(s.client, nodes)
+	for _, r := range g.data {
+		if r.node == best {
+			s.near[g.id] = r
+		}
+	}
+	return s.near[g.id]
+}
+
+// Begin is free: nothing is sent until the first statement.
+func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
+	e := s.e
+	e.nextTxn++
+	t := &txn{e: e, s: s, opts: o, id: e.nextTxn, writes: map[string]*write{}}
+	t.prio = lock.Priority{Start: int64(o.FirstStart), Tie: uint64(s.id)}
+	t.snapshot = o.ReadOnly || e.cfg.Isolation == RepeatableRead
+	if !o.ReadOnly {
+		e.live[t.id] = t
+	}
+	return t, nil
+}
+
+// write is one buffered row change at the client.
+type write struct {
+	table   *engines.Table
+	key     engines.Key
+	enc     string
+	row     engines.Row // nil for a delete or a lock-only entry
+	deleted bool
+	// lockOnly: SELECT ... FOR UPDATE under repeatable read, validated
+	// like a write at commit, installs nothing.
+	lockOnly bool
+}
+
+type txn struct {
+	e    *Engine
+	s    *session
+	opts engines.TxnOptions
+	id   uint64
+	prio lock.Priority
+
+	// snapshot: reads are lock-free snapshot reads at readTS (read-only
+	// transactions, and every transaction under repeatable read).
+	snapshot bool
+	started  bool
+	readTS   storage.Timestamp
+	snap     storage.SnapshotID
+
+	writes map[string]*write // by lock key
+	order  []string          // lock keys of writes in first-touch order
+
+	// Lock and commit state.
+	touched  []*group  // splits where t has locked or asked for a lock
+	prepared []*group  // splits where t has prepared (its locks can no longer be wounded there)
+	records  []*record // Paxos records t registered
+	waits    []*waitSlot
+	// wounded: an older transaction aborted t at a split (splits refuse
+	// its further requests); notified: its client has heard; abandoned:
+	// a request was abandoned on the notice, so no reply is awaited.
+	wounded, notified, abandoned bool
+	// mustNotWait: t is prepared where an older transaction waits for it.
+	mustNotWait bool
+	woundTable  *engines.Table
+	woundKey    engines.Key
+	// decided: the commit timestamp is fixed; wounds no longer apply.
+	decided bool
+	done    bool
+	info    engines.TxnInfo
+}
+
+// Info reports the splits the commit involved.
+func (t *txn) Info() engines.TxnInfo { return t.info }
+
+func (t *txn) touch(g *group) {
+	if !slices.Contains(t.touched, g) {
+		t.touched = append(t.touched, g)
+	}
+}
+
+func (t *txn) preparedAt(g *group) bool { return slices.Contains(t.prepared, g) }
+
+var errFinished = errors.New("2pc: transaction already finished")
+
+// start runs before every statement: a wound the client has heard of ends
+// the transaction; a snapshot transaction fixes its read timestamp at the
+// first statement (TT.now().latest, less the staleness for stale reads).
+func (t *txn) start(p *sim.Proc) error {
+	if t.done {
+		return errFinished
+	}
+	if t.notified {
+		return t.end(t.woundedAbort(nil, nil))
+	}
+	if !t.started {
+		t.started = true
+		if t.snapshot {
+			t.readTS = storage.Timestamp(t.s.client.Clock.Now().Latest)
+			if t.opts.ReadOnly {
+				t.readTS -= storage.Timestamp(t.e.cfg.StaleReads)
+			}
+			t.snap = t.e.snaps.Acquire(t.readTS)
+		}
+	}
+	return nil
+}
+
+// end finishes the transaction when err aborts it, and passes err on.
+func (t *txn) end(err error) error {
+	if a, ok := engines.AsAbort(err); ok {
+		if a.Reason == engines.ReasonWounded {
+			t.e.stats.WoundedAborts++
+		}
+		t.finish(false)
+	}
+	return err
+}
+
+// finish ends the attempt. An aborted one fails its open Paxos records and
+// sends a rollback to every split it touched (asynchronously: the client
+// does not wait for it).
+func (t *txn) finish(committed bool) {
+	if t.done {
+		return
+	}
+	t.done = true
+	delete(t.e.live, t.id)
+	if t.snapshot && t.started {
+		t.e.snaps.Release(t.snap)
+	}
+	for _, rec := range t.records {
+		rec.decided.Set(false) // no-op for a decided record
+	}
+	if !committed {
+		for _, g := range t.touched {
+			t.e.releaseAsync(t.s.client, g, t)
+		}
+	}
+}
+
+// read returns the row as the transaction sees it: its own write, a
+// snapshot read, or a locked read at the split leader.
+func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (engines.Row, bool, error) {
+	enc := k.Encode()
+	key := lockKey(tb, enc)
+	if w, ok := t.writes[key]; ok && !w.lockOnly {
+		return w.row, !w.deleted, nil // read-your-writes, at the client
+	}
+	if t.snapshot {
+		row, ok := t.snapshotRead(p, tb, k, enc)
+		return row, ok, nil
+	}
+	return t.lockedRead(p, tb, k, enc, key, m)
+}
+
+// lockedRead goes to the split leader, takes the lock (wound-wait) and
+// reads the newest committed version.
+func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
+	g := t.e.groupOf(tb, k)
+	ld := g.leader.node
+	t.e.cl.Send(p, t.s.client, ld)
+	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
+	if err := t.acquire(p, g, key, m, tb, k); err != nil {
+		t.reply(p, ld)
+		return nil, false, err
+	}
+	row, ok := t.e.store.Get(tb.ID, enc, latest)
+	t.e.cl.Send(p, ld, t.s.client)
+	return row, ok, nil
+}
+
+// reply carries an abort back to the client, unless the client already
+// gave up on the request when it heard of a wound.
+func (t *txn) reply(p *sim.Proc, from *sim.Node) {
+	if !t.abandoned {
+		t.e.cl.Send(p, from, t.s.client)
+	}
+}
+
+// snapshotRead is a lock-free read at readTS at the nearest replica, once
+// its safe time has reached readTS.
+func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
+	g := t.e.groupOf(tb, k)
+	r := t.s.nearest(g)
+	t.e.cl.Send(p, t.s.client, r.node)
+	t.e.waitSafe(p, g, r, t.readTS)
+	r.node.CPU.Exec(p, t.e.cfg.ReadCPU)
+	row, ok, err := r.view.Get(tb.ID, enc, t.readTS)
+	if err != nil {
+		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
+	}
+	t.e.cl.Send(p, r.node, t.s.client)
+	return row, ok
+}
+
+func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	p := sim.ProcFrom(ctx)
+	if err := t.start(p); err != nil {
+		return nil, false, err
+	}
+	row, ok, err := t.read(p, tb, k, lock.Shared)
+	return row, ok, t.end(err)
+}
+
+// GetForUpdate takes the exclusive lock with the read under serializable
+// isolation (Spanner's exclusive lock hint); under repeatable read it
+// reads the snapshot and validates the row like a write at commit.
+func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	if t.opts.ReadOnly {
+		return nil, false, engines.ErrReadOnly
+	}
+	p := sim.ProcFrom(ctx)
+	if err := t.start(p); err != nil {
+		return nil, false, err
+	}
+	row, ok, err := t.read(p, tb, k, lock.Exclusive)
+	if err == nil && t.snapshot {
+		enc := k.Encode()
+		if _, seen := t.writes[lockKey(tb, enc)]; !seen {
+			t.buffer(&write{table: tb, key: k, enc: enc, lockOnly: true})
+		}
+	}
+	return row, ok, t.end(err)
+}
+
+// modify runs a writing statement: it reads the row first, as SQL does
+// (under serializable isolation with a shared lock; the exclusive lock
+// comes at commit), then buffers the change at the client.
+func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists bool) (*write, error)) error {
+	if t.opts.ReadOnly {
+		return engines.ErrReadOnly
+	}
+	p := sim.ProcFrom(ctx)
+	if err := t.start(p); err != nil {
+		return err
+	}
+	old, exists, err := t.read(p, tb, k, lock.Shared)
+	if err != nil {
+		return t.end(err)
+	}
+	w, err := change(old, exists)
+	if err != nil {
+		return err
+	}
+	w.table, w.key, w.enc = tb, k, k.Encode()
+	t.buffer(w)
+	return nil
+}
+
+func (t *txn) buffer(w *write) {
+	key := lockKey(w.table, w.enc)
+	prev, seen := t.writes[key]
+	if !seen {
+		t.order = append(t.order, key)
+	} else if w.lockOnly && !prev.lockOnly {
+		return
+	}
+	t.writes[key] = w
+}
+
+func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) error {
+	if err := tb.CheckRow(r); err != nil {
+		return err
+	}
+	return t.modify(ctx, tb, tb.KeyOf(r), func(_ engines.Row, exists bool) (*write, error) {
+		if exists {
+			return nil, engines.ErrDuplicateKey
+		}
+		return &write{row: r}, nil
+	})
+}
+
+func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
+	return t.modify(ctx, tb, k, func(old engines.Row, exists bool) (*write, error) {
+		if !exists {
+			return nil, engines.ErrNotFound
+		}
+		row := old.Clone()
+		for _, s := range sets {
+			row[s.Col] = s.Val
+		}
+		return &write{row: row}, nil
+	})
+}
+
+func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
+	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) (*write, error) {
+		if !exists {
+			return nil, engines.ErrNotFound
+		}
+		return &write{deleted: true}, nil
+	})
+}
+
+// Rollback sends the rollback to the splits in the background; the client
+// does not wait for it.
+func (t *txn) Rollback(context.Context) error {
+	t.finish(false)
+	return nil
+}
+
+type keyedRow struct {
+	enc string
+	row engines.Row
+}
+
+// Scan reads the range from every split that can hold it (one when the
+// range is within one shard-key value) in parallel and merges the
+// transaction's own writes. Locked scans hold a shared range lock over
+// what they read, so a concurrent insert cannot appear in it (no phantoms).
+func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
+	p := sim.ProcFrom(ctx)
+	if err := t.start(p); err != nil {
+		return nil, err
+	}
+	from, to := s.Start.Encode(), s.End.Encode()
+	if s.EndInclusivePrefix || len(s.End) == 0 {
+		to = engines.PrefixEnd(to)
+	}
+	// The transaction's own writes in the range supersede what storage has.
+	var own []keyedRow
+	mine := map[string]bool{}
+	for _, key := range t.order {
+		w := t.writes[key]
+		if w.table != tb || w.lockOnly || w.enc < from || (to != "" && w.enc >= to) {
+			continue
+		}
+		mine[w.enc] = true
+		if !w.deleted {
+			own = append(own, keyedRow{w.enc, w.row})
+		}
+	}
+	limit := 0
+	if s.Limit > 0 {
+		limit = s.Limit + len(mine)
+	}
+	groups := t.e.groups
+	if len(s.Start) > 0 && len(s.End) > 0 {
+		if a := tb.ShardValue(s.Start); !a.IsNull() && a == tb.ShardValue(s.End) {
+			groups = []*group{t.e.groupOfValue(a)}
+		}
+	}
+	type part struct {
+		rows []keyedRow
+		err  error
+	}
+	parts := fanOut(p, len(groups), "2pc-scan", func(c *sim.Proc, i int) part {
+		if t.snapshot {
+			return part{rows: t.snapshotScan(c, groups[i], tb, from, to, limit, s.Reverse)}
+		}
+		rows, err := t.lockedScan(c, groups[i], tb, s.Start, from, to, limit, s.Reverse)
+		return part{rows, err}
+	})
+	// Every split's rows come back in scan order: merge them with the
+	// transaction's own rows, storage rows it superseded left out.
+	before := func(a, b string) bool { return a < b != s.Reverse }
+	slices.SortFunc(own, func(x, y keyedRow) int {
+		if s.Reverse {
+			return strings.Compare(y.enc, x.enc)
+		}
+		return strings.Compare(x.enc, y.enc)
+	})
+	lists := [][]keyedRow{own}
+	for _, pt := range parts {
+		if pt.err != nil {
+			return nil, t.end(pt.err)
+		}
+		lists = append(lists, pt.rows)
+	}
+	var all []keyedRow
+	for s.Limit <= 0 || len(all) < s.Limit {
+		best := -1
+		for i, l := range lists {
+			if len(l) > 0 && (best < 0 || before(l[0].enc, lists[best][0].enc)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			break
+		}
+		kr := lists[best][0]
+		lists[best] = lists[best][1:]
+		if best == 0 || !mine[kr.enc] {
+			all = append(all, kr)
+		}
+	}
+	rows := make([]engines.Row, len(all))
+	for i, kr := range all {
+		rows[i] = kr.row
+	}
+	return rows, nil
+}
+
+// scanSplit collects up to limit rows of split g in [from, to) as of ts
+// from a view of the store (every split shares the store; each keeps the
+// rows it owns).
+func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool), tb *engines.Table, limit int) []keyedRow {
+	var got []keyedRow
+	scan(func(k string, r engines.Row) bool {
+		if e.groupOfRow(tb, r) == g {
+			got = append(got, keyedRow{k, r})
+		}
+		return limit == 0 || len(got) < limit
+	})
+	return got
+}
+
+// snapshotScan reads g's share of the range at the nearest replica.
+func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []keyedRow {
+	r := t.s.nearest(g)
+	t.e.cl.Send(p, t.s.client, r.node)
+	t.e.waitSafe(p, g, r, t.readTS)
+	rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
+		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, fn); err != nil {
+			panic("2pc: snapshot scan before the replica's safe time: " + err.Error())
+		}
+	}, tb, limit)
+	r.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
+	t.e.cl.Send(p, r.node, t.s.client)
+	return rows
+}
+
+// lockedScan reads g's share of the range at its leader under a shared
+// range lock covering exactly what was read: [from, last row] when the
+// limit was reached, else [from, to) (mirrored for reverse scans). If the
+// lock had to wait, the range is read again under it, and the lock widened
+// if deletes meanwhile moved the last row out of it.
+func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]keyedRow, error) {
+	ld := g.leader.node
+	t.e.cl.Send(p, t.s.client, ld)
+	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
+	var heldFrom, heldEnd string
+	held := false
+	for {
+		rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
+			t.e.store.Scan(tb.ID, from, to, latest, 0, reverse, fn)
+		}, tb, limit)
+		lf, le := tablePrefix(tb)+from, tableEnd(tb)
+		if to != "" {
+			le = tablePrefix(tb) + to
+		}
+		if limit > 0 && len(rows) == limit {
+			last := tablePrefix(tb) + rows[len(rows)-1].enc
+			if reverse {
+				lf = last
+			} else {
+				le = last + "\x00"
+			}
+		}
+		if held && heldFrom <= lf && le <= heldEnd {
+			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
+			t.e.cl.Send(p, ld, t.s.client)
+			return rows, nil
+		}
+		immediate, err := t.acquireRange(p, g, lf, le, tb, start)
+		if err != nil {
+			t.reply(p, ld)
+			return nil, err
+		}
+		held, heldFrom, heldEnd = true, lf, le
+		if immediate {
+			// Nothing in the range was write-locked, so nothing in it
+			// changed since it was read (writes install under the lock).
+			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
+			t.e.cl.Send(p, ld, t.s.client)
+			return rows, nil
+		}
+	}
+}

@@ -1,0 +1,211 @@
+package twopc_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/twopc"
+	"github.com/txbench/txbench/sim"
+)
+
+func rmw(ctx context.Context, tx engines.Txn, k int, pause time.Duration) error {
+	r, _, err := tx.Get(ctx, table, key(k))
+	if err != nil {
+		return err
+	}
+	sim.ProcFrom(ctx).Sleep(pause, sim.CatOther)
+	return tx.Update(ctx, table, key(k), engines.Set{Col: 1, Val: engines.Int(r[1].Int() + 1)})
+}
+
+// Clients read-modify-write the same keys in opposite orders — the classic
+// deadlock — within one split and across splits (two-phase commit), with
+// jitter and the sawtooth ε. Wound-wait keeps every run moving: every
+// transaction commits, the counters add up, and nothing is left behind
+// (locks, Paxos records, live transactions).
+func TestCrossedLockOrdersNeverStall(t *testing.T) {
+	for _, splits := range []string{"one split", "three splits"} {
+		t.Run(splits, func(t *testing.T) {
+			w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.SawtoothEpsilon(time.Millisecond, 7*time.Millisecond, 30*time.Second), true, 400)
+			var hot []int
+			if splits == "one split" {
+				hot = w.keysIn(t, 0, 3, 400)
+			} else {
+				for s := range 3 {
+					hot = append(hot, w.keysIn(t, s, 1, 400)[0])
+				}
+			}
+			orders := [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}}
+			const clients, each = 8, 15
+			done, wounded := 0, 0
+			for i := range clients {
+				order := orders[i%len(orders)]
+				w.client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
+					for range each {
+						wounded += len(retry(t, ctx, s, rw, func(tx engines.Txn) error {
+							for _, j := range order {
+								if err := rmw(ctx, tx, hot[j], time.Millisecond); err != nil {
+									return err
+								}
+							}
+							return nil
+						}))
+						done++
+					}
+				})
+			}
+			w.run()
+			if done != clients*each {
+				t.Fatalf("%d of %d transactions finished in 10 virtual minutes: a stall", done, clients*each)
+			}
+			if wounded == 0 {
+				t.Fatal("no transaction was wounded: the lock orders never crossed")
+			}
+			var sum int64
+			for _, k := range hot {
+				r, _ := w.e.Store().Get(table.ID, key(k).Encode(), 1<<62)
+				sum += r[1].Int()
+			}
+			if sum != 3*clients*each {
+				t.Fatalf("counters sum to %d, want %d", sum, 3*clients*each)
+			}
+			if o, k, r, l := w.e.Residue(); o+k+r+l != 0 {
+				t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
+			}
+		})
+	}
+}
+
+// The oldest transaction always finishes: a slow transaction that started
+// first keeps its locks against a crowd of younger ones hammering the same
+// keys, and commits at its first attempt.
+func TestOldestTransactionFinishesFirstTime(t *testing.T) {
+	w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.FixedEpsilon(2*time.Millisecond), true, 400)
+	var hot []int
+	for s := range 4 {
+		hot = append(hot, w.keysIn(t, s, 1, 400)[0])
+	}
+	var oldest []engines.Reason
+	w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		oldest = retry(t, ctx, s, rw, func(tx engines.Txn) error {
+			for _, k := range hot {
+				if err := rmw(ctx, tx, k, 5*time.Millisecond); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
+	younger := 0
+	for i := 1; i <= 8; i++ {
+		w.client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
+			p := sim.ProcFrom(ctx)
+			p.Sleep(time.Duration(i)*time.Millisecond, sim.CatOther)
+			for n := range 10 {
+				younger += len(retry(t, ctx, s, rw, func(tx engines.Txn) error {
+					return rmw(ctx, tx, hot[(i+n)%len(hot)], 0)
+				}))
+			}
+		})
+	}
+	w.run()
+	if len(oldest) != 0 {
+		t.Fatalf("the oldest transaction aborted: %v", oldest)
+	}
+	if younger == 0 {
+		t.Fatal("the younger transactions never conflicted with the oldest")
+	}
+}
+
+// A retried transaction keeps its first attempt's start as its priority:
+// on its second attempt it still wounds a transaction Z that began after
+// its first attempt. With a fresh priority it would be the younger one, and
+// Z would wound it.
+func TestRetryKeepsItsPriority(t *testing.T) {
+	for _, keep := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
+			w := newWorld(t, "region-3az", zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(0), false, 10)
+			var z, y timed
+			// Z starts at 10 ms and holds a shared lock on key 1 for 50 ms.
+			w.client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
+				p := sim.ProcFrom(ctx)
+				p.Sleep(10*time.Millisecond, sim.CatOther)
+				z = runTxn(ctx, s, engines.TxnOptions{FirstStart: p.Now()}, func(tx engines.Txn) error {
+					return rmw(ctx, tx, 1, 50*time.Millisecond)
+				})
+			})
+			// Y's second attempt starts at 20 ms; its first began at 1 ms.
+			w.client(t, 2, "us-east-1c", func(ctx context.Context, s engines.Session) {
+				p := sim.ProcFrom(ctx)
+				p.Sleep(20*time.Millisecond, sim.CatOther)
+				first := time.Millisecond
+				if !keep {
+					first = p.Now()
+				}
+				y = runTxn(ctx, s, engines.TxnOptions{Attempt: 2, FirstStart: first}, func(tx engines.Txn) error {
+					return rmw(ctx, tx, 1, 0)
+				})
+			})
+			w.run()
+			// Both read key 1 and upgrade at commit: the older one wounds
+			// the other.
+			older, younger := y, z
+			if !keep {
+				older, younger = z, y
+			}
+			must(t, older.err)
+			if a, ok := engines.AsAbort(younger.err); !ok || a.Reason != engines.ReasonWounded {
+				t.Fatalf("younger: %v; want wounded", younger.err)
+			}
+		})
+	}
+}
+
+// A holder that has prepared cannot be wounded, but it must not then wait
+// for the older transaction waiting for it: T (younger) has prepared at
+// split h and waits at split g for O's shared lock; O then asks for T's
+// key at h. Plain "wait for prepared holders" would deadlock; T aborts
+// instead and O finishes.
+func TestPreparedHolderThatWouldCloseACycleAborts(t *testing.T) {
+	w := newWorld(t, "region-3az", zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(500*time.Microsecond), false, 400)
+	kg, kh := w.keysIn(t, 0, 1, 400)[0], w.keysIn(t, 1, 1, 400)[0]
+	var o, first timed
+	var tReasons []engines.Reason
+	w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		o = runTxn(ctx, s, engines.TxnOptions{FirstStart: 0}, func(tx engines.Txn) error {
+			if _, _, err := tx.Get(ctx, table, key(kg)); err != nil {
+				return err
+			}
+			sim.ProcFrom(ctx).Sleep(50*time.Millisecond, sim.CatOther)
+			return rmw(ctx, tx, kh, 0)
+		})
+	})
+	w.client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
+		p := sim.ProcFrom(ctx)
+		p.Sleep(time.Millisecond, sim.CatOther)
+		opts := engines.TxnOptions{FirstStart: p.Now()}
+		body := func(tx engines.Txn) error {
+			if err := rmw(ctx, tx, kg, 0); err != nil {
+				return err
+			}
+			return rmw(ctx, tx, kh, 0)
+		}
+		first = runTxn(ctx, s, opts, body)
+		if first.err != nil {
+			tReasons = retry(t, ctx, s, opts, body)
+		}
+	})
+	w.run()
+	must(t, o.err)
+	if a, ok := engines.AsAbort(first.err); !ok || a.Reason != engines.ReasonWounded {
+		t.Fatalf("T's first attempt: %v; want wounded", first.err)
+	}
+	if len(tReasons) > 3 {
+		t.Fatalf("T retried %d times", len(tReasons))
+	}
+	if o, k, r, l := w.e.Residue(); o+k+r+l != 0 {
+		t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
+	}
+}

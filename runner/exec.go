@@ -1,0 +1,91 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/sim"
+	"github.com/txbench/txbench/workloads"
+)
+
+// Prepare builds the simulation cfg describes — cluster, engine, loaded
+// workload — without starting any client, for programs that inspect or
+// check the initial state (bench check --load-only). The caller ends it
+// with Close.
+func Prepare(ctx context.Context, cfg Config) (*Simulation, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	em, err := engines.Lookup(cfg.Engine)
+	if err != nil {
+		return nil, fmt.Errorf("--engine: %w", err)
+	}
+	wm, err := workloads.Lookup(cfg.Workload)
+	if err != nil {
+		return nil, fmt.Errorf("--workload: %w", err)
+	}
+	if !em.Simulated {
+		return nil, fmt.Errorf("--engine: %s is a real database, not a simulation", em.Name)
+	}
+	if cfg.Flags == nil {
+		cfg.Flags = NewFlagSet()
+	}
+	return NewSimulation(ctx, cfg, em, wm)
+}
+
+// Close ends every process of the simulation and releases the engine.
+func (s *Simulation) Close() error {
+	s.Kernel.Shutdown()
+	return s.Engine.Close()
+}
+
+// execLimit bounds the virtual time one Exec may take: a process still
+// running after an hour of virtual time is stuck (a lock never granted),
+// and perpetual processes (GC loops, heartbeats) would otherwise keep the
+// kernel running forever.
+const execLimit = time.Hour
+
+// execStep is how much virtual time runs between checks of ctx.
+const execStep = time.Second
+
+// Exec runs fn as a new process of the simulation with a session of its own
+// (a client in the first AZ that holds data) and runs the kernel until fn
+// returns, then returns fn's error. Other processes run meanwhile as they
+// would: clients still in flight after a run finish their transaction, and
+// engines keep their background work. Exec is how a program reads or
+// changes a simulated engine's state through the engine contract after
+// load or after a run (inside Config.Observe), e.g. to check invariants.
+func (s *Simulation) Exec(ctx context.Context, fn func(ctx context.Context, sess engines.Session) error) error {
+	azs := s.ClientAZs()
+	if len(azs) == 0 {
+		return errors.New("exec: the topology has no AZ that holds data")
+	}
+	sess, err := s.Engine.Session(ctx, engines.Client{ID: -1, Region: s.Topology.RegionOf(azs[0]), AZ: azs[0]})
+	if err != nil {
+		return err
+	}
+	defer sess.Close()
+	k := s.Kernel
+	var ferr error
+	p := k.Spawn("exec", func(p *sim.Proc) { ferr = fn(sim.WithProc(ctx, p), sess) })
+	// Stop the kernel the moment fn returns, so no more virtual time passes
+	// than it took.
+	p.Done().Then(func(struct{}) { k.Stop() })
+	deadline := k.Now() + execLimit
+	for !p.Done().Done() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if k.Pending() == 0 {
+			return errors.New("exec: the process is blocked and nothing else is scheduled (a deadlock in the engine)")
+		}
+		if k.Now() >= deadline {
+			return fmt.Errorf("exec: not finished after %v of virtual time", execLimit)
+		}
+		k.Run(min(k.Now()+execStep, deadline))
+	}
+	return ferr
+}

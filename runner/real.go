@@ -1,0 +1,221 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/sim"
+	"github.com/txbench/txbench/workloads"
+)
+
+// wallClock is the real-time runtime: clients are goroutines and time is
+// the wall clock since the run started.
+type wallClock struct {
+	start time.Time
+	done  <-chan struct{} // closed at the end of the run or on interrupt
+}
+
+func (w wallClock) now(context.Context) time.Duration { return time.Since(w.start) }
+func (w wallClock) sleep(ctx context.Context, d time.Duration, _ sim.Category) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-w.done:
+		return context.Canceled
+	}
+}
+func (wallClock) ledger(context.Context) (sim.Ledger, bool) { return sim.Ledger{}, false }
+
+// runReal drives a real database in wall time. Transactions in flight when
+// the time is up finish (they are counted); none start after it. An
+// interrupt stops new transactions at once and marks the result partial.
+func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Result, error) {
+	wallStart := time.Now()
+	log := cfg.Log
+	if log == nil {
+		log = io.Discard
+	}
+	eng, err := em.New(engines.Env{Seed: cfg.Seed, Flags: cfg.Flags, Log: log})
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	wl, err := wm.New(cfg.Flags, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	schema := wl.Schema()
+	if err := schema.Validate(); err != nil {
+		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)
+	}
+	if err := eng.CreateSchema(ctx, schema); err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "loading %s ...\n", wm.Name)
+	loadStart := time.Now()
+	if err := wl.Load(ctx, eng.Load); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
+	}
+	fmt.Fprintf(log, "loaded in %v\n", time.Since(loadStart).Round(time.Millisecond))
+
+	total := cfg.Warmup + cfg.Duration
+	rec := NewRecorder(wl.TxnTypes(), cfg.Warmup, cfg.Interval)
+	var mu sync.Mutex // the Recorder is not safe for concurrent use
+	record := func(f func(*Recorder)) { mu.Lock(); f(rec); mu.Unlock() }
+	var committed atomic.Int64
+
+	done := make(chan struct{})
+	cpuBefore := processCPU()
+	clk := wallClock{start: time.Now(), done: done}
+	interrupted := false
+	stopped := func() bool {
+		select {
+		case <-done:
+			return true
+		default:
+			return clk.now(ctx) >= total
+		}
+	}
+	clients := make([]*client, cfg.Clients)
+	for i := range clients {
+		sess, err := eng.Session(ctx, engines.Client{ID: i})
+		if err != nil {
+			return nil, err
+		}
+		defer sess.Close()
+		clients[i] = &client{
+			id: i, cfg: &cfg, clk: clk, sess: sess,
+			gen: wl.NewClient(i, sim.NewStream(cfg.Seed, fmt.Sprintf("client/%d", i))),
+			rng: sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
+			rec: func(f func(*Recorder)) {
+				record(f)
+			},
+			commits: &committed,
+			stopped: stopped,
+		}
+	}
+
+	var wg sync.WaitGroup
+	if cfg.Rate > 0 {
+		arrivals := make(chan time.Duration, 1<<16)
+		go func() {
+			defer close(arrivals)
+			rng := sim.NewStream(cfg.Seed, "arrivals")
+			next := time.Duration(0)
+			for {
+				next += time.Duration(rng.ExpFloat64() / cfg.Rate * float64(time.Second))
+				if next >= total || clk.sleep(ctx, next-clk.now(ctx), sim.CatOther) != nil {
+					return
+				}
+				arrivals <- next
+			}
+		}()
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for intended := range arrivals {
+					if stopped() {
+						continue // drain: arrivals after the end are not run
+					}
+					c.execute(ctx, c.gen.Next(), intended)
+				}
+			}()
+		}
+	} else {
+		for _, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for !stopped() {
+					t := c.gen.Next()
+					keying, think := pacing(t)
+					if keying > 0 && (clk.sleep(ctx, keying, sim.CatThink) != nil || stopped()) {
+						return
+					}
+					c.execute(ctx, t, clk.now(ctx))
+					if think += cfg.Think; think > 0 && clk.sleep(ctx, think, sim.CatThink) != nil {
+						return
+					}
+				}
+			}()
+		}
+	}
+	finished := make(chan struct{})
+	go func() { wg.Wait(); close(finished) }()
+
+	// Progress line per interval; stop at the end or on interrupt.
+	ticker := time.NewTicker(cfg.Interval)
+	defer ticker.Stop()
+	timer := time.NewTimer(total)
+	defer timer.Stop()
+	last := int64(0)
+wait:
+	for {
+		select {
+		case <-finished:
+			break wait
+		case <-timer.C:
+			close(done)
+			<-finished
+			break wait
+		case <-ctx.Done():
+			interrupted = true
+			close(done)
+			<-finished
+			break wait
+		case <-ticker.C:
+			n := committed.Load()
+			mu.Lock()
+			line := rec.progressLine(clk.now(ctx), n-last)
+			mu.Unlock()
+			last = n
+			fmt.Fprintln(log, line)
+		}
+	}
+	elapsed := clk.now(ctx)
+	cpu := processCPU() - cpuBefore
+	measured := max(elapsed-cfg.Warmup, 0)
+	if !interrupted {
+		measured = cfg.Duration + (elapsed - total) // in-flight transactions finished after the end
+	}
+	res := &Result{
+		Schema:   ResultSchema,
+		Engine:   em.Name,
+		Workload: wm.Name,
+		Seed:     cfg.Seed,
+		Mode:     "real",
+		Config:   configMap(cfg, "", ""),
+		Partial:  interrupted,
+	}
+	if r, ok := eng.(interface{ Notes() []string }); ok {
+		res.Notes = r.Notes()
+	}
+	rec.Fill(res, measured)
+	workloadReport(res, wl, measured)
+	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
+	res.Wall.ClientCPUSeconds = round3(cpu.Seconds())
+	return res, nil
+}
+
+// processCPU is this process's user + system CPU time so far.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
