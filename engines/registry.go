@@ -55,8 +55,13 @@ func All() []*Meta { return entries.All() }
 // Names returns the primary names, sorted.
 func Names() []string { return entries.Names() }
 
-// RegisterFlags adds every engine's options to fs.
+// RegisterFlags adds every engine's options to fs. Options several engines
+// share are registered here once, with help that covers each of them.
 func RegisterFlags(fs *pflag.FlagSet) {
+	if fs.Lookup("isolation") == nil {
+		fs.String("isolation", "", "isolation level (default: the engine's): occ repeatable-read (snapshot) only; 2pc serializable|repeatable-read; "+
+			"pg read-committed|repeatable-read|serializable")
+	}
 	for _, m := range All() {
 		if m.Flags != nil {
 			m.Flags(fs)

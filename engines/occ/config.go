@@ -95,6 +95,9 @@ func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
 	geti("occ-max-rows", &c.MaxRows)
 	geti("occ-max-bytes", &c.MaxBytes)
 	getd("occ-max-duration", &c.MaxDuration)
+	if iso, err := fs.GetString("isolation"); err == nil && iso != "" && iso != "repeatable-read" && iso != "snapshot" {
+		errs = append(errs, fmt.Errorf("--isolation: occ runs snapshot isolation only (repeatable-read), got %q", iso))
+	}
 	errs = append(errs, c.Validate())
 	return c, errors.Join(errs...)
 }
