@@ -3,6 +3,7 @@ package pg
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -11,6 +12,7 @@ import (
 // text once per connection and reuses it (its statement cache), so these
 // are prepared statements without explicit PREPARE calls.
 type tableSQL struct {
+	mu        sync.Mutex // guards the lazily filled updates and scans
 	t         *engines.Table
 	cols      string // every column, in order
 	keyCols   []string
@@ -65,6 +67,8 @@ func (s *tableSQL) update(sets []engines.Set) string {
 		fmt.Fprintf(&b, "%d,", st.Col)
 	}
 	shape := b.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if q, ok := s.updates[shape]; ok {
 		return q
 	}
@@ -82,6 +86,8 @@ func (s *tableSQL) update(sets []engines.Set) string {
 // range with prefix bounds.
 func (s *tableSQL) scan(spec engines.ScanSpec) string {
 	shape := scanShape{len(spec.Start), len(spec.End), spec.EndInclusivePrefix, spec.Reverse, spec.Limit > 0}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if q, ok := s.scans[shape]; ok {
 		return q
 	}
