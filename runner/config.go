@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -8,6 +9,9 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/workloads"
 )
 
 // Config is one run. Defaults live in DefaultConfig only; the CLI's flags
@@ -45,10 +49,19 @@ type Config struct {
 	// Log receives progress lines of wall-time runs (one per interval) and
 	// loading messages; nil discards them.
 	Log io.Writer
+	// AfterRun, if set, is called once the figures are final, with the
+	// workload and an Executor that runs a function with a session of its
+	// own on the engine (in the simulation for simulated engines, in wall
+	// time for real ones): how a consistency check reads the final state.
+	AfterRun func(wl workloads.Workload, exec Executor)
 	// Observe, if set, sees a simulated run's state after the last event
 	// and before the kernel shuts down (tests use it to inspect engines).
 	Observe func(s *Simulation)
 }
+
+// Executor runs fn with a fresh session on the run's engine and returns
+// fn's error.
+type Executor func(ctx context.Context, fn func(ctx context.Context, sess engines.Session) error) error
 
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {

@@ -208,6 +208,16 @@ wait:
 	workloadReport(res, wl, measured)
 	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
 	res.Wall.ClientCPUSeconds = round3(cpu.Seconds())
+	if cfg.AfterRun != nil {
+		cfg.AfterRun(wl, func(ctx context.Context, fn func(context.Context, engines.Session) error) error {
+			sess, err := eng.Session(ctx, engines.Client{ID: -1})
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			return fn(ctx, sess)
+		})
+	}
 	return res, nil
 }
 

@@ -224,6 +224,9 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	if cfg.Observe != nil {
 		cfg.Observe(s)
 	}
+	if cfg.AfterRun != nil {
+		cfg.AfterRun(s.Workload, s.Exec)
+	}
 	return res, nil
 }
 

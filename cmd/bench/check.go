@@ -61,12 +61,15 @@ bench run.`,
 				return usage(err)
 			}
 			if loadOnly {
+				if cc.real {
+					return usage(fmt.Errorf("--load-only: %s is a real database; run the check after a run instead", cfg.Engine))
+				}
 				s, err := runner.Prepare(ctx, cfg)
 				if err != nil {
 					return interruptedOr(ctx, err)
 				}
 				defer s.Close()
-				cc.observe(s, "after the load")
+				cc.observe(s.Workload, s.Exec, "after the load")
 				return cc.finish(w)
 			}
 			if !quiet && isTerminal(os.Stderr) {
@@ -120,6 +123,7 @@ type consistency struct {
 	after            string // "after the run" or "after the load"
 	ran              bool
 	results          []workloads.CheckResult
+	real             bool // a real database: --load-only is not offered
 	err              error
 }
 
@@ -130,9 +134,6 @@ func newConsistency(ctx context.Context, cfg *runner.Config) (*consistency, erro
 	em, err := engines.Lookup(cfg.Engine)
 	if err != nil {
 		return nil, fmt.Errorf("--engine: %w", err)
-	}
-	if !em.Simulated {
-		return nil, fmt.Errorf("--check: %s is a real database; checking its final state is not supported yet", em.Name)
 	}
 	wm, err := workloads.Lookup(cfg.Workload)
 	if err != nil {
@@ -146,19 +147,21 @@ func newConsistency(ctx context.Context, cfg *runner.Config) (*consistency, erro
 		return nil, fmt.Errorf("--workload: %s has no consistency conditions to check (tpcc has)", wm.Name)
 	}
 	c := &consistency{ctx: ctx, engine: em.Name, workload: wm.Name}
-	cfg.Observe = func(s *runner.Simulation) { c.observe(s, "after the run") }
+	c.real = !em.Simulated
+	cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) { c.observe(wl, exec, "after the run") }
 	return c, nil
 }
 
-// observe reads s's state through the engine, in the simulation.
-func (c *consistency) observe(s *runner.Simulation, after string) {
+// observe reads the final state through the engine (in the simulation for
+// simulated engines) and evaluates the workload's conditions.
+func (c *consistency) observe(wl workloads.Workload, exec runner.Executor, after string) {
 	c.ran, c.after = true, after
 	if c.ctx.Err() != nil {
 		c.err = c.ctx.Err()
 		return
 	}
-	checker := s.Workload.(workloads.Checker)
-	c.err = s.Exec(c.ctx, func(ctx context.Context, sess engines.Session) error {
+	checker := wl.(workloads.Checker)
+	c.err = exec(c.ctx, func(ctx context.Context, sess engines.Session) error {
 		var err error
 		c.results, err = checker.Check(ctx, sess)
 		return err

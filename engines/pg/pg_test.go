@@ -18,6 +18,8 @@ import (
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/pg"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/workloads"
+	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
 
@@ -325,5 +327,54 @@ func TestPasswordNeverAppears(t *testing.T) {
 	}
 	if !errors.Is(err, err) {
 		t.Fatal()
+	}
+}
+
+// TPC-C on a real server, then its consistency conditions read back through
+// the engine (the path `bench run --check` takes).
+func TestTPCCWithConsistencyCheck(t *testing.T) {
+	dsn := testDB(t)
+	for _, iso := range []string{"read-committed", "serializable"} {
+		cfg := runner.DefaultConfig()
+		cfg.Engine, cfg.Workload = "pg", "tpcc"
+		cfg.Warmup, cfg.Duration, cfg.Clients = 0, 2*time.Second, 4
+		cfg.Flags = runner.NewFlagSet()
+		must(t, cfg.Flags.Set("dsn", dsn))
+		must(t, cfg.Flags.Set("scale", "0.05"))
+		must(t, cfg.Flags.Set("isolation", iso))
+		var results []workloads.CheckResult
+		var checkErr error
+		cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
+			checkErr = exec(context.Background(), func(ctx context.Context, s engines.Session) error {
+				var err error
+				results, err = wl.(workloads.Checker).Check(ctx, s)
+				return err
+			})
+		}
+		res, err := runner.Run(context.Background(), cfg)
+		must(t, err)
+		must(t, checkErr)
+		var tpmC float64
+		for _, m := range res.WorkloadMetrics {
+			if m.Name == "tpmC" {
+				tpmC = m.Value
+			}
+		}
+		if tpmC <= 0 {
+			t.Fatalf("%s: tpmC %v", iso, tpmC)
+		}
+		passed := 0
+		for _, r := range results {
+			switch r.Status {
+			case workloads.CheckFail:
+				t.Errorf("%s: %s failed: %s", iso, r.Name, r.Detail)
+			case workloads.CheckPass:
+				passed++
+			}
+		}
+		t.Logf("%s: tpmC %.0f, %d conditions pass", iso, tpmC, passed)
+		if passed < 11 {
+			t.Fatalf("%s: only %d conditions evaluated as passing", iso, passed)
+		}
 	}
 }

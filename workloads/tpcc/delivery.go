@@ -2,6 +2,7 @@ package tpcc
 
 import (
 	"context"
+	"errors"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -23,24 +24,59 @@ func (c *client) delivery(b base) *delivery {
 func (t *delivery) Type() string   { return TypeDelivery }
 func (t *delivery) ReadOnly() bool { return false }
 
+// claimOldest deletes the district's oldest NEW-ORDER row and returns its
+// key; found is false when the district has none. Under read committed a
+// concurrent Delivery can take the row between the scan and the delete
+// (the delete waits for its lock, then finds the row gone); each statement
+// sees the latest commits there, so scanning again finds the next oldest
+// order. Snapshot engines never get here: the delete sees the row and the
+// conflict surfaces at commit or as a serialization failure.
+func (t *delivery) claimOldest(ctx context.Context, tx engines.Txn, d int64) (engines.Key, bool, error) {
+	tb := &t.w.t
+	const rescans = 8
+	var err error
+	for range rescans {
+		var oldest []engines.Row
+		oldest, err = tx.Scan(ctx, tb.newOrder, engines.ScanSpec{Start: key2(t.wh, d), End: key2(t.wh, d), EndInclusivePrefix: true, Limit: 1})
+		if err != nil {
+			return nil, false, err
+		}
+		if len(oldest) == 0 {
+			return nil, false, nil
+		}
+		ok := key3(t.wh, d, oldest[0][noOID].Int())
+		err = tx.Delete(ctx, tb.newOrder, ok)
+		if err == nil {
+			return ok, true, nil
+		}
+		if !errors.Is(err, engines.ErrNotFound) {
+			return nil, false, err
+		}
+	}
+	// Still losing after several rescans: run the whole Delivery again.
+	_ = tx.Rollback(ctx)
+	return nil, false, &engines.AbortError{Reason: ReasonDeliveryRace, Retryable: true,
+		Table: tb.newOrder.Name, Key: key2(t.wh, d).String(), Err: err}
+}
+
+// ReasonDeliveryRace: a concurrent Delivery delivered the same order first
+// (possible under read committed, where the scan takes no lock).
+const ReasonDeliveryRace engines.Reason = "delivery-race"
+
 // Run follows clause 2.7.4.2. A district without undelivered orders is
 // skipped, as the spec says.
 func (t *delivery) Run(ctx context.Context, tx engines.Txn) error {
 	tb := &t.w.t
 	carrier := engines.Int(t.carrier)
 	for d := int64(1); d <= districts; d++ {
-		oldest, err := tx.Scan(ctx, tb.newOrder, engines.ScanSpec{Start: key2(t.wh, d), End: key2(t.wh, d), EndInclusivePrefix: true, Limit: 1})
+		ok, found, err := t.claimOldest(ctx, tx, d)
 		if err != nil {
 			return err
 		}
-		if len(oldest) == 0 {
+		if !found {
 			continue
 		}
-		oid := oldest[0][noOID].Int()
-		ok := key3(t.wh, d, oid)
-		if err := tx.Delete(ctx, tb.newOrder, ok); err != nil {
-			return err
-		}
+		oid := ok[2].Int()
 		orow, err := getForUpdate(ctx, tx, tb.orders, ok)
 		if err != nil {
 			return err
