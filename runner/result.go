@@ -115,7 +115,7 @@ func NewWallFacts(started time.Time, wall time.Duration) WallFacts {
 		GoVersion:   runtime.Version(),
 		Platform:    runtime.GOOS + "/" + runtime.GOARCH,
 		NumCPU:      runtime.NumCPU(),
-		StartedAt:   started.Format(time.RFC3339),
+		StartedAt:   started.Format(time.RFC3339Nano),
 		WallSeconds: round3(wall.Seconds()),
 	}
 }

@@ -89,6 +89,6 @@ databases, and reports latency, throughput, retries and aborts by reason.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newEnginesCmd(), newWorkloadsCmd(), newVersionCmd(), newCheckCmd(),
-		newReportCmd(), newCompareCmd(), newSweepCmd(), newGateCmd())
+		newReportCmd(), newCompareCmd(), newSweepCmd(), newGateCmd(), newSchemaCmd(), newCleanupCmd(), newMergeCmd())
 	return root
 }
