@@ -39,6 +39,10 @@ type Env struct {
 	Flags *pflag.FlagSet
 	// Log receives diagnostics; never credentials.
 	Log io.Writer
+	// Partitioned is set when this process is one of several driving one
+	// database (--partition i/n): the engine must not drop what the others
+	// create or load.
+	Partitioned bool
 }
 
 var entries = registry.New("engine", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })

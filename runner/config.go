@@ -41,6 +41,12 @@ type Config struct {
 	Backoff     time.Duration // first backoff; doubles per retry
 	BackoffMax  time.Duration // cap; each sleep is uniform in [0, current cap]
 
+	// Partition makes this process drive only its share of one run that n
+	// processes (on n machines) drive together: clients whose id ≡ Index
+	// mod Count, and the workload's share of keys/warehouses. Count 0 or 1
+	// is an ordinary run.
+	Partition Partition
+
 	// Flags carries the engine's and workload's own options.
 	Flags *pflag.FlagSet
 	// Progress, if set, is called about every 1% of the run with the time
@@ -58,6 +64,32 @@ type Config struct {
 	// and before the kernel shuts down (tests use it to inspect engines).
 	Observe func(s *Simulation)
 }
+
+// Partition is "i/n": this process is number Index of Count.
+type Partition struct{ Index, Count int }
+
+func (p Partition) String() string {
+	if p.Count <= 1 {
+		return ""
+	}
+	return fmt.Sprintf("%d/%d", p.Index, p.Count)
+}
+
+// Set parses "i/n" (pflag.Value).
+func (p *Partition) Set(s string) error {
+	var i, n int
+	if _, err := fmt.Sscanf(s, "%d/%d", &i, &n); err != nil || fmt.Sprintf("%d/%d", i, n) != s {
+		return fmt.Errorf("want i/n, e.g. 0/4, got %q", s)
+	}
+	if n < 1 || i < 0 || i >= n {
+		return fmt.Errorf("want 0 <= i < n, got %q", s)
+	}
+	p.Index, p.Count = i, n
+	return nil
+}
+
+// Type names the flag's value in help.
+func (p *Partition) Type() string { return "i/n" }
 
 // Executor runs fn with a fresh session on the run's engine and returns
 // fn's error.

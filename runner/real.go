@@ -48,7 +48,8 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 	if log == nil {
 		log = io.Discard
 	}
-	eng, err := em.New(engines.Env{Seed: cfg.Seed, Flags: cfg.Flags, Log: log})
+	parted := cfg.Partition.Count > 1
+	eng, err := em.New(engines.Env{Seed: cfg.Seed, Flags: cfg.Flags, Log: log, Partitioned: parted})
 	if err != nil {
 		return nil, err
 	}
@@ -58,11 +59,31 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 		return nil, err
 	}
 	schema := wl.Schema()
+	if parted {
+		pw, ok := wl.(workloads.Partitioned)
+		if !ok {
+			return nil, fmt.Errorf("--partition: workload %s cannot be split among processes", wm.Name)
+		}
+		if err := pw.SetPartition(cfg.Partition.Index, cfg.Partition.Count); err != nil {
+			return nil, fmt.Errorf("--partition: %w", err)
+		}
+		schema = WithPartitionBarrier(schema)
+	}
 	if err := schema.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)
 	}
 	if err := eng.CreateSchema(ctx, schema); err != nil {
 		return nil, err
+	}
+	var bar *barrierSession
+	if parted {
+		if bar, err = openBarrier(ctx, eng, schema, cfg.Partition); err != nil {
+			return nil, err
+		}
+		defer bar.close()
+		if err := bar.checkFresh(); err != nil {
+			return nil, err
+		}
 	}
 	fmt.Fprintf(log, "loading %s ...\n", wm.Name)
 	loadStart := time.Now()
@@ -70,6 +91,11 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
 	}
 	fmt.Fprintf(log, "loaded in %v\n", time.Since(loadStart).Round(time.Millisecond))
+	if parted {
+		if err := bar.arrive(log); err != nil {
+			return nil, err
+		}
+	}
 
 	total := cfg.Warmup + cfg.Duration
 	rec := NewRecorder(wl.TxnTypes(), cfg.Warmup, cfg.Interval)
@@ -89,14 +115,17 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 			return clk.now(ctx) >= total
 		}
 	}
-	clients := make([]*client, cfg.Clients)
-	for i := range clients {
+	var clients []*client
+	for i := range cfg.Clients {
+		if parted && i%cfg.Partition.Count != cfg.Partition.Index {
+			continue // another process drives this client
+		}
 		sess, err := eng.Session(ctx, engines.Client{ID: i})
 		if err != nil {
 			return nil, err
 		}
 		defer sess.Close()
-		clients[i] = &client{
+		clients = append(clients, &client{
 			id: i, cfg: &cfg, clk: clk, sess: sess,
 			gen: wl.NewClient(i, sim.NewStream(cfg.Seed, fmt.Sprintf("client/%d", i))),
 			rng: sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
@@ -105,7 +134,10 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 			},
 			commits: &committed,
 			stopped: stopped,
-		}
+		})
+	}
+	if len(clients) == 0 {
+		return nil, fmt.Errorf("--partition %s: no client falls to this process (--clients %d)", cfg.Partition, cfg.Clients)
 	}
 
 	var wg sync.WaitGroup

@@ -35,6 +35,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if !em.Simulated {
 		return runReal(ctx, cfg, em, wm)
 	}
+	if cfg.Partition.Count > 1 {
+		return nil, fmt.Errorf("--partition: %s is simulated in one process; partitions split a real database's load among machines", em.Name)
+	}
 	return runSimulated(ctx, cfg, em, wm)
 }
 
@@ -297,6 +300,9 @@ func configMap(cfg Config, topology, epsilon string) map[string]string {
 		"max-attempts": fmt.Sprint(cfg.MaxAttempts),
 		"backoff":      cfg.Backoff.String(),
 		"backoff-max":  cfg.BackoffMax.String(),
+	}
+	if cfg.Partition.Count > 1 {
+		m["partition"] = cfg.Partition.String()
 	}
 	if topology != "" { // simulated runs
 		m["topology"], m["epsilon"] = topology, epsilon

@@ -125,6 +125,17 @@ type SingleStatement interface {
 	SingleStatement() bool
 }
 
+// Partitioned is implemented by workloads that can split their data among
+// several processes driving one database (bench run --partition i/n): after
+// SetPartition, Load produces only partition i's share (plus, for i = 0,
+// data every partition shares, such as reference tables), and clients draw
+// keys only from that share. A client's id stays global (the runner gives
+// partition i the clients whose id ≡ i mod n), so the union of the n
+// processes behaves like one run with all clients.
+type Partitioned interface {
+	SetPartition(i, n int) error
+}
+
 // Meta registers a workload.
 type Meta struct {
 	Name        string

@@ -10,6 +10,7 @@ import (
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/pg"
 	"github.com/txbench/txbench/internal/dsn"
+	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -89,6 +90,7 @@ func newCleanupCmd() *cobra.Command {
 			if err != nil {
 				return usage(err)
 			}
+			s = runner.WithPartitionBarrier(s) // left by --partition runs
 			ctx := context.Background()
 			e, err := pg.Open(ctx, cfg, nil)
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/pflag"
 
@@ -27,7 +28,11 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return Open(context.Background(), cfg, env.Log)
+			e, err := Open(context.Background(), cfg, env.Log)
+			if e != nil {
+				e.keep = env.Partitioned
+			}
+			return e, err
 		},
 	})
 }
@@ -89,6 +94,8 @@ type Engine struct {
 	log    io.Writer
 	schema *engines.Schema
 	stmts  map[*engines.Table]*tableSQL
+	// keep: other processes share these tables (--partition); never drop.
+	keep bool
 	// Reconnections counts sessions that lost their connection and opened
 	// a new one (reported by the runner).
 	Reconnections int64
@@ -153,15 +160,40 @@ func (e *Engine) CreateSchema(ctx context.Context, s *engines.Schema) error {
 	for _, t := range s.Tables {
 		e.stmts[t] = newTableSQL(t)
 	}
-	if err := e.Drop(ctx, s); err != nil {
-		return fmt.Errorf("dropping old tables: %w", err)
+	if !e.keep {
+		if err := e.Drop(ctx, s); err != nil {
+			return fmt.Errorf("dropping old tables: %w", err)
+		}
 	}
 	for _, ddl := range DDL(s) {
-		if _, err := e.pool.Exec(ctx, ddl); err != nil {
+		if err := e.createTable(ctx, ddl); err != nil {
 			return fmt.Errorf("creating tables: %w", err)
 		}
 	}
 	return nil
+}
+
+// createTable runs one CREATE TABLE IF NOT EXISTS. When several processes
+// create the same tables at once (--partition), PostgreSQL can fail the
+// losers with a catalog unique violation, "tuple concurrently updated" or a
+// deadlock; the table then exists or the next try succeeds.
+func (e *Engine) createTable(ctx context.Context, ddl string) error {
+	var err error
+	for try := range 5 {
+		if _, err = e.pool.Exec(ctx, ddl); err == nil || !e.keep {
+			return err
+		}
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && (pgErr.Code == "23505" || pgErr.Code == "42P07") {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(20<<try) * time.Millisecond):
+		}
+	}
+	return err
 }
 
 // Load copies rows in with COPY (pgx CopyFrom).

@@ -378,3 +378,85 @@ func TestTPCCWithConsistencyCheck(t *testing.T) {
 		}
 	}
 }
+
+// Two processes' worth of clients drive one database together
+// (--partition 0/2 and 1/2, at the same time): each loads its warehouses,
+// they meet at the barrier, and merging their results gives the totals.
+func TestPartitionedRunsMergeToTheTotals(t *testing.T) {
+	dsn := testDB(t)
+	parts := make([]*runner.Result, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	// If one process fails, the other would wait at the load barrier:
+	// cancel it, so the test reports the failure instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := runner.DefaultConfig()
+			cfg.Engine, cfg.Workload = "pg", "tpcc"
+			cfg.Warmup, cfg.Duration, cfg.Clients = 0, 2*time.Second, 4
+			cfg.Partition = runner.Partition{Index: i, Count: 2}
+			cfg.Flags = runner.NewFlagSet()
+			for k, v := range map[string]string{"dsn": dsn, "scale": "0.05", "warehouses": "2"} {
+				if err := cfg.Flags.Set(k, v); err != nil {
+					errs[i] = err
+					return
+				}
+			}
+			parts[i], errs[i] = runner.Run(ctx, cfg)
+			if errs[i] != nil {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	must(t, errs[0])
+	must(t, errs[1])
+	m, err := runner.Merge(parts)
+	must(t, err)
+	if m.Summary.Committed != parts[0].Summary.Committed+parts[1].Summary.Committed || m.Summary.Committed == 0 {
+		t.Fatalf("merged %d from %d + %d", m.Summary.Committed, parts[0].Summary.Committed, parts[1].Summary.Committed)
+	}
+	// Each process drove only its own warehouses' terminals.
+	for i, p := range parts {
+		if p.Config["partition"] != fmt.Sprintf("%d/2", i) {
+			t.Fatalf("part %d config partition %q", i, p.Config["partition"])
+		}
+	}
+	// The database the two built together is consistent.
+	e, err := pg.Open(context.Background(), pg.Config{DSN: dsn, Isolation: "repeatable-read", Conns: 2, Reconnects: 1}, nil)
+	must(t, err)
+	defer e.Close()
+	wm, _ := workloads.Lookup("tpcc")
+	fs := runner.NewFlagSet()
+	must(t, fs.Set("scale", "0.05"))
+	must(t, fs.Set("warehouses", "2"))
+	wl, err := wm.New(fs, 1)
+	must(t, err)
+	s := wl.Schema()
+	must(t, s.Validate())
+	sess, err := e.Session(context.Background(), engines.Client{})
+	must(t, err)
+	defer sess.Close()
+	results, err := wl.(workloads.Checker).Check(context.Background(), sess)
+	must(t, err)
+	for _, r := range results {
+		if r.Status == workloads.CheckFail {
+			t.Errorf("%s failed: %s", r.Name, r.Detail)
+		}
+	}
+	// A second partitioned run on the same tables is refused until cleanup.
+	cfg := runner.DefaultConfig()
+	cfg.Engine, cfg.Workload, cfg.Duration = "pg", "tpcc", time.Second
+	cfg.Partition = runner.Partition{Index: 0, Count: 2}
+	cfg.Flags = runner.NewFlagSet()
+	must(t, cfg.Flags.Set("dsn", dsn))
+	must(t, cfg.Flags.Set("scale", "0.05"))
+	must(t, cfg.Flags.Set("warehouses", "2"))
+	if _, err := runner.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "cleanup") {
+		t.Fatalf("a stale barrier was not reported: %v", err)
+	}
+}

@@ -57,20 +57,15 @@ func (w *Workload) loadStream(table int, warehouse int64) *rand.Rand {
 // transactions). Stream per table and warehouse: the population of
 // warehouse 3 is the same whether 3 or 300 are loaded.
 func (w *Workload) Load(ctx context.Context, load LoadFunc) error {
-	nu := w.batcher(ctx, load, w.t.nurand)
-	for _, c := range []struct {
-		name string
-		c    int64
-	}{{"c_last", w.c.CLoad}, {"c_id", w.c.CID}, {"ol_i_id", w.c.CItem}} {
-		nu.add(engines.Row{engines.String(c.name), engines.Int(c.c)})
-	}
-	if err := nu.flush(); err != nil {
-		return err
-	}
-	if err := w.loadItems(ctx, load); err != nil {
-		return err
+	if w.part == 0 {
+		if err := w.loadShared(ctx, load); err != nil {
+			return err
+		}
 	}
 	for wh := int64(1); wh <= int64(w.opts.Warehouses); wh++ {
+		if !w.owns(wh) {
+			continue
+		}
 		for _, f := range []func(context.Context, LoadFunc, int64) error{
 			w.loadWarehouse, w.loadStock, w.loadCustomers, w.loadOrders,
 		} {
@@ -83,6 +78,22 @@ func (w *Workload) Load(ctx context.Context, load LoadFunc) error {
 		}
 	}
 	return nil
+}
+
+// loadShared loads what every warehouse shares: the NURand constants and
+// the items.
+func (w *Workload) loadShared(ctx context.Context, load LoadFunc) error {
+	nu := w.batcher(ctx, load, w.t.nurand)
+	for _, c := range []struct {
+		name string
+		c    int64
+	}{{"c_last", w.c.CLoad}, {"c_id", w.c.CID}, {"ol_i_id", w.c.CItem}} {
+		nu.add(engines.Row{engines.String(c.name), engines.Int(c.c)})
+	}
+	if err := nu.flush(); err != nil {
+		return err
+	}
+	return w.loadItems(ctx, load)
 }
 
 func (w *Workload) loadItems(ctx context.Context, load LoadFunc) error {
