@@ -15,12 +15,33 @@ type Engine interface {
 	// CreateSchema prepares the tables. It is called once, before Load.
 	CreateSchema(ctx context.Context, s *Schema) error
 	// Load bulk-installs initial rows (not through transactions; like COPY).
+	// The engine may keep rows (and finish with them later, see Flusher):
+	// callers hand over fresh slices and do not reuse them.
 	Load(ctx context.Context, t *Table, rows []Row) error
 	// Session opens a client's session (a connection). ctx carries the
 	// runtime of the client (for simulated engines, its process).
 	Session(ctx context.Context, c Client) (Session, error)
 	// Close releases everything the engine holds.
 	Close() error
+}
+
+// Flusher is implemented by engines whose Load works in the background
+// (parallel COPY): Flush waits until every row handed to Load is stored
+// and returns the first error.
+type Flusher interface {
+	Flush(ctx context.Context) error
+}
+
+// Reuser is implemented by real engines that can keep loaded data between
+// runs (bench run --reuse).
+type Reuser interface {
+	// Reuse checks that the tables hold the load identified by fingerprint
+	// (recorded by MarkLoaded) with the row counts recorded then; if so it
+	// prepares the engine to run on them without CreateSchema and Load, and
+	// reports true. why says what did not match otherwise.
+	Reuse(ctx context.Context, s *Schema, fingerprint string) (ok bool, why string, err error)
+	// MarkLoaded records that the tables hold the load fingerprint names.
+	MarkLoaded(ctx context.Context, s *Schema, fingerprint string) error
 }
 
 // Client says where a client runs, so engines can place its session (a

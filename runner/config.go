@@ -46,6 +46,9 @@ type Config struct {
 	// mod Count, and the workload's share of keys/warehouses. Count 0 or 1
 	// is an ordinary run.
 	Partition Partition
+	// Reuse keeps a previous load on a real database when it is verified to
+	// be this workload's load, unchanged (row counts as loaded).
+	Reuse bool
 
 	// Flags carries the engine's and workload's own options.
 	Flags *pflag.FlagSet

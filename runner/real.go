@@ -2,12 +2,16 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/sim"
@@ -72,27 +76,12 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 	if err := schema.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)
 	}
-	if err := eng.CreateSchema(ctx, schema); err != nil {
+	reused, err := reuse(ctx, cfg, eng, schema, wm, log)
+	if err != nil {
 		return nil, err
 	}
-	var bar *barrierSession
-	if parted {
-		if bar, err = openBarrier(ctx, eng, schema, cfg.Partition); err != nil {
-			return nil, err
-		}
-		defer bar.close()
-		if err := bar.checkFresh(); err != nil {
-			return nil, err
-		}
-	}
-	fmt.Fprintf(log, "loading %s ...\n", wm.Name)
-	loadStart := time.Now()
-	if err := wl.Load(ctx, eng.Load); err != nil {
-		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
-	}
-	fmt.Fprintf(log, "loaded in %v\n", time.Since(loadStart).Round(time.Millisecond))
-	if parted {
-		if err := bar.arrive(log); err != nil {
+	if !reused {
+		if err := prepareData(ctx, cfg, eng, wl, schema, wm, log); err != nil {
 			return nil, err
 		}
 	}
@@ -251,6 +240,86 @@ wait:
 		})
 	}
 	return res, nil
+}
+
+// reuse keeps a previous load when --reuse is set and the engine finds the
+// tables hold exactly this workload's load.
+func reuse(ctx context.Context, cfg Config, eng engines.Engine, schema *engines.Schema, wm *workloads.Meta, log io.Writer) (bool, error) {
+	if !cfg.Reuse {
+		return false, nil
+	}
+	r, ok := eng.(engines.Reuser)
+	if !ok {
+		return false, fmt.Errorf("--reuse: engine %s cannot keep data between runs", cfg.Engine)
+	}
+	if cfg.Partition.Count > 1 {
+		return false, errors.New("--reuse: a partitioned run always loads its share (run bench cleanup first)")
+	}
+	fp := loadFingerprint(cfg, wm)
+	ok, why, err := r.Reuse(ctx, schema, fp)
+	if err != nil {
+		return false, fmt.Errorf("--reuse: %w", err)
+	}
+	if ok {
+		fmt.Fprintf(log, "reusing the loaded data (%s)\n", fp)
+	} else {
+		fmt.Fprintf(log, "--reuse: loading afresh: %s\n", why)
+	}
+	return ok, nil
+}
+
+// prepareData creates the tables and loads them (a partitioned run: this
+// process's share, then the barrier), and records the load for --reuse.
+func prepareData(ctx context.Context, cfg Config, eng engines.Engine, wl workloads.Workload, schema *engines.Schema, wm *workloads.Meta, log io.Writer) error {
+	parted := cfg.Partition.Count > 1
+	if err := eng.CreateSchema(ctx, schema); err != nil {
+		return err
+	}
+	var bar *barrierSession
+	if parted {
+		var err error
+		if bar, err = openBarrier(ctx, eng, schema, cfg.Partition); err != nil {
+			return err
+		}
+		defer bar.close()
+		if err := bar.checkFresh(); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(log, "loading %s ...\n", wm.Name)
+	loadStart := time.Now()
+	if err := loadAll(ctx, wl, eng); err != nil {
+		return fmt.Errorf("loading %s: %w", wm.Name, err)
+	}
+	fmt.Fprintf(log, "loaded in %v\n", time.Since(loadStart).Round(time.Millisecond))
+	if parted {
+		return bar.arrive(log)
+	}
+	if r, ok := eng.(engines.Reuser); ok {
+		if err := r.MarkLoaded(ctx, schema, loadFingerprint(cfg, wm)); err != nil {
+			fmt.Fprintf(log, "could not record the load for --reuse: %v\n", err)
+		}
+	}
+	return nil
+}
+
+// loadFingerprint names a load: the workload, the seed and the workload's
+// own options (found by registering them into a scratch flag set), which
+// together determine every row it loads.
+func loadFingerprint(cfg Config, wm *workloads.Meta) string {
+	parts := []string{wm.Name, fmt.Sprintf("seed=%d", cfg.Seed)}
+	if wm.Flags != nil {
+		own := pflag.NewFlagSet("fingerprint", pflag.ContinueOnError)
+		wm.Flags(own)
+		own.VisitAll(func(f *pflag.Flag) {
+			v := f.DefValue
+			if cur := cfg.Flags.Lookup(f.Name); cur != nil {
+				v = cur.Value.String()
+			}
+			parts = append(parts, f.Name+"="+v)
+		})
+	}
+	return strings.Join(parts, " ")
 }
 
 // processCPU is this process's user + system CPU time so far.

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -108,10 +109,20 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 	if err := eng.CreateSchema(ctx, schema); err != nil {
 		return nil, err
 	}
-	if err := wl.Load(ctx, eng.Load); err != nil {
+	if err := loadAll(ctx, wl, eng); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
 	}
 	return &Simulation{Kernel: k, Cluster: cl, Engine: eng, Workload: wl, Schema: schema, Topology: topo, Epsilon: epsName}, nil
+}
+
+// loadAll loads the workload's initial rows and waits until the engine has
+// stored them all (engines that load in the background implement Flusher).
+func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) error {
+	err := wl.Load(ctx, eng.Load)
+	if f, ok := eng.(engines.Flusher); ok {
+		err = errors.Join(err, f.Flush(ctx))
+	}
+	return err
 }
 
 // ClientAZs lists where clients go, round robin: every AZ of every region

@@ -46,6 +46,7 @@ func runFlags(fs *pflag.FlagSet, c *runner.Config) {
 	fs.IntVar(&c.MaxAttempts, "max-attempts", d.MaxAttempts, "attempts per transaction before giving up (retryable aborts only)")
 	fs.DurationVar(&c.Backoff, "backoff", d.Backoff, "first retry backoff; doubles per retry, full jitter")
 	fs.DurationVar(&c.BackoffMax, "backoff-max", d.BackoffMax, "retry backoff cap")
+	fs.BoolVar(&c.Reuse, "reuse", false, "real databases: keep the data a previous run loaded when it is verified to be this workload's load, unchanged")
 	fs.Var(&c.Partition, "partition", "real databases: drive share i of n (clients with id ≡ i mod n, and the workload's share of keys); run n processes and bench merge their results")
 }
 

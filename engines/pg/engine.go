@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -96,6 +98,8 @@ type Engine struct {
 	stmts  map[*engines.Table]*tableSQL
 	// keep: other processes share these tables (--partition); never drop.
 	keep bool
+	// ld copies loaded batches in the background until Flush.
+	ld *loader
 	// Reconnections counts sessions that lost their connection and opened
 	// a new one (reported by the runner).
 	Reconnections int64
@@ -196,8 +200,121 @@ func (e *Engine) createTable(ctx context.Context, ddl string) error {
 	return err
 }
 
-// Load copies rows in with COPY (pgx CopyFrom).
+// loadWorkers is how many COPY streams run at once: loading is bound by the
+// server, and a few connections keep it busy while the workload generates
+// the next batches.
+const loadWorkers = 4
+
+// loader runs COPY for batches in the background and reports progress.
+type loader struct {
+	jobs    chan loadJob
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	err     error
+	rows    map[string]int64
+	started time.Time
+	stop    chan struct{}
+}
+
+type loadJob struct {
+	t    *engines.Table
+	rows []engines.Row
+}
+
+// Load hands a batch to the COPY workers (started on first use) and returns;
+// Flush waits for them. The first error stops further copying.
 func (e *Engine) Load(ctx context.Context, t *engines.Table, rows []engines.Row) error {
+	if e.ld == nil {
+		e.startLoader(ctx)
+	}
+	e.ld.mu.Lock()
+	err := e.ld.err
+	e.ld.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	select {
+	case e.ld.jobs <- loadJob{t, rows}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (e *Engine) startLoader(ctx context.Context) {
+	ld := &loader{jobs: make(chan loadJob, loadWorkers), rows: map[string]int64{}, started: time.Now(), stop: make(chan struct{})}
+	e.ld = ld
+	for range loadWorkers {
+		ld.wg.Add(1)
+		go func() {
+			defer ld.wg.Done()
+			for j := range ld.jobs {
+				ld.mu.Lock()
+				failed := ld.err != nil
+				ld.mu.Unlock()
+				if failed {
+					continue // drain
+				}
+				err := e.copyRows(ctx, j.t, j.rows)
+				ld.mu.Lock()
+				if err != nil && ld.err == nil {
+					ld.err = err
+				}
+				ld.rows[j.t.Name] += int64(len(j.rows))
+				ld.mu.Unlock()
+			}
+		}()
+	}
+	go func() { // a progress line every few seconds
+		tick := time.NewTicker(5 * time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ld.stop:
+				return
+			case <-tick.C:
+				fmt.Fprintf(e.log, "loading: %s\n", ld.progress())
+			}
+		}
+	}()
+}
+
+func (ld *loader) progress() string {
+	ld.mu.Lock()
+	defer ld.mu.Unlock()
+	var total int64
+	names := make([]string, 0, len(ld.rows))
+	for n, c := range ld.rows {
+		total += c
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", n, ld.rows[n]))
+	}
+	secs := time.Since(ld.started).Seconds()
+	return fmt.Sprintf("%d rows in %.0fs (%.0f rows/s): %s", total, secs, float64(total)/max(secs, 1e-9), strings.Join(parts, ", "))
+}
+
+// Flush waits for every COPY to finish and returns the first error.
+func (e *Engine) Flush(ctx context.Context) error {
+	ld := e.ld
+	if ld == nil {
+		return nil
+	}
+	e.ld = nil
+	close(ld.jobs)
+	ld.wg.Wait()
+	close(ld.stop)
+	if ld.err == nil {
+		fmt.Fprintf(e.log, "loaded: %s\n", ld.progress())
+	}
+	return ld.err
+}
+
+// copyRows copies one batch with COPY (pgx CopyFrom).
+func (e *Engine) copyRows(ctx context.Context, t *engines.Table, rows []engines.Row) error {
 	cols := make([]string, len(t.Columns))
 	for i, c := range t.Columns {
 		cols[i] = c.Name
@@ -215,6 +332,59 @@ func (e *Engine) Load(ctx context.Context, t *engines.Table, rows []engines.Row)
 	return nil
 }
 
+// loadsTable records, per table, which load it holds (--reuse).
+const loadsTable = "txbench_loads"
+
+// MarkLoaded implements engines.Reuser: it records the fingerprint and each
+// table's row count.
+func (e *Engine) MarkLoaded(ctx context.Context, s *engines.Schema, fingerprint string) error {
+	if _, err := e.pool.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+loadsTable+
+		" (tbl text PRIMARY KEY, fingerprint text NOT NULL, row_count bigint NOT NULL)"); err != nil {
+		return err
+	}
+	for _, t := range s.Tables {
+		var n int64
+		if err := e.pool.QueryRow(ctx, "SELECT count(*) FROM "+ident(t.Name)).Scan(&n); err != nil {
+			return err
+		}
+		if _, err := e.pool.Exec(ctx, "INSERT INTO "+loadsTable+" VALUES ($1, $2, $3) "+
+			"ON CONFLICT (tbl) DO UPDATE SET fingerprint = excluded.fingerprint, row_count = excluded.row_count",
+			t.Name, fingerprint, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Reuse implements engines.Reuser: every table must carry the fingerprint
+// and still hold the rows counted at load time (a run that inserted or
+// deleted rows — TPC-C's New-Order, Delivery — makes the data unusable for
+// a fresh start, and is reloaded).
+func (e *Engine) Reuse(ctx context.Context, s *engines.Schema, fingerprint string) (bool, string, error) {
+	for _, t := range s.Tables {
+		var fp string
+		var recorded, now int64
+		err := e.pool.QueryRow(ctx, "SELECT fingerprint, row_count FROM "+loadsTable+" WHERE tbl = $1", t.Name).Scan(&fp, &recorded)
+		if err != nil {
+			return false, fmt.Sprintf("no load recorded for table %s", t.Name), nil
+		}
+		if fp != fingerprint {
+			return false, fmt.Sprintf("table %s holds another load (%s)", t.Name, fp), nil
+		}
+		if err := e.pool.QueryRow(ctx, "SELECT count(*) FROM "+ident(t.Name)).Scan(&now); err != nil {
+			return false, fmt.Sprintf("table %s: %v", t.Name, err), nil
+		}
+		if now != recorded {
+			return false, fmt.Sprintf("table %s has %d rows, %d when loaded (a run changed it)", t.Name, now, recorded), nil
+		}
+	}
+	e.schema = s
+	for _, t := range s.Tables {
+		e.stmts[t] = newTableSQL(t)
+	}
+	return true, "", nil
+}
+
 // Drop removes the schema's tables (bench cleanup).
 func (e *Engine) Drop(ctx context.Context, s *engines.Schema) error {
 	var errs []error
@@ -222,6 +392,8 @@ func (e *Engine) Drop(ctx context.Context, s *engines.Schema) error {
 		if _, err := e.pool.Exec(ctx, "DROP TABLE IF EXISTS "+ident(s.Tables[i].Name)); err != nil {
 			errs = append(errs, err)
 		}
+		// Forget the table's recorded load, if the record table exists.
+		_, _ = e.pool.Exec(ctx, "DELETE FROM "+loadsTable+" WHERE tbl = $1", s.Tables[i].Name)
 	}
 	return errors.Join(errs...)
 }

@@ -106,6 +106,9 @@ func open(t *testing.T, dsn, iso string) *pg.Engine {
 	if err := e.Load(context.Background(), schema.Tables[1], lines); err != nil {
 		t.Fatal(err)
 	}
+	if err := e.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return e
 }
 
@@ -458,5 +461,39 @@ func TestPartitionedRunsMergeToTheTotals(t *testing.T) {
 	must(t, cfg.Flags.Set("warehouses", "2"))
 	if _, err := runner.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "cleanup") {
 		t.Fatalf("a stale barrier was not reported: %v", err)
+	}
+}
+
+// --reuse keeps a load only when it is this workload's load, unchanged.
+func TestReuseKeepsOnlyAMatchingUnchangedLoad(t *testing.T) {
+	dsn := testDB(t)
+	runWith := func(workload, seed string, reuse bool) string {
+		var log bytes.Buffer
+		cfg := runner.DefaultConfig()
+		cfg.Engine, cfg.Workload = "pg", workload
+		cfg.Warmup, cfg.Duration, cfg.Clients, cfg.Reuse = 0, 300*time.Millisecond, 2, reuse
+		cfg.Log = &log
+		cfg.Flags = runner.NewFlagSet()
+		must(t, cfg.Flags.Set("dsn", dsn))
+		must(t, cfg.Flags.Set("records", "2000"))
+		if _, err := fmt.Sscan(seed, &cfg.Seed); err != nil {
+			t.Fatal(err)
+		}
+		_, err := runner.Run(context.Background(), cfg)
+		must(t, err)
+		return log.String()
+	}
+	runWith("ycsb-c", "1", false)
+	if out := runWith("ycsb-c", "1", true); !strings.Contains(out, "reusing the loaded data") {
+		t.Fatalf("a matching load was not reused:\n%s", out)
+	}
+	// YCSB-D inserts rows: the next --reuse must reload.
+	runWith("ycsb-d", "1", false)
+	runWith("ycsb-d", "1", true)
+	if out := runWith("ycsb-d", "1", true); !strings.Contains(out, "loading afresh") || !strings.Contains(out, "a run changed it") {
+		t.Fatalf("a changed load was reused:\n%s", out)
+	}
+	if out := runWith("ycsb-d", "2", true); !strings.Contains(out, "another load") {
+		t.Fatalf("another seed's load was reused:\n%s", out)
 	}
 }
