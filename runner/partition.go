@@ -15,15 +15,15 @@ import (
 // rendezvous, so the processes need no other channel between machines.
 const BarrierTable = "txbench_partitions"
 
-var barrier = &engines.Table{
-	Name:       BarrierTable,
-	Columns:    []engines.Column{{Name: "part", Type: engines.TypeInt}, {Name: "of_parts", Type: engines.TypeInt}},
-	PrimaryKey: []int{0},
-	ShardKey:   -1,
-}
-
-// WithPartitionBarrier returns the schema plus the barrier table.
+// WithPartitionBarrier returns the schema plus the barrier table (a new
+// table each time: Schema.Validate numbers the tables it is given).
 func WithPartitionBarrier(s *engines.Schema) *engines.Schema {
+	barrier := &engines.Table{
+		Name:       BarrierTable,
+		Columns:    []engines.Column{{Name: "part", Type: engines.TypeInt}, {Name: "of_parts", Type: engines.TypeInt}},
+		PrimaryKey: []int{0},
+		ShardKey:   -1,
+	}
 	tables := append(append([]*engines.Table(nil), s.Tables...), barrier)
 	return &engines.Schema{Tables: tables}
 }
