@@ -64,7 +64,7 @@ func Names() []string { return entries.Names() }
 func RegisterFlags(fs *pflag.FlagSet) {
 	if fs.Lookup("isolation") == nil {
 		fs.String("isolation", "", "isolation level (default: the engine's): occ repeatable-read (snapshot) only; 2pc serializable|repeatable-read; "+
-			"pg read-committed|repeatable-read|serializable")
+			"sharded repeatable-read|read-committed; pg read-committed|repeatable-read|serializable")
 	}
 	for _, m := range All() {
 		if m.Flags != nil {

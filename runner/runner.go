@@ -37,12 +37,17 @@ type client struct {
 	rng     *rand.Rand // backoff jitter
 	rec     func(func(*Recorder))
 	commits *atomic.Int64 // count of committed transactions, for progress
+	active  *atomic.Int64 // transactions in flight (a run drains them before a check)
 	stopped func() bool
 }
 
 // execute runs one logical transaction to commit or to giving up, starting
 // no earlier than intended (its latency counts from intended either way).
 func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Duration) {
+	if c.active != nil {
+		c.active.Add(1)
+		defer c.active.Add(-1)
+	}
 	before, haveLedger := c.clk.ledger(ctx)
 	first := c.clk.now(ctx)
 	backoff := c.cfg.Backoff

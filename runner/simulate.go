@@ -145,7 +145,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	defer k.Shutdown()
 	total := cfg.Warmup + cfg.Duration
 	rec := NewRecorder(s.Workload.TxnTypes(), cfg.Warmup, cfg.Interval)
-	var committed atomic.Int64
+	var committed, active atomic.Int64
 	record := func(f func(*Recorder)) { f(rec) }
 	stopped := func() bool { return k.Now() >= total }
 
@@ -163,6 +163,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 			rng:     sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
 			rec:     record,
 			commits: &committed,
+			active:  &active,
 			stopped: stopped,
 		}
 	}
@@ -230,11 +231,19 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 			fmt.Sprintf("topology %s, clock uncertainty %s, jitter %v", s.Topology.Name, s.Epsilon, cfg.Jitter),
 		},
 	}
+	if n, ok := s.Engine.(interface{ Notes() []string }); ok {
+		res.Notes = append(res.Notes, n.Notes()...)
+	}
 	rec.Fill(res, measured)
 	workloadReport(res, s.Workload, measured)
 	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
-	// Observe runs after the figures are final: whatever it runs in the
-	// simulation (a consistency check through Exec) cannot change them.
+	// Observe and AfterRun run after the figures are final: whatever they
+	// run in the simulation (a consistency check through Exec) cannot change
+	// them. Transactions still in flight at the end finish first, so a check
+	// sees a state no transaction is half-way through.
+	if (cfg.Observe != nil || cfg.AfterRun != nil) && !interrupted {
+		drain(k, &active)
+	}
 	if cfg.Observe != nil {
 		cfg.Observe(s)
 	}
@@ -243,6 +252,19 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	}
 	return res, nil
 }
+
+// drain runs the simulation until no client is inside a transaction (no new
+// one starts after the end), for at most drainLimit of virtual time.
+func drain(k *sim.Kernel, active *atomic.Int64) {
+	limit := k.Now() + drainLimit
+	for active.Load() > 0 && k.Now() < limit && k.Pending() > 0 {
+		k.Run(k.Now() + 10*time.Millisecond)
+	}
+}
+
+// drainLimit bounds drain: a transaction still running after an hour of
+// virtual time waits for something that will not come.
+const drainLimit = time.Hour
 
 // pacing returns a transaction's own keying and think times, if it has any
 // (workloads.Paced).

@@ -13,6 +13,7 @@ import (
 	// Every engine and workload registers itself.
 	_ "github.com/txbench/txbench/engines/occ"
 	_ "github.com/txbench/txbench/engines/pg"
+	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
 	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"

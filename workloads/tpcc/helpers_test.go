@@ -7,6 +7,7 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	_ "github.com/txbench/txbench/engines/occ"
+	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/workloads"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/workloads"
@@ -103,11 +104,15 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 			if _, abort := engines.AsAbort(err); abort {
 				return err
 			}
-			return fmt.Errorf("ycsb %s %s: %w", op.Kind, op.Key[0].Str(), err)
+			return fmt.Errorf("ycsb %s %s: %w", op.Kind, keyName(op.Key), err)
 		}
 	}
 	return nil
 }
+
+// keyName is the key's ycsb_key value: its last column, after the partition
+// when there is one.
+func keyName(k engines.Key) string { return k[len(k)-1].Str() }
 
 // Client draws the transactions of one client. It implements
 // workloads.Client.
@@ -122,6 +127,7 @@ type Client struct {
 	// a finally block, whatever the outcome).
 	pending int64
 	seen    map[int64]struct{} // distinct keys of a large transaction
+	parts   []int64            // the partitions of the transaction being drawn
 }
 
 // maxKeyRetries bounds the redraws of a key chooser that keeps drawing keys
@@ -196,7 +202,7 @@ func (c *Client) Next() workloads.Txn {
 		c.pending = n
 		op.Row = make(engines.Row, len(c.w.table.Columns))
 		c.w.fillRow(op.Row, n, c.rng)
-		op.Key = engines.Key{op.Row[0]}
+		op.Key = c.w.KeyOf(n)
 	case OpScan:
 		op.Key = c.keyOf(c.key())
 		op.ScanLength = 1 + c.rng.IntN(c.w.opts.MaxScanLength)
@@ -235,6 +241,25 @@ func (c *Client) nextMulti() *Txn {
 		}
 		return false
 	}
+	// With --partitions-per-txn K, the transaction's partitions are K
+	// distinct ones drawn uniformly; operation i goes to partition i mod K.
+	// Keys keep the request distribution's skew within a partition: a
+	// drawn key number n is moved to the same rank, n div P, of its
+	// operation's partition.
+	k := o.PartitionsPerTxn
+	c.parts = c.parts[:0]
+	for len(c.parts) < k {
+		if p := c.rng.Int64N(int64(o.Partitions)); !slices.Contains(c.parts, p) {
+			c.parts = append(c.parts, p)
+		}
+	}
+	draw := func(i int) int64 {
+		n := c.key()
+		if k > 0 {
+			n = c.inPartition(n, c.parts[i%k])
+		}
+		return n
+	}
 	readOnly := true
 	for i := range ops {
 		op := &ops[i]
@@ -243,21 +268,28 @@ func (c *Client) nextMulti() *Txn {
 			op.Kind = OpRMW
 			readOnly = false
 		}
-		k := c.key()
-		for try := 0; used(k); try++ {
+		n := draw(i)
+		for try := 0; used(n); try++ {
 			if try < maxKeyRetries {
-				k = c.key()
+				n = draw(i)
 				continue
 			}
 			// A key chooser that cannot find a fresh key (a tiny key
-			// space under heavy skew): walk to the next unused one.
-			k = (k + 1) % (c.w.seq.Last() + 1)
+			// space under heavy skew): walk to the next unused one, in
+			// the same partition when partitions are drawn.
+			if k > 0 {
+				if n += int64(o.Partitions); n > c.w.seq.Last() {
+					n = c.parts[i%k]
+				}
+				continue
+			}
+			n = (n + 1) % (c.w.seq.Last() + 1)
 		}
-		nums = append(nums, k)
+		nums = append(nums, n)
 		if big {
-			c.seen[k] = struct{}{}
+			c.seen[n] = struct{}{}
 		}
-		op.Key = c.keyOf(k)
+		op.Key = c.keyOf(n)
 		if op.Kind == OpRMW {
 			op.Field = c.rng.IntN(o.FieldCount)
 			op.Value = c.w.value(c.rng)
@@ -266,6 +298,15 @@ func (c *Client) nextMulti() *Txn {
 	return &Txn{typ: TypeTxn, readOnly: readOnly, table: c.w.table, Ops: ops}
 }
 
-func (c *Client) keyOf(n int64) engines.Key {
-	return engines.Key{engines.String(c.w.KeyName(n))}
+func (c *Client) keyOf(n int64) engines.Key { return c.w.KeyOf(n) }
+
+// inPartition moves key number n to partition part at the same rank
+// (n div P), staying among the existing keys.
+func (c *Client) inPartition(n, part int64) int64 {
+	p := int64(c.w.opts.Partitions)
+	m := n/p*p + part
+	if m > c.w.seq.Last() {
+		m -= p
+	}
+	return m
 }

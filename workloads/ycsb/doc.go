@@ -53,6 +53,25 @@
 // zipfian with constant --theta (0.6) over --records keys, as DBx1000 and
 // Deneva draw them. A transaction that drew no write is declared read-only.
 //
+// # Partitions
+//
+// Whether a transaction touches one partition of a distributed database or
+// several is what the multi-partition literature measures (Deneva's
+// "multi-partition cliff"). The workload cannot know how an engine splits
+// its data, so it defines partitions of its own: --partitions P (0, off, by
+// default) adds an integer column ycsb_part = key number mod P, which leads
+// the primary key (ycsb_part, ycsb_key) and is the table's shard key, so
+// every engine places rows by it. --partitions-per-txn K then draws each
+// ycsb transaction's keys from exactly K distinct partitions, chosen
+// uniformly; operation i goes to the i mod K-th of them, at the rank (key
+// number div P) the request distribution drew, so the skew holds within
+// each partition. Engines that place integer shard keys by value modulo
+// their partition count (sharded) put P ≤ N partitions on P distinct
+// shards, so K is exactly the number of shards a transaction touches;
+// engines that hash them (occ's adjudicators, 2pc's splits) may put two
+// partitions on one node. With --partitions alone the keys drawn are the
+// same as without it.
+//
 // # Determinism
 //
 // Every generator (Zipfian, ScrambledZipfian, SkewedLatest, Hotspot,

@@ -57,6 +57,12 @@ type Options struct {
 	OpsPerTxn       int     // --ops-per-txn (ycsb)
 	WriteFrac       float64 // --write-frac (ycsb)
 	Theta           float64 // --theta (ycsb)
+	// Partitions > 0 adds an integer shard-key column, PartColumn = key
+	// number mod Partitions, so engines place rows by logical partition.
+	Partitions int // --partitions
+	// PartitionsPerTxn > 0 draws the keys of a ycsb transaction from
+	// exactly that many distinct partitions.
+	PartitionsPerTxn int // --partitions-per-txn (ycsb)
 }
 
 // DefaultOptions returns the flag defaults.
@@ -128,6 +134,13 @@ func RegisterFlags(fs *pflag.FlagSet) {
 	add("theta", func() {
 		fs.Float64("theta", d.Theta, "ycsb: zipfian constant of the key distribution, in [0,1) (0 = uniform)")
 	})
+	add("partitions", func() {
+		fs.Int("partitions", d.Partitions, "ycsb*: logical partitions (0 = none): adds an integer shard-key column "+PartColumn+
+			" = key number mod partitions, primary key ("+PartColumn+", "+KeyColumn+"); set it to the engine's shard count to place one partition per shard")
+	})
+	add("partitions-per-txn", func() {
+		fs.Int("partitions-per-txn", d.PartitionsPerTxn, "ycsb: draw each transaction's keys from exactly this many distinct partitions (0 = anywhere; needs --partitions)")
+	})
 }
 
 // OptionsFromFlags reads the options from a parsed flag set; flags that are
@@ -182,6 +195,8 @@ func OptionsFromFlags(fs *pflag.FlagSet) (Options, error) {
 	integer("ops-per-txn", &o.OpsPerTxn)
 	float("write-frac", &o.WriteFrac)
 	float("theta", &o.Theta)
+	integer("partitions", &o.Partitions)
+	integer("partitions-per-txn", &o.PartitionsPerTxn)
 	return o, errors.Join(errs...)
 }
 
@@ -221,6 +236,7 @@ func (o Options) Validate(workload string) error {
 	if o.InsertOrder != InsertHashed && o.InsertOrder != InsertOrdered {
 		bad("--insert-order must be %s or %s, got %q", InsertHashed, InsertOrdered, o.InsertOrder)
 	}
+	o.validatePartitions(spec, bad)
 	if spec.transactional {
 		halfOpen("theta", o.Theta)
 		unit("write-frac", o.WriteFrac)
@@ -234,6 +250,34 @@ func (o Options) Validate(workload string) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// validatePartitions checks --partitions and --partitions-per-txn: each of
+// a transaction's partitions must hold as many keys as the operations it
+// gets (keys are distinct).
+func (o Options) validatePartitions(spec *spec, bad func(format string, args ...any)) {
+	p, k := o.Partitions, o.PartitionsPerTxn
+	if p < 0 {
+		bad("--partitions must be at least 0, got %d", p)
+	} else if o.Records >= 1 && int64(p) > o.Records {
+		bad("--partitions must be at most --records=%d, got %d", o.Records, p)
+	}
+	switch {
+	case k < 0:
+		bad("--partitions-per-txn must be at least 0, got %d", k)
+	case k == 0:
+	case p == 0:
+		bad("--partitions-per-txn needs --partitions (the number of logical partitions, e.g. the engine's shard count)")
+	case k > p:
+		bad("--partitions-per-txn must be at most --partitions=%d, got %d", p, k)
+	case !spec.transactional && k > 1:
+		bad("--partitions-per-txn applies to ycsb (the transactional variant); %s transactions have one operation, got %d", spec.name, k)
+	case spec.transactional && k > o.OpsPerTxn:
+		bad("--partitions-per-txn must be at most --ops-per-txn=%d (each partition gets an operation), got %d", o.OpsPerTxn, k)
+	case spec.transactional && o.Records >= 1 && o.Records/int64(p) < int64((o.OpsPerTxn+k-1)/k):
+		bad("--partitions-per-txn %d: --records=%d gives %d keys per partition, fewer than the %d distinct keys a transaction draws from one partition",
+			k, o.Records, o.Records/int64(p), (o.OpsPerTxn+k-1)/k)
+	}
 }
 
 func contains(list []string, s string) bool {

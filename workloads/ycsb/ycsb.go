@@ -24,10 +24,13 @@ const (
 )
 
 // TableName and KeyColumn name the one table and its primary key; the value
-// columns are field0, field1, ...
+// columns are field0, field1, ... With --partitions, PartColumn follows them:
+// the logical partition, the table's shard key and the first primary-key
+// column.
 const (
-	TableName = "usertable"
-	KeyColumn = "ycsb_key"
+	TableName  = "usertable"
+	KeyColumn  = "ycsb_key"
+	PartColumn = "ycsb_part"
 )
 
 // spec is one registered workload.
@@ -122,6 +125,8 @@ type Workload struct {
 	table   *engines.Table
 	pool    string
 	ordered bool
+	// partCol is PartColumn's index when --partitions is set.
+	partCol int
 
 	// seq is the insert counter shared by all clients; key numbers below
 	// opts.Records come from the load.
@@ -157,6 +162,12 @@ func New(name string, o Options, seed uint64) (*Workload, error) {
 		cols = append(cols, engines.Column{Name: "field" + strconv.Itoa(i), Type: engines.TypeString})
 	}
 	w.table = &engines.Table{Name: TableName, Columns: cols, PrimaryKey: []int{0}, ShardKey: 0}
+	if o.Partitions > 0 {
+		w.partCol = len(cols)
+		w.table.Columns = append(cols, engines.Column{Name: PartColumn, Type: engines.TypeInt})
+		w.table.PrimaryKey = []int{w.partCol, 0}
+		w.table.ShardKey = w.partCol
+	}
 	w.schema = &engines.Schema{Tables: []*engines.Table{w.table}}
 
 	rng := rand.New(rand.NewPCG(seed, streamPool))
@@ -221,7 +232,9 @@ func (w *Workload) Distribution() string { return w.dist }
 func (w *Workload) Table() *engines.Table { return w.table }
 
 // Schema implements workloads.Workload: one table, usertable(ycsb_key
-// primary key, field0 ..), sharded by the key.
+// primary key, field0 ..), sharded by the key; with --partitions,
+// usertable(ycsb_key, field0 .., ycsb_part) with primary key (ycsb_part,
+// ycsb_key), sharded by ycsb_part.
 func (w *Workload) Schema() *engines.Schema { return w.schema }
 
 // TxnTypes implements workloads.Workload: the types the workload draws, in
@@ -256,9 +269,31 @@ func (w *Workload) value(rng *rand.Rand) engines.Value {
 // fillRow fills r with the full row of key number n, values drawn from rng.
 func (w *Workload) fillRow(r engines.Row, n int64, rng *rand.Rand) {
 	r[0] = engines.String(w.KeyName(n))
-	for f := 1; f < len(r); f++ {
+	for f := 1; f <= w.opts.FieldCount; f++ {
 		r[f] = w.value(rng)
 	}
+	if w.partCol > 0 {
+		r[w.partCol] = engines.Int(w.Partition(n))
+	}
+}
+
+// Partition is key number n's logical partition (n mod --partitions), or 0
+// without partitions.
+func (w *Workload) Partition(n int64) int64 {
+	if w.opts.Partitions <= 0 {
+		return 0
+	}
+	return n % int64(w.opts.Partitions)
+}
+
+// KeyOf is the primary key of key number n: (name), or (partition, name)
+// with --partitions.
+func (w *Workload) KeyOf(n int64) engines.Key {
+	name := engines.String(w.KeyName(n))
+	if w.partCol > 0 {
+		return engines.Key{engines.Int(w.Partition(n)), name}
+	}
+	return engines.Key{name}
 }
 
 // Load implements workloads.Workload: key numbers 0 .. records-1 in number

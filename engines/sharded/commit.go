@@ -1,0 +1,183 @@
+package sharded
+
+import (
+	"context"
+	"slices"
+
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// Commit runs the commit the transaction needs, decided by the router:
+//
+//   - nothing written: the router answers alone, no shard is contacted;
+//   - one shard written: a one-phase commit there — one storage flush,
+//     with the commit wait overlapped;
+//   - several: two-phase commit. Every written shard but a lead one
+//     prepares (PREPARE TRANSACTION: a persisted prepare record) in
+//     parallel; then the lead shard commits, its commit wait overlapped
+//     with its flush, and answers; the router replies to the client and
+//     sends COMMIT PREPARED to the others asynchronously.
+//
+// Prepares cannot fail here: every check (locks, serialization) was made
+// when the statements ran.
+func (t *txn) Commit(ctx context.Context) error {
+	if t.done {
+		return errFinished
+	}
+	p := sim.ProcFrom(ctx)
+	r := t.s.router.node
+	t.e.cl.Send(p, t.s.client, r)
+	r.CPU.Exec(p, t.e.cfg.RouterCPU)
+	var written []*part
+	for _, pt := range t.parts {
+		if pt != nil && len(pt.order) > 0 {
+			written = append(written, pt)
+		}
+	}
+	t.info.Participants = len(written)
+	if len(written) > 0 {
+		// The store's horizon must stay below the commit timestamp until
+		// the writes are installed; every timestamp assigned from now on
+		// is at least a shard clock's latest bound, above true time now.
+		guard := t.e.snaps.Acquire(storage.Timestamp(sim.TrueTime(p.Now())))
+		if len(written) == 1 {
+			t.commitOne(p, written[0])
+		} else {
+			t.commitMany(p, written)
+		}
+		t.e.snaps.Release(guard)
+	}
+	t.finish(true)
+	t.e.cl.Send(p, r, t.s.client)
+	st := &t.e.stats
+	switch d := p.Now() - t.begun; {
+	case len(written) == 0:
+		st.ReadOnlyCommits++
+	case len(written) == 1:
+		st.Commits++
+		st.SingleShard++
+		st.SingleShardTime += d
+	default:
+		st.Commits++
+		st.MultiShard++
+		st.MultiShardTime += d
+	}
+	return nil
+}
+
+// floor is the smallest commit timestamp t may take on sh: the shard
+// clock's latest bound (so that, after the commit wait, the commit is in
+// the past everywhere) and above every snapshot t read at, so its writes
+// come after what it read.
+func (t *txn) floor(sh *shard) storage.Timestamp {
+	return max(storage.Timestamp(sh.node.Clock.Now().Latest), t.maxSnap+1)
+}
+
+// keys lists the lock keys of the rows pt's commit makes visible, sorted
+// (FOR UPDATE locks install nothing, so readers need not wait for them).
+func (pt *part) keys() []string {
+	var ks []string
+	for _, key := range pt.order {
+		if !pt.writes[key].lockOnly {
+			ks = append(ks, key)
+		}
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// install puts pt's writes into the shared store at ts. Readers on the
+// shard cannot see them before the shard resolves the commit (they wait on
+// its pending record), and writers wait for the row locks.
+func (t *txn) install(pt *part, ts storage.Timestamp) {
+	for _, key := range pt.order {
+		w := pt.writes[key]
+		if !w.lockOnly {
+			t.e.store.Install(w.table.ID, w.enc, ts, w.row, w.deleted)
+		}
+	}
+}
+
+// commitOne is a one-phase commit on the only shard written: it picks the
+// commit timestamp, flushes the commit record to the storage quorum while
+// waiting out its clock's uncertainty, makes the rows visible, releases
+// the locks and answers.
+func (t *txn) commitOne(p *sim.Proc, pt *part) {
+	sh := pt.sh
+	r := t.s.router.node
+	t.e.cl.Send(p, r, sh.node)
+	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
+	ts := sh.assign(t.floor(sh))
+	pd := sh.register(t.e.k, ts, pt.keys())
+	t.install(pt, ts)
+	t.e.flush(p, sh)
+	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	sh.resolve(pd)
+	sh.release(t.owner())
+	t.e.cl.Send(p, sh.node, r)
+}
+
+// commitMany is the two-phase commit. The lead shard is the written shard
+// nearest the router (the lowest-numbered on a tie), so the decision's
+// round trip is the shortest; its commit record is the decision, so it
+// does not prepare.
+func (t *txn) commitMany(p *sim.Proc, written []*part) {
+	r := t.s.router.node
+	lead := written[0]
+	topo := t.e.cl.Topology()
+	for _, pt := range written[1:] {
+		if topo.RTT(r.AZ, pt.sh.node.AZ).Median < topo.RTT(r.AZ, lead.sh.node.AZ).Median {
+			lead = pt
+		}
+	}
+	var others []*part
+	for _, pt := range written {
+		if pt != lead {
+			others = append(others, pt)
+		}
+	}
+	// PREPARE TRANSACTION on the others, in parallel: each picks a
+	// prepare timestamp (a lower bound of the commit timestamp, which its
+	// readers compare their snapshots with) and persists its prepare
+	// record.
+	prepared := fanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
+		pt := others[i]
+		sh := pt.sh
+		t.e.cl.Send(c, r, sh.node)
+		sh.node.CPU.Exec(c, t.e.cfg.CommitCPU)
+		ts := sh.assign(t.floor(sh))
+		pt.pd = sh.register(t.e.k, ts, pt.keys())
+		t.e.flush(c, sh)
+		t.e.cl.Send(c, sh.node, r)
+		return ts
+	})
+	// The lead commits at a timestamp above every prepare timestamp.
+	sh := lead.sh
+	t.e.cl.Send(p, r, sh.node)
+	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
+	ts := sh.assign(max(t.floor(sh), slices.Max(prepared)))
+	pd := sh.register(t.e.k, ts, lead.keys())
+	for _, pt := range written {
+		t.install(pt, ts)
+	}
+	t.e.flush(p, sh)
+	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	sh.resolve(pd)
+	sh.release(t.owner())
+	t.e.cl.Send(p, sh.node, r)
+	// COMMIT PREPARED, asynchronously: each shard logs the outcome, then
+	// makes the rows visible and releases the locks.
+	o := t.owner()
+	for _, pt := range others {
+		t.e.k.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
+			osh := pt.sh
+			t.e.cl.Send(c, r, osh.node)
+			osh.learn(ts)
+			osh.node.CPU.Exec(c, t.e.cfg.CommitCPU)
+			t.e.flush(c, osh)
+			osh.resolve(pt.pd)
+			osh.release(o)
+		})
+	}
+}

@@ -1,0 +1,562 @@
+package sharded
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// session is one client connection, held by a router in the client's AZ.
+type session struct {
+	e      *Engine
+	id     int
+	client *sim.Node
+	router *router
+	// near is the shard closest to the router, which serves reads of
+	// reference tables.
+	near *shard
+}
+
+// Session connects the client to a router in its AZ (round robin by client
+// id when the AZ has several), or to the nearest router when it has none.
+func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, error) {
+	if e.cl.Topology().RegionOf(c.AZ) == "" {
+		return nil, fmt.Errorf("sharded: client %d is in AZ %q, which topology %s does not have", c.ID, c.AZ, e.cl.Topology().Name)
+	}
+	e.sessions++
+	client := e.cl.AddNode(fmt.Sprintf("client-%d-%d", c.ID, e.sessions), c.AZ, 1)
+	var local []*router
+	for _, r := range e.routers {
+		if r.node.AZ == c.AZ {
+			local = append(local, r)
+		}
+	}
+	var r *router
+	if len(local) > 0 {
+		n := len(local)
+		r = local[((c.ID%n)+n)%n]
+	} else {
+		nodes := make([]*sim.Node, len(e.routers))
+		for i, rt := range e.routers {
+			nodes[i] = rt.node
+		}
+		best := e.cl.Nearest(client, nodes)
+		for _, rt := range e.routers {
+			if rt.node == best {
+				r = rt
+				break
+			}
+		}
+	}
+	nodes := make([]*sim.Node, len(e.shards))
+	for i, sh := range e.shards {
+		nodes[i] = sh.node
+	}
+	best := e.cl.Nearest(r.node, nodes)
+	s := &session{e: e, id: c.ID, client: client, router: r}
+	for _, sh := range e.shards {
+		if sh.node == best {
+			s.near = sh
+			break
+		}
+	}
+	return s, nil
+}
+
+func (s *session) Close() error { return nil }
+
+// Begin is free: like PostgreSQL, nothing happens until the first
+// statement (drivers pipeline BEGIN with it).
+func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
+	e := s.e
+	e.nextTxn++
+	t := &txn{e: e, s: s, opts: o, id: e.nextTxn, parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now()}
+	e.live[t.id] = t
+	return t, nil
+}
+
+// write is one row change (or FOR UPDATE lock) a transaction made on a
+// shard: the shard holds its exclusive lock and keeps the new version
+// private until commit.
+type write struct {
+	table   *engines.Table
+	key     engines.Key
+	enc     string
+	row     engines.Row // nil for a delete or a lock-only entry
+	deleted bool
+	// lockOnly: SELECT ... FOR UPDATE; the row lock is held to the end
+	// and committed like a write (PostgreSQL marks the row), nothing is
+	// installed.
+	lockOnly bool
+}
+
+// part is a transaction's state on one shard.
+type part struct {
+	sh     *shard
+	writes map[string]*write // by lock key
+	order  []string          // lock keys in first-touch order
+	// locks: the transaction asked for a lock here (held or waiting), so
+	// its end must reach this shard.
+	locks bool
+	// pd is its commit in progress here.
+	pd *pending
+}
+
+type txn struct {
+	e     *Engine
+	s     *session
+	opts  engines.TxnOptions
+	id    uint64
+	begun sim.Time
+
+	// snapshot is the read timestamp: the transaction's (repeatable read,
+	// from the first statement) or the current statement's (read
+	// committed). maxSnap is the highest one used.
+	started  bool
+	snapshot storage.Timestamp
+	snapID   storage.SnapshotID
+	maxSnap  storage.Timestamp
+
+	parts []*part // by shard id; nil where untouched
+	// waits are the lock requests t waits for; killed is the abort a
+	// router decided for t while it waited.
+	waits  []*waitSlot
+	killed error
+	done   bool
+	info   engines.TxnInfo
+}
+
+// Info reports the shards the commit wrote (0 for a read-only commit).
+func (t *txn) Info() engines.TxnInfo { return t.info }
+
+func (t *txn) owner() lock.Owner { return lock.Owner(t.id) }
+
+func (t *txn) partAt(sh *shard) *part {
+	pt := t.parts[sh.id]
+	if pt == nil {
+		pt = &part{sh: sh, writes: map[string]*write{}}
+		t.parts[sh.id] = pt
+	}
+	return pt
+}
+
+// own returns t's write of a row on a shard, if any.
+func (t *txn) own(sh *shard, key string) *write {
+	if pt := t.parts[sh.id]; pt != nil {
+		return pt.writes[key]
+	}
+	return nil
+}
+
+var errFinished = errors.New("sharded: transaction already finished")
+
+// statement runs one SQL statement: the client's round trip to its
+// router, the router's CPU, and body, which visits the shards. Repeatable
+// read fixes the snapshot at the first statement, read committed takes one
+// per statement, both from the router's bounded clock (its latest bound,
+// so every commit acknowledged before the statement is below it).
+func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error {
+	if t.done {
+		return errFinished
+	}
+	p := sim.ProcFrom(ctx)
+	r := t.s.router.node
+	t.e.cl.Send(p, t.s.client, r)
+	r.CPU.Exec(p, t.e.cfg.RouterCPU)
+	perStatement := t.e.cfg.Isolation == ReadCommitted
+	if !t.started || perStatement {
+		t.started = true
+		t.snapshot = storage.Timestamp(r.Clock.Now().Latest)
+		t.maxSnap = max(t.maxSnap, t.snapshot)
+		t.snapID = t.e.snaps.Acquire(t.snapshot)
+	}
+	err := body(p)
+	if perStatement {
+		t.e.snaps.Release(t.snapID)
+	}
+	if _, aborted := engines.AsAbort(err); aborted {
+		// The router sends the rollback to the shards as it answers.
+		t.finish(false)
+	}
+	t.e.cl.Send(p, r, t.s.client)
+	return err
+}
+
+// onShard carries body to shard sh and its answer back to the router,
+// unless the router decided the outcome itself (atRouter).
+func (t *txn) onShard(p *sim.Proc, sh *shard, body func() (atRouter bool)) {
+	t.e.cl.Send(p, t.s.router.node, sh.node)
+	if !body() {
+		t.e.cl.Send(p, sh.node, t.s.router.node)
+	}
+}
+
+// homeOf is the shard a statement on the row (tb, k) goes to: its shard,
+// or for a reference table the shard nearest the router. Writes to a
+// reference table go to every shard instead (writeShards).
+func (t *txn) homeOf(tb *engines.Table, k engines.Key) *shard {
+	if tb.Reference {
+		return t.s.near
+	}
+	return t.e.shardOf(tb, k)
+}
+
+func (t *txn) writeShards(tb *engines.Table, k engines.Key) []*shard {
+	if tb.Reference {
+		return t.e.shards
+	}
+	return []*shard{t.e.shardOf(tb, k)}
+}
+
+// readAt is a snapshot read on a shard: t's own write, or the version
+// visible at the snapshot once no commit in progress that may be visible
+// holds the row.
+func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (engines.Row, bool) {
+	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU)
+	key := lockKey(tb, enc)
+	if w := t.own(sh, key); w != nil && !w.lockOnly {
+		return w.row, !w.deleted
+	}
+	sh.noteRead(t.snapshot)
+	sh.waitKey(p, key, t.snapshot)
+	return t.e.store.Get(tb.ID, enc, t.snapshot)
+}
+
+func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (row engines.Row, ok bool, err error) {
+	err = t.statement(ctx, func(p *sim.Proc) error {
+		sh := t.homeOf(tb, k)
+		t.onShard(p, sh, func() bool {
+			row, ok = t.readAt(p, sh, tb, k.Encode())
+			return false
+		})
+		return nil
+	})
+	return row, ok, err
+}
+
+// writeKind is what a writing statement does to its row.
+type writeKind uint8
+
+const (
+	kindUpdate writeKind = iota
+	kindDelete
+	kindInsert
+	kindForUpdate
+)
+
+// writeAt runs a writing statement on one shard: it takes the row's
+// exclusive lock (waiting behind its holders), then decides on the row as
+// the isolation level says —
+//
+//   - repeatable read: the row as of the snapshot; if a newer version was
+//     committed since, a serialization failure (first updater wins);
+//   - read committed: the newest version, whatever the snapshot (what
+//     PostgreSQL's EvalPlanQual re-check does on a concurrently updated
+//     row) —
+//
+// and keeps the new version private to t until commit. A serialization
+// failure or a deadlock aborts t on this shard at once.
+func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, enc string, sets []engines.Set, ins engines.Row) (cur engines.Row, exists, atRouter bool, err error) {
+	sh.node.CPU.Exec(p, t.e.cfg.WriteCPU)
+	if t.killed != nil {
+		return nil, false, true, t.killed
+	}
+	key := lockKey(tb, enc)
+	w := t.own(sh, key)
+	if w == nil || sh.locks.Holds(t.owner(), key) != lock.Exclusive {
+		if o := t.lockRow(p, sh, key, tb, k); o.err != nil {
+			return nil, false, o.atRouter, o.err
+		}
+	}
+	if w != nil && !w.lockOnly {
+		cur, exists = w.row, !w.deleted
+	} else {
+		cur, exists, err = t.current(sh, tb, k, enc, kind)
+		if err != nil {
+			return nil, false, false, err
+		}
+	}
+	pt := t.partAt(sh)
+	record := func(nw *write) {
+		nw.table, nw.key, nw.enc = tb, k, enc
+		if _, seen := pt.writes[key]; !seen {
+			pt.order = append(pt.order, key)
+		}
+		pt.writes[key] = nw
+	}
+	switch kind {
+	case kindForUpdate:
+		if w == nil {
+			record(&write{lockOnly: true})
+		}
+		return cur, exists, false, nil
+	case kindInsert:
+		if exists {
+			return nil, false, false, engines.ErrDuplicateKey
+		}
+		record(&write{row: ins})
+	case kindUpdate:
+		if !exists {
+			return nil, false, false, engines.ErrNotFound
+		}
+		row := cur.Clone()
+		for _, s := range sets {
+			row[s.Col] = s.Val
+		}
+		record(&write{row: row})
+	case kindDelete:
+		if !exists {
+			return nil, false, false, engines.ErrNotFound
+		}
+		record(&write{deleted: true})
+	}
+	return cur, exists, false, nil
+}
+
+// current is the committed row a write under the row lock applies to (see
+// writeAt). No commit in progress can hold the row: its writer holds the
+// lock until the outcome is visible here.
+func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
+	newest, ts, live, any := t.e.store.Latest(tb.ID, enc)
+	if t.e.cfg.Isolation == ReadCommitted {
+		return newest, any && live, nil
+	}
+	sh.noteRead(t.snapshot)
+	if kind == kindInsert {
+		// PostgreSQL checks uniqueness against the newest version: a row
+		// inserted since the snapshot is a duplicate, not a failure.
+		return newest, any && live, nil
+	}
+	row, ok := t.e.store.Get(tb.ID, enc, t.snapshot)
+	if !ok {
+		return nil, false, nil // not in the snapshot: UPDATE 0
+	}
+	if any && ts > t.snapshot {
+		t.e.stats.SerializationFailures++
+		sh.release(t.owner())
+		return nil, false, &engines.AbortError{Reason: engines.ReasonSerialization, Retryable: true, Table: tb.Name, Key: k.String(),
+			Err: errors.New("could not serialize access due to concurrent update")}
+	}
+	return row, true, nil
+}
+
+// write runs a writing statement on every shard that holds the row (one,
+// or all for a reference table) in parallel. If one shard fails the
+// statement, the router stops waiting for the others.
+func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k engines.Key, sets []engines.Set, ins engines.Row) (engines.Row, bool, error) {
+	if t.opts.ReadOnly {
+		return nil, false, engines.ErrReadOnly
+	}
+	var row engines.Row
+	var exists bool
+	err := t.statement(ctx, func(p *sim.Proc) error {
+		enc := k.Encode()
+		shards := t.writeShards(tb, k)
+		type res struct {
+			row    engines.Row
+			exists bool
+			err    error
+		}
+		out := fanOut(p, len(shards), "sharded-write", func(c *sim.Proc, i int) res {
+			var r res
+			t.onShard(c, shards[i], func() bool {
+				var atRouter bool
+				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, enc, sets, ins)
+				if _, aborted := engines.AsAbort(r.err); aborted && !atRouter {
+					t.kill(r.err)
+				}
+				return atRouter
+			})
+			return r
+		})
+		row, exists = out[0].row, out[0].exists
+		var first error
+		for _, r := range out {
+			if _, aborted := engines.AsAbort(r.err); aborted {
+				return r.err
+			}
+			if first == nil {
+				first = r.err
+			}
+		}
+		return first
+	})
+	return row, exists, err
+}
+
+// GetForUpdate is SELECT ... FOR UPDATE: the row's exclusive lock, taken
+// at once, with the same checks as an UPDATE.
+func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	return t.write(ctx, kindForUpdate, tb, k, nil, nil)
+}
+
+func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) error {
+	if err := tb.CheckRow(r); err != nil {
+		return err
+	}
+	_, _, err := t.write(ctx, kindInsert, tb, tb.KeyOf(r), nil, r)
+	return err
+}
+
+func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
+	_, _, err := t.write(ctx, kindUpdate, tb, k, sets, nil)
+	return err
+}
+
+func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
+	_, _, err := t.write(ctx, kindDelete, tb, k, nil, nil)
+	return err
+}
+
+type keyedRow struct {
+	enc string
+	row engines.Row
+}
+
+// Scan reads the range on every shard that can hold it — one for a
+// reference table or a range within one shard-key value, else all of them
+// in parallel — and merges their rows in key order.
+func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
+	var rows []engines.Row
+	err := t.statement(ctx, func(p *sim.Proc) error {
+		from, to := s.Start.Encode(), s.End.Encode()
+		if s.EndInclusivePrefix || len(s.End) == 0 {
+			to = engines.PrefixEnd(to)
+		}
+		shards := t.e.shards
+		switch {
+		case tb.Reference:
+			shards = []*shard{t.s.near}
+		case len(s.Start) > 0 && len(s.End) > 0:
+			if a := tb.ShardValue(s.Start); !a.IsNull() && a == tb.ShardValue(s.End) {
+				shards = []*shard{t.e.shardOf(tb, s.Start)}
+			}
+		}
+		parts := fanOut(p, len(shards), "sharded-scan", func(c *sim.Proc, i int) []keyedRow {
+			var got []keyedRow
+			t.onShard(c, shards[i], func() bool {
+				got = t.scanAt(c, shards[i], tb, from, to, s.Limit, s.Reverse, len(shards) > 1)
+				return false
+			})
+			return got
+		})
+		var all []keyedRow
+		for _, pt := range parts {
+			all = append(all, pt...)
+		}
+		sortRows(all, s.Reverse)
+		if s.Limit > 0 && len(all) > s.Limit {
+			all = all[:s.Limit]
+		}
+		rows = make([]engines.Row, len(all))
+		for i, kr := range all {
+			rows[i] = kr.row
+		}
+		return nil
+	})
+	return rows, err
+}
+
+func sortRows(rows []keyedRow, reverse bool) {
+	slices.SortFunc(rows, func(x, y keyedRow) int {
+		if reverse {
+			return strings.Compare(y.enc, x.enc)
+		}
+		return strings.Compare(x.enc, y.enc)
+	})
+}
+
+// scanAt reads sh's rows of [from, to) at the snapshot, t's own writes
+// there merged in, at most limit of them (0: no limit). filter keeps only
+// the rows sh owns (every shard sees the shared store).
+func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string, limit int, reverse, filter bool) []keyedRow {
+	lf, lt := tablePrefix(tb)+from, tableEnd(tb)
+	if to != "" {
+		lt = tablePrefix(tb) + to
+	}
+	sh.noteRead(t.snapshot)
+	sh.waitRange(p, lf, lt, t.snapshot)
+	// t's own writes in the range supersede what storage has.
+	var own []keyedRow
+	mine := map[string]bool{}
+	if pt := t.parts[sh.id]; pt != nil {
+		for _, key := range pt.order {
+			w := pt.writes[key]
+			if w.table != tb || w.lockOnly || w.enc < from || (to != "" && w.enc >= to) {
+				continue
+			}
+			mine[w.enc] = true
+			if !w.deleted {
+				own = append(own, keyedRow{w.enc, w.row})
+			}
+		}
+	}
+	var got []keyedRow
+	t.e.store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, func(enc string, r engines.Row) bool {
+		if mine[enc] || (filter && t.e.shardOfRow(tb, r) != sh) {
+			return true
+		}
+		got = append(got, keyedRow{enc, r})
+		return limit <= 0 || len(got) < limit
+	})
+	if len(own) > 0 {
+		got = append(got, own...)
+		sortRows(got, reverse)
+		if limit > 0 && len(got) > limit {
+			got = got[:limit]
+		}
+	}
+	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(got)))
+	return got
+}
+
+// Rollback is one round trip to the router, which answers at once and
+// sends the rollback on to the shards.
+func (t *txn) Rollback(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
+	p := sim.ProcFrom(ctx)
+	r := t.s.router.node
+	t.e.cl.Send(p, t.s.client, r)
+	t.finish(false)
+	t.e.cl.Send(p, r, t.s.client)
+	return nil
+}
+
+// finish ends the attempt. Shards where t still holds (or waits for)
+// locks hear from the router asynchronously: the rollback of an aborted
+// attempt, or the end of a committed one that locked rows it did not write
+// (an UPDATE that found nothing).
+func (t *txn) finish(committed bool) {
+	if t.done {
+		return
+	}
+	t.done = true
+	delete(t.e.live, t.id)
+	if t.started && t.e.cfg.Isolation == RepeatableRead {
+		t.e.snaps.Release(t.snapID)
+	}
+	for _, pt := range t.parts {
+		if pt == nil || !pt.locks || (committed && len(pt.order) > 0) {
+			continue
+		}
+		t.e.releaseAsync(t.s.router.node, pt.sh, t.owner())
+	}
+}
+
+// releaseAsync is a rollback (or release) message from the router to a
+// shard.
+func (e *Engine) releaseAsync(from *sim.Node, sh *shard, o lock.Owner) {
+	e.k.Spawn("sharded-rollback", func(c *sim.Proc) {
+		e.cl.Send(c, from, sh.node)
+		sh.release(o)
+	})
+}
