@@ -132,10 +132,17 @@ func newRunCmd() *cobra.Command {
 // report prints the summary and writes the results file; an interrupted
 // run still writes what it measured.
 func report(w io.Writer, res *runner.Result, cfg runner.Config, out string) error {
+	setup, more := "", []string(nil)
+	if len(res.Notes) > 0 {
+		setup, more = res.Notes[0], res.Notes[1:]
+	}
 	fmt.Fprintf(w, "%s · %s · %s · %d clients · %s measured (%s) · seed %d\n",
-		res.Engine, res.Workload, strings.Join(res.Notes, "; "), cfg.Clients,
+		res.Engine, res.Workload, setup, cfg.Clients,
 		time.Duration(res.DurationS*float64(time.Second)).Round(time.Millisecond), modeTime(res.Mode), res.Seed)
 	runner.WriteSummary(w, res)
+	for _, n := range more {
+		fmt.Fprintln(w, "note: "+n)
+	}
 	if out != "" {
 		if err := res.WriteFile(out); err != nil {
 			return fmt.Errorf("--out: %w", err)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -304,7 +305,26 @@ func collect(rows pgx.Rows, tb *engines.Table) ([]engines.Row, error) {
 		raw := rows.RawValues()
 		r := make(engines.Row, len(raw))
 		fast := len(raw) == len(tb.Columns)
+		// One allocation holds every text column of the row; the values
+		// are substrings of it (a 10-field YCSB row: 1 allocation, not 10).
+		text := 0
 		for i := 0; fast && i < len(raw); i++ {
+			if tb.Columns[i].Type == engines.TypeString {
+				text += len(raw[i])
+			}
+		}
+		var buf []byte
+		if fast && text > 0 {
+			buf = make([]byte, 0, text)
+		}
+		for i := 0; fast && i < len(raw); i++ {
+			if tb.Columns[i].Type == engines.TypeString && raw[i] != nil {
+				start := len(buf)
+				buf = append(buf, raw[i]...)
+				// buf is never written again after this loop.
+				r[i] = engines.String(unsafe.String(unsafe.SliceData(buf[start:]), len(raw[i])))
+				continue
+			}
 			r[i], fast = decodeRaw(raw[i], fields[i].Format, tb.Columns[i])
 		}
 		if !fast {
