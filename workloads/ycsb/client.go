@@ -169,6 +169,10 @@ func (w *Workload) newClient(id int, rng *rand.Rand) *Client {
 	default:
 		panic("ycsb: unknown distribution " + w.dist)
 	}
+	if w.parts > 1 {
+		draw := c.key
+		c.key = func() int64 { return w.share(draw()) }
+	}
 	return c
 }
 

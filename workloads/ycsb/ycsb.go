@@ -136,6 +136,10 @@ type Workload struct {
 	// expectedNew enlarges the scrambled zipfian key space for inserts.
 	expectedNew int64
 
+	// part of parts: this process's share of the keys (--partition i/n):
+	// key numbers ≡ part (mod parts).
+	part, parts int64
+
 	types []string
 	// cumulative operation proportions, in types order, for core workloads
 	cum []float64
@@ -307,17 +311,58 @@ func (w *Workload) Load(ctx context.Context, load func(ctx context.Context, t *e
 		}
 		n := min(int64(loadBatch), w.opts.Records-start)
 		vals := make([]engines.Value, int(n)*width) // one allocation per batch
-		rows := make([]engines.Row, n)
-		for i := range rows {
-			r := engines.Row(vals[i*width : (i+1)*width : (i+1)*width])
-			w.fillRow(r, start+int64(i), rng)
-			rows[i] = r
+		rows := make([]engines.Row, 0, n)
+		for i := range n {
+			r := engines.Row(vals[i*int64(width) : (i+1)*int64(width) : (i+1)*int64(width)])
+			// Every row is generated (the values come from one stream), and
+			// a partitioned process loads only its share.
+			w.fillRow(r, start+i, rng)
+			if w.owns(start + i) {
+				rows = append(rows, r)
+			}
+		}
+		if len(rows) == 0 {
+			continue
 		}
 		if err := load(ctx, w.table, rows); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// SetPartition implements workloads.Partitioned: partition i of n loads the
+// key numbers ≡ i (mod n) and its clients draw only those, each draw k of
+// the configured distribution becoming k − k mod n + i, so every share keeps
+// the distribution's shape. Inserting workloads (D, E) are refused: their
+// key counter would have to be shared across processes.
+func (w *Workload) SetPartition(i, n int) error {
+	if w.spec.insert > 0 {
+		return fmt.Errorf("%s inserts new keys, which cannot be split among processes yet", w.spec.name)
+	}
+	if w.opts.Partitions > 0 {
+		return errors.New("--partitions (a partition column) and --partition i/n cannot be combined yet")
+	}
+	if int64(n) > w.opts.Records {
+		return fmt.Errorf("%d partitions for %d records", n, w.opts.Records)
+	}
+	w.part, w.parts = int64(i), int64(n)
+	return nil
+}
+
+// owns reports whether key number k belongs to this process's share.
+func (w *Workload) owns(k int64) bool { return w.parts <= 1 || k%w.parts == w.part }
+
+// share maps a draw to a key number of this process's share.
+func (w *Workload) share(k int64) int64 {
+	if w.parts <= 1 {
+		return k
+	}
+	k = k - k%w.parts + w.part
+	if k >= w.opts.Records {
+		k -= w.parts
+	}
+	return k
 }
 
 // NewClient implements workloads.Workload.
