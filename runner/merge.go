@@ -59,8 +59,10 @@ func Merge(parts []*Result) (*Result, error) {
 	}
 	secs := out.DurationS
 	out.Summary = mergeSummary(partSummaries(parts, ""), hists["all/latency"], hists["all/attempt"], secs)
+	mergeShapes(&out.Summary, partSummaries(parts, ""), hists, "all")
 	for _, name := range typeNames(parts) {
 		s := mergeSummary(partSummaries(parts, name), hists[name+"/latency"], hists[name+"/attempt"], secs)
+		mergeShapes(&s, partSummaries(parts, name), hists, name)
 		out.TxnTypes = append(out.TxnTypes, TxnSummary{Name: name, Summary: s})
 	}
 	out.Timeline = mergeTimelines(parts)
@@ -174,6 +176,27 @@ func mergeSummary(ss []Summary, lat, att *hdrhistogram.Histogram, secs float64) 
 		}
 	}
 	return m
+}
+
+// mergeShapes recomputes the latency by commit shape from the merged
+// histograms (means weighted by the parts' counts).
+func mergeShapes(m *Summary, ss []Summary, hists map[string]*hdrhistogram.Histogram, prefix string) {
+	for _, shape := range []string{ShapeSingle, ShapeMulti} {
+		h := hists[prefix+"/latency/"+shape]
+		if h == nil {
+			continue
+		}
+		var sum float64
+		for _, s := range ss {
+			if l, ok := s.LatencyByShape[shape]; ok {
+				sum += l.Latency.Mean * 1000 * float64(l.Committed)
+			}
+		}
+		if m.LatencyByShape == nil {
+			m.LatencyByShape = map[string]ShapeLatency{}
+		}
+		m.LatencyByShape[shape] = ShapeLatency{Committed: h.TotalCount(), Latency: latencyOf(h, int64(math.Round(sum)))}
+	}
 }
 
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -65,6 +65,10 @@ type TxnRecord struct {
 	// queue, lock_wait, commit_wait, replication, read_wait, backoff, other).
 	// nil for engines that don't know; only committed transactions count.
 	Breakdown map[string]time.Duration
+	// Participants is the number of partitions the committed attempt's
+	// commit involved (0 when unknown or not committed): latency is split
+	// into single- and multi-partition commits by it.
+	Participants int
 }
 
 // Recorder accumulates the figures of one run as transactions finish and turns
@@ -107,14 +111,17 @@ type timelineBucket struct {
 
 // stats holds the figures of one transaction type, or of all of them.
 type stats struct {
-	committed, failed  int64
-	attempts, aborted  int64
-	txnAttempts        int64 // sum of TxnRecord.Attempts, for retries per txn
-	latSum             int64 // µs, committed txns, for an exact mean
-	attSum             int64 // µs, all attempts
-	latency, attempt   *hdrhistogram.Histogram
-	reasons            map[string]int64
-	participants       map[int]int64
+	committed, failed int64
+	attempts, aborted int64
+	txnAttempts       int64 // sum of TxnRecord.Attempts, for retries per txn
+	latSum            int64 // µs, committed txns, for an exact mean
+	attSum            int64 // µs, all attempts
+	latency, attempt  *hdrhistogram.Histogram
+	reasons           map[string]int64
+	participants      map[int]int64
+	// shapes: latency of committed transactions by commit shape
+	// ("single-partition", "multi-partition"), when engines report it.
+	shapes             map[string]*shapeStats
 	breakdown          map[string]time.Duration
 	breakdownCommitted int64 // committed txns that reported a breakdown
 }
@@ -254,6 +261,9 @@ func (r *Recorder) Txn(t TxnRecord) {
 		st.committed++
 		st.latSum += us
 		recordMicros(st.latency, us)
+		if t.Participants > 0 {
+			st.shape(shapeOf(t.Participants)).add(us)
+		}
 		if t.Breakdown != nil {
 			st.breakdownCommitted++
 			for k, v := range t.Breakdown {
@@ -313,6 +323,12 @@ func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnS
 		types = append(types, TxnSummary{Name: name, Summary: s.summary(secs)})
 		hists[name+"/latency"] = encodeHistogram(s.latency)
 		hists[name+"/attempt"] = encodeHistogram(s.attempt)
+		for shape, sh := range s.shapes {
+			hists[name+"/latency/"+shape] = encodeHistogram(sh.h)
+		}
+	}
+	for shape, sh := range r.all.shapes {
+		hists["all/latency/"+shape] = encodeHistogram(sh.h)
 	}
 	return summary, types, r.timelinePoints(), hists, r.topContended(topContendedLimit)
 }
@@ -402,6 +418,12 @@ func (s *stats) summary(secs float64) Summary {
 			out.BreakdownMs[k] = round3(float64(v) / float64(s.breakdownCommitted) / 1e6)
 		}
 	}
+	if len(s.shapes) > 0 {
+		out.LatencyByShape = map[string]ShapeLatency{}
+		for name, sh := range s.shapes {
+			out.LatencyByShape[name] = ShapeLatency{Committed: sh.h.TotalCount(), Latency: latencyOf(sh.h, sh.sum)}
+		}
+	}
 	if len(s.participants) > 0 {
 		out.Participants = make(map[string]int64, len(s.participants))
 		for k, v := range s.participants {
@@ -476,4 +498,40 @@ func roundSig(x float64) float64 {
 	}
 	v, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'g', 6, 64), 64)
 	return v
+}
+
+// Commit shapes: how many partitions (adjudicators, splits, shards) a
+// committed transaction's commit involved.
+const (
+	ShapeSingle = "single-partition"
+	ShapeMulti  = "multi-partition"
+)
+
+func shapeOf(participants int) string {
+	if participants > 1 {
+		return ShapeMulti
+	}
+	return ShapeSingle
+}
+
+type shapeStats struct {
+	h   *hdrhistogram.Histogram
+	sum int64 // µs, for an exact mean
+}
+
+func (s *shapeStats) add(us int64) {
+	s.sum += us
+	recordMicros(s.h, us)
+}
+
+func (st *stats) shape(name string) *shapeStats {
+	if st.shapes == nil {
+		st.shapes = map[string]*shapeStats{}
+	}
+	sh := st.shapes[name]
+	if sh == nil {
+		sh = &shapeStats{h: newHistogram()}
+		st.shapes[name] = sh
+	}
+	return sh
 }

@@ -150,6 +150,17 @@ type Summary struct {
 	// their commit involved ("1" -> count); attempts with an unknown count
 	// are left out.
 	Participants map[string]int64 `json:"participants,omitempty"`
+	// LatencyByShape splits LatencyMs by commit shape ("single-partition",
+	// "multi-partition") for engines that report how many partitions a
+	// commit involved; histograms "<type>/latency/<shape>" hold the values.
+	LatencyByShape map[string]ShapeLatency `json:"latency_by_shape,omitempty"`
+}
+
+// ShapeLatency is the latency of the committed transactions of one commit
+// shape.
+type ShapeLatency struct {
+	Committed int64   `json:"committed"`
+	Latency   Latency `json:"latency_ms"`
 }
 
 // Latency is a latency distribution in milliseconds, rounded to the µs.

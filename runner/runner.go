@@ -53,6 +53,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	backoff := c.cfg.Backoff
 	attempts := 0
 	committed := false
+	participants := 0
 	for attempts < c.cfg.MaxAttempts {
 		attempts++
 		start := c.clk.now(ctx)
@@ -70,7 +71,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		}
 		c.rec(func(r *Recorder) { r.Attempt(ar) })
 		if err == nil {
-			committed = true
+			committed, participants = true, info.Participants
 			break
 		}
 		if !retry || attempts == c.cfg.MaxAttempts || c.stopped() {
@@ -84,7 +85,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		backoff = min(2*backoff, c.cfg.BackoffMax)
 	}
 	end := c.clk.now(ctx)
-	tr := TxnRecord{Type: t.Type(), End: end, Latency: end - intended, Committed: committed, Attempts: attempts}
+	tr := TxnRecord{Type: t.Type(), End: end, Latency: end - intended, Committed: committed, Attempts: attempts, Participants: participants}
 	if haveLedger {
 		after, _ := c.clk.ledger(ctx)
 		d := after.Sub(before)

@@ -85,6 +85,16 @@ func WriteSummary(w io.Writer, r *Result) {
 		}
 		writeWrapped(w, r.Workload+": ", parts, " · ")
 	}
+	if sh := r.Summary.LatencyByShape; len(sh) > 0 {
+		var parts []string
+		for _, name := range []string{ShapeSingle, ShapeMulti} {
+			if l, ok := sh[name]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d: p50 %s p99 %s", name, l.Committed,
+					formatMs(l.Latency.P50, 1), formatMs(l.Latency.P99, 1)))
+			}
+		}
+		writeWrapped(w, "by commit shape (ms): ", parts, " · ")
+	}
 	if b := r.Summary.BreakdownMs; len(b) > 0 {
 		var parts []string
 		for _, k := range breakdownKeys(b) {

@@ -160,3 +160,23 @@ func TestCPUQueuesWorkBeyondItsCores(t *testing.T) {
 		t.Fatalf("utilisation %v, want 1", u)
 	}
 }
+
+func TestFanOutChargesTheCriticalPath(t *testing.T) {
+	k := NewKernel(1)
+	var got []int
+	k.Spawn("parent", func(p *Proc) {
+		got = FanOut(p, 3, "child", func(c *Proc, i int) int {
+			c.Sleep(time.Duration(i+1)*time.Millisecond, CatNetwork)
+			c.Sleep(time.Millisecond, CatLockWait)
+			return i * 10
+		})
+		l := p.Ledger()
+		if p.Now() != 4*time.Millisecond || l[CatNetwork] != 3*time.Millisecond || l[CatLockWait] != time.Millisecond || l[CatOther] != 0 {
+			t.Errorf("at %v ledger %v: want the slowest child's 3ms network + 1ms lock wait", p.Now(), l)
+		}
+	})
+	k.Run(-1)
+	if !slices.Equal(got, []int{0, 10, 20}) {
+		t.Fatalf("results %v", got)
+	}
+}

@@ -141,7 +141,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	// prepare timestamp (a lower bound of the commit timestamp, which its
 	// readers compare their snapshots with) and persists its prepare
 	// record.
-	prepared := fanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
+	prepared := sim.FanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
 		pt := others[i]
 		sh := pt.sh
 		t.e.cl.Send(c, r, sh.node)

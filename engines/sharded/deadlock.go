@@ -121,7 +121,7 @@ func (e *Engine) checkDistributed(slot *waitSlot) {
 		r := t.s.router.node
 		e.cl.Send(c, slot.sh.node, r)
 		e.stats.DeadlockChecks++
-		parts := fanOut(c, len(e.shards), "sharded-deadlock-edges", func(c *sim.Proc, i int) map[lock.Owner][]lock.Owner {
+		parts := sim.FanOut(c, len(e.shards), "sharded-deadlock-edges", func(c *sim.Proc, i int) map[lock.Owner][]lock.Owner {
 			sh := e.shards[i]
 			e.cl.Send(c, r, sh.node)
 			edges := sh.edges()

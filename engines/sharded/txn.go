@@ -364,7 +364,7 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 			exists bool
 			err    error
 		}
-		out := fanOut(p, len(shards), "sharded-write", func(c *sim.Proc, i int) res {
+		out := sim.FanOut(p, len(shards), "sharded-write", func(c *sim.Proc, i int) res {
 			var r res
 			t.onShard(c, shards[i], func() bool {
 				var atRouter bool
@@ -439,7 +439,7 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 				shards = []*shard{t.e.shardOf(tb, s.Start)}
 			}
 		}
-		parts := fanOut(p, len(shards), "sharded-scan", func(c *sim.Proc, i int) []keyedRow {
+		parts := sim.FanOut(p, len(shards), "sharded-scan", func(c *sim.Proc, i int) []keyedRow {
 			var got []keyedRow
 			t.onShard(c, shards[i], func() bool {
 				got = t.scanAt(c, shards[i], tb, from, to, s.Limit, s.Reverse, len(shards) > 1)

@@ -171,7 +171,7 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 // to learn that its read locks held to the end; each split checks and
 // releases them.
 func (t *txn) commitLocksOnly(p *sim.Proc, parts []*participant) error {
-	errs := fanOut(p, len(parts), "2pc-release-check", func(c *sim.Proc, i int) error {
+	errs := sim.FanOut(p, len(parts), "2pc-release-check", func(c *sim.Proc, i int) error {
 		g := parts[i].g
 		t.e.cl.Send(c, t.s.client, g.leader.node)
 		if t.wounded {
@@ -207,7 +207,7 @@ type vote struct {
 func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 	coord := t.coordinator(parts)
 	cn := coord.g.leader.node
-	votes := fanOut(p, len(parts), "2pc-prepare", func(c *sim.Proc, i int) vote {
+	votes := sim.FanOut(p, len(parts), "2pc-prepare", func(c *sim.Proc, i int) vote {
 		pt := parts[i]
 		g := pt.g
 		ld := g.leader.node

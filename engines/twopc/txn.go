@@ -398,7 +398,7 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 		rows []keyedRow
 		err  error
 	}
-	parts := fanOut(p, len(groups), "2pc-scan", func(c *sim.Proc, i int) part {
+	parts := sim.FanOut(p, len(groups), "2pc-scan", func(c *sim.Proc, i int) part {
 		if t.snapshot {
 			return part{rows: t.snapshotScan(c, groups[i], tb, from, to, limit, s.Reverse)}
 		}
