@@ -58,6 +58,11 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		attempts++
 		start := c.clk.now(ctx)
 		info, err := c.attempt(ctx, t, attempts, first)
+		if err != nil && ctx.Err() != nil {
+			// Interrupted (Ctrl-C), not failed: the attempt and its
+			// transaction are left out of the figures.
+			return
+		}
 		end := c.clk.now(ctx)
 		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants}
 		retry := false
