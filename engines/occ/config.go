@@ -2,10 +2,11 @@ package occ
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
 )
 
 // Config holds the model's parameters. Defaults live in DefaultConfig only.
@@ -74,58 +75,38 @@ func Flags(fs *pflag.FlagSet) {
 // ConfigFromFlags reads the options back; every problem is reported at once.
 func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
 	c := DefaultConfig()
-	var errs []error
-	geti := func(name string, dst *int) {
-		if v, err := fs.GetInt(name); err == nil {
-			*dst = v
-		}
+	o := engines.OptionsFrom(fs)
+	o.Int("adjudicators", &c.Adjudicators)
+	o.Int("occ-storage-nodes", &c.StorageNodes)
+	o.Int("occ-cores", &c.Cores)
+	o.Duration("occ-statement-cpu", &c.StatementCPU)
+	o.Duration("occ-read-cpu", &c.ReadCPU)
+	o.Duration("occ-validate-cpu", &c.ValidateCPU)
+	o.Duration("occ-journal-append", &c.JournalAppend)
+	o.Int("occ-max-rows", &c.MaxRows)
+	o.Int("occ-max-bytes", &c.MaxBytes)
+	o.Duration("occ-max-duration", &c.MaxDuration)
+	var ck engines.Checks
+	iso := ""
+	o.String("isolation", &iso)
+	if iso != "" && iso != "repeatable-read" && iso != "snapshot" {
+		ck.Addf("--isolation: occ runs snapshot isolation only (repeatable-read), got %q", iso)
 	}
-	getd := func(name string, dst *time.Duration) {
-		if v, err := fs.GetDuration(name); err == nil {
-			*dst = v
-		}
-	}
-	geti("adjudicators", &c.Adjudicators)
-	geti("occ-storage-nodes", &c.StorageNodes)
-	geti("occ-cores", &c.Cores)
-	getd("occ-statement-cpu", &c.StatementCPU)
-	getd("occ-read-cpu", &c.ReadCPU)
-	getd("occ-validate-cpu", &c.ValidateCPU)
-	getd("occ-journal-append", &c.JournalAppend)
-	geti("occ-max-rows", &c.MaxRows)
-	geti("occ-max-bytes", &c.MaxBytes)
-	getd("occ-max-duration", &c.MaxDuration)
-	if iso, err := fs.GetString("isolation"); err == nil && iso != "" && iso != "repeatable-read" && iso != "snapshot" {
-		errs = append(errs, fmt.Errorf("--isolation: occ runs snapshot isolation only (repeatable-read), got %q", iso))
-	}
-	errs = append(errs, c.Validate())
-	return c, errors.Join(errs...)
+	return c, errors.Join(ck.Err(), c.Validate())
 }
 
 // Validate names every field out of range.
 func (c Config) Validate() error {
-	var errs []error
-	pos := func(flag string, v int) {
-		if v < 1 {
-			errs = append(errs, fmt.Errorf("--%s must be at least 1, got %d", flag, v))
-		}
-	}
-	nonneg := func(flag string, v time.Duration) {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("--%s must not be negative, got %v", flag, v))
-		}
-	}
-	pos("adjudicators", c.Adjudicators)
-	pos("occ-storage-nodes", c.StorageNodes)
-	pos("occ-cores", c.Cores)
-	pos("occ-max-rows", c.MaxRows)
-	pos("occ-max-bytes", c.MaxBytes)
-	nonneg("occ-statement-cpu", c.StatementCPU)
-	nonneg("occ-read-cpu", c.ReadCPU)
-	nonneg("occ-validate-cpu", c.ValidateCPU)
-	nonneg("occ-journal-append", c.JournalAppend)
-	if c.MaxDuration <= 0 {
-		errs = append(errs, fmt.Errorf("--occ-max-duration must be positive, got %v", c.MaxDuration))
-	}
-	return errors.Join(errs...)
+	var ck engines.Checks
+	ck.AtLeast1("adjudicators", c.Adjudicators)
+	ck.AtLeast1("occ-storage-nodes", c.StorageNodes)
+	ck.AtLeast1("occ-cores", c.Cores)
+	ck.AtLeast1("occ-max-rows", c.MaxRows)
+	ck.AtLeast1("occ-max-bytes", c.MaxBytes)
+	ck.NonNegative("occ-statement-cpu", c.StatementCPU)
+	ck.NonNegative("occ-read-cpu", c.ReadCPU)
+	ck.NonNegative("occ-validate-cpu", c.ValidateCPU)
+	ck.NonNegative("occ-journal-append", c.JournalAppend)
+	ck.Positive("occ-max-duration", c.MaxDuration)
+	return ck.Err()
 }

@@ -1,11 +1,11 @@
 package sharded
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
 )
 
 // Isolation is the isolation level of every transaction, as PostgreSQL names
@@ -110,76 +110,52 @@ func Flags(fs *pflag.FlagSet) {
 // ConfigFromFlags reads the options back; every problem is reported at once.
 func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
 	c := DefaultConfig()
-	geti := func(name string, dst *int) {
-		if v, err := fs.GetInt(name); err == nil {
-			*dst = v
-		}
-	}
-	getd := func(name string, dst *time.Duration) {
-		if v, err := fs.GetDuration(name); err == nil {
-			*dst = v
-		}
-	}
-	geti("routers", &c.Routers)
-	geti("shards", &c.Shards)
-	getd("deadlock-timeout", &c.DeadlockTimeout)
-	getd("shard-deadlock-timeout", &c.ShardDeadlockTimeout)
-	if iso, err := fs.GetString("isolation"); err == nil && iso != "" {
-		c.Isolation = Isolation(iso)
-	}
-	geti("sharded-storage-copies", &c.StorageCopies)
-	geti("sharded-write-quorum", &c.WriteQuorum)
-	geti("sharded-cores", &c.Cores)
-	getd("sharded-router-cpu", &c.RouterCPU)
-	getd("sharded-read-cpu", &c.ReadCPU)
-	getd("sharded-write-cpu", &c.WriteCPU)
-	getd("sharded-commit-cpu", &c.CommitCPU)
-	getd("sharded-flush", &c.FlushCPU)
+	o := engines.OptionsFrom(fs)
+	o.Int("routers", &c.Routers)
+	o.Int("shards", &c.Shards)
+	o.Duration("deadlock-timeout", &c.DeadlockTimeout)
+	o.Duration("shard-deadlock-timeout", &c.ShardDeadlockTimeout)
+	iso := string(c.Isolation)
+	o.String("isolation", &iso)
+	c.Isolation = Isolation(iso)
+	o.Int("sharded-storage-copies", &c.StorageCopies)
+	o.Int("sharded-write-quorum", &c.WriteQuorum)
+	o.Int("sharded-cores", &c.Cores)
+	o.Duration("sharded-router-cpu", &c.RouterCPU)
+	o.Duration("sharded-read-cpu", &c.ReadCPU)
+	o.Duration("sharded-write-cpu", &c.WriteCPU)
+	o.Duration("sharded-commit-cpu", &c.CommitCPU)
+	o.Duration("sharded-flush", &c.FlushCPU)
 	return c, c.Validate()
 }
 
 // Validate names every field out of range.
 func (c Config) Validate() error {
-	var errs []error
-	pos := func(flag string, v int) {
-		if v < 1 {
-			errs = append(errs, fmt.Errorf("--%s must be at least 1, got %d", flag, v))
-		}
-	}
-	nonneg := func(flag string, v time.Duration) {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("--%s must not be negative, got %v", flag, v))
-		}
-	}
-	positive := func(flag string, v time.Duration) {
-		if v <= 0 {
-			errs = append(errs, fmt.Errorf("--%s must be positive, got %v", flag, v))
-		}
-	}
-	pos("routers", c.Routers)
-	pos("shards", c.Shards)
-	positive("deadlock-timeout", c.DeadlockTimeout)
-	positive("shard-deadlock-timeout", c.ShardDeadlockTimeout)
-	pos("sharded-storage-copies", c.StorageCopies)
+	var ck engines.Checks
+	ck.AtLeast1("routers", c.Routers)
+	ck.AtLeast1("shards", c.Shards)
+	ck.Positive("deadlock-timeout", c.DeadlockTimeout)
+	ck.Positive("shard-deadlock-timeout", c.ShardDeadlockTimeout)
+	ck.AtLeast1("sharded-storage-copies", c.StorageCopies)
 	if c.WriteQuorum < 1 || (c.StorageCopies >= 1 && (c.WriteQuorum > c.StorageCopies || 2*c.WriteQuorum <= c.StorageCopies)) {
-		errs = append(errs, fmt.Errorf("--sharded-write-quorum must be a majority of --sharded-storage-copies=%d (more than half, at most all), got %d", c.StorageCopies, c.WriteQuorum))
+		ck.Addf("--sharded-write-quorum must be a majority of --sharded-storage-copies=%d (more than half, at most all), got %d", c.StorageCopies, c.WriteQuorum)
 	}
-	pos("sharded-cores", c.Cores)
-	nonneg("sharded-router-cpu", c.RouterCPU)
-	nonneg("sharded-read-cpu", c.ReadCPU)
-	nonneg("sharded-write-cpu", c.WriteCPU)
-	nonneg("sharded-commit-cpu", c.CommitCPU)
-	nonneg("sharded-flush", c.FlushCPU)
+	ck.AtLeast1("sharded-cores", c.Cores)
+	ck.NonNegative("sharded-router-cpu", c.RouterCPU)
+	ck.NonNegative("sharded-read-cpu", c.ReadCPU)
+	ck.NonNegative("sharded-write-cpu", c.WriteCPU)
+	ck.NonNegative("sharded-commit-cpu", c.CommitCPU)
+	ck.NonNegative("sharded-flush", c.FlushCPU)
 	if c.ScanRowCPU < 0 {
-		errs = append(errs, fmt.Errorf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU))
+		ck.Addf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU)
 	}
 	if c.GCInterval <= 0 {
-		errs = append(errs, fmt.Errorf("GCInterval must be positive, got %v", c.GCInterval))
+		ck.Addf("GCInterval must be positive, got %v", c.GCInterval)
 	}
 	switch c.Isolation {
 	case RepeatableRead, ReadCommitted:
 	default:
-		errs = append(errs, fmt.Errorf("--isolation: sharded supports %s (default) or %s, got %q", RepeatableRead, ReadCommitted, c.Isolation))
+		ck.Addf("--isolation: sharded supports %s (default) or %s, got %q", RepeatableRead, ReadCommitted, c.Isolation)
 	}
-	return errors.Join(errs...)
+	return ck.Err()
 }

@@ -1,11 +1,11 @@
 package twopc
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
 )
 
 // Isolation is the isolation level of read-write transactions.
@@ -82,66 +82,40 @@ func Flags(fs *pflag.FlagSet) {
 // ConfigFromFlags reads the options back; every problem is reported at once.
 func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
 	c := DefaultConfig()
-	geti := func(name string, dst *int) {
-		if v, err := fs.GetInt(name); err == nil {
-			*dst = v
-		}
-	}
-	getd := func(name string, dst *time.Duration) {
-		if v, err := fs.GetDuration(name); err == nil {
-			*dst = v
-		}
-	}
-	gets := func(name string, dst *string) {
-		if v, err := fs.GetString(name); err == nil {
-			*dst = v
-		}
-	}
-	geti("splits", &c.Splits)
-	gets("leader-region", &c.LeaderRegion)
-	getd("stale-reads", &c.StaleReads)
-	var iso string
-	gets("isolation", &iso)
-	if iso != "" {
-		c.Isolation = Isolation(iso)
-	}
-	geti("2pc-cores", &c.Cores)
-	getd("2pc-read-cpu", &c.ReadCPU)
-	getd("2pc-commit-cpu", &c.CommitCPU)
-	getd("2pc-log-append", &c.LogAppend)
+	o := engines.OptionsFrom(fs)
+	o.Int("splits", &c.Splits)
+	o.String("leader-region", &c.LeaderRegion)
+	o.Duration("stale-reads", &c.StaleReads)
+	iso := string(c.Isolation)
+	o.String("isolation", &iso)
+	c.Isolation = Isolation(iso)
+	o.Int("2pc-cores", &c.Cores)
+	o.Duration("2pc-read-cpu", &c.ReadCPU)
+	o.Duration("2pc-commit-cpu", &c.CommitCPU)
+	o.Duration("2pc-log-append", &c.LogAppend)
 	return c, c.Validate()
 }
 
 // Validate names every field out of range. The leader region is checked
 // against the topology by New.
 func (c Config) Validate() error {
-	var errs []error
-	pos := func(flag string, v int) {
-		if v < 1 {
-			errs = append(errs, fmt.Errorf("--%s must be at least 1, got %d", flag, v))
-		}
-	}
-	nonneg := func(flag string, v time.Duration) {
-		if v < 0 {
-			errs = append(errs, fmt.Errorf("--%s must not be negative, got %v", flag, v))
-		}
-	}
-	pos("splits", c.Splits)
-	pos("2pc-cores", c.Cores)
-	nonneg("stale-reads", c.StaleReads)
-	nonneg("2pc-read-cpu", c.ReadCPU)
-	nonneg("2pc-commit-cpu", c.CommitCPU)
-	nonneg("2pc-log-append", c.LogAppend)
+	var ck engines.Checks
+	ck.AtLeast1("splits", c.Splits)
+	ck.AtLeast1("2pc-cores", c.Cores)
+	ck.NonNegative("stale-reads", c.StaleReads)
+	ck.NonNegative("2pc-read-cpu", c.ReadCPU)
+	ck.NonNegative("2pc-commit-cpu", c.CommitCPU)
+	ck.NonNegative("2pc-log-append", c.LogAppend)
 	if c.ScanRowCPU < 0 {
-		errs = append(errs, fmt.Errorf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU))
+		ck.Addf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU)
 	}
 	if c.GCInterval <= 0 {
-		errs = append(errs, fmt.Errorf("GCInterval must be positive, got %v", c.GCInterval))
+		ck.Addf("GCInterval must be positive, got %v", c.GCInterval)
 	}
 	switch c.Isolation {
 	case Serializable, RepeatableRead:
 	default:
-		errs = append(errs, fmt.Errorf("--isolation: 2pc supports %s (default) or %s, got %q", Serializable, RepeatableRead, c.Isolation))
+		ck.Addf("--isolation: 2pc supports %s (default) or %s, got %q", Serializable, RepeatableRead, c.Isolation)
 	}
-	return errors.Join(errs...)
+	return ck.Err()
 }
