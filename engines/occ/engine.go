@@ -145,7 +145,16 @@ func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
 	for _, r := range e.replicas {
 		r.view = storage.NewReplica(e.store)
 	}
-	e.k.Spawn("occ-gc", e.gcLoop)
+	e.k.Spawn("occ-gc", func(p *sim.Proc) {
+		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, func(h storage.Timestamp) {
+			// Adjudicators forget writes no snapshot can conflict with, and
+			// the journal forgets records every replica has applied.
+			for _, a := range e.adjs {
+				a.Trim(h)
+			}
+			e.journal.prune(e.k.Now(), e.maxApplyLag())
+		})
+	})
 	return nil
 }
 
@@ -163,30 +172,10 @@ func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) e
 // Close ends nothing by itself: the kernel owns the processes.
 func (e *Engine) Close() error { return nil }
 
-// gcLoop advances the storage horizon to the oldest snapshot any live or
-// future transaction can hold, sweeps old versions and trims adjudicator
-// state, so memory stays bounded however long a run lasts.
-func (e *Engine) gcLoop(p *sim.Proc) {
-	for {
-		p.Sleep(e.cfg.GCInterval, sim.CatOther)
-		h := e.horizon()
-		e.store.SetHorizon(h)
-		e.store.Collect(4096)
-		for _, a := range e.adjs {
-			a.Trim(h)
-		}
-		e.journal.prune(p.Now(), e.maxApplyLag())
-	}
-}
-
 // horizon: a future snapshot is at least true time (QPs take the latest
 // bound of their clock), and live ones are tracked.
 func (e *Engine) horizon() storage.Timestamp {
-	h := storage.Timestamp(sim.TrueTime(e.k.Now()))
-	if m, ok := e.snaps.Min(); ok && m < h {
-		h = m
-	}
-	return h
+	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())), e.snaps)
 }
 
 func (e *Engine) maxApplyLag() time.Duration {

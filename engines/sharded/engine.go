@@ -166,7 +166,9 @@ func (e *Engine) Notes() []string {
 func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
 	e.schema = s
 	e.store = storage.New[engines.Row](len(s.Tables))
-	e.k.Spawn("sharded-gc", e.gcLoop)
+	e.k.Spawn("sharded-gc", func(p *sim.Proc) {
+		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, nil)
+	})
 	return nil
 }
 
@@ -184,26 +186,12 @@ func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) e
 // Close ends nothing by itself: the kernel owns the processes.
 func (e *Engine) Close() error { return nil }
 
-// gcLoop advances the storage horizon and sweeps old versions, so memory
-// stays bounded however long a run lasts.
-func (e *Engine) gcLoop(p *sim.Proc) {
-	for {
-		p.Sleep(e.cfg.GCInterval, sim.CatOther)
-		e.store.SetHorizon(e.horizon())
-		e.store.Collect(4096)
-	}
-}
-
 // horizon is the oldest timestamp anyone may still read or install at: a
 // future snapshot is at least true time (routers take their clock's latest
 // bound), and live snapshots and commits in progress are registered.
 // Writes lock the row and read its newest version, which GC never removes.
 func (e *Engine) horizon() storage.Timestamp {
-	h := storage.Timestamp(sim.TrueTime(e.k.Now()))
-	if m, ok := e.snaps.Min(); ok && m < h {
-		h = m
-	}
-	return max(h, 0)
+	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())), e.snaps)
 }
 
 // shardOf places a row of a sharded table by its shard-key value, so rows

@@ -164,7 +164,13 @@ func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
 			r.view = storage.NewReplica(e.store)
 		}
 	}
-	e.k.Spawn("2pc-gc", e.gcLoop)
+	e.k.Spawn("2pc-gc", func(p *sim.Proc) {
+		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, func(storage.Timestamp) {
+			for _, g := range e.groups {
+				g.prune() // Paxos records every replica has applied
+			}
+		})
+	})
 	return nil
 }
 
@@ -182,31 +188,13 @@ func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) e
 // Close ends nothing by itself: the kernel owns the processes.
 func (e *Engine) Close() error { return nil }
 
-// gcLoop advances the storage horizon, sweeps old versions and forgets
-// Paxos records every replica has applied, so memory stays bounded however
-// long a run lasts.
-func (e *Engine) gcLoop(p *sim.Proc) {
-	for {
-		p.Sleep(e.cfg.GCInterval, sim.CatOther)
-		e.store.SetHorizon(e.horizon())
-		e.store.Collect(4096)
-		for _, g := range e.groups {
-			g.prune()
-		}
-	}
-}
-
 // horizon is the oldest timestamp anyone may still read or install at. A
 // future strong snapshot is at least true time (clients take the latest
 // bound of their clock), a future stale one at least true time minus the
 // staleness; live snapshots and commits in progress are registered.
 // Read-write reads take the newest version, which GC never removes.
 func (e *Engine) horizon() storage.Timestamp {
-	h := storage.Timestamp(sim.TrueTime(e.k.Now()) - int64(e.cfg.StaleReads))
-	if m, ok := e.snaps.Min(); ok && m < h {
-		h = m
-	}
-	return max(h, 0)
+	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())-int64(e.cfg.StaleReads)), e.snaps)
 }
 
 // groupOf places a row by the hash of its table's shard-key value, so rows
