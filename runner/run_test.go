@@ -3,54 +3,15 @@ package runner_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/txbench/txbench/engines/occ"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/runner/runnertest"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
-
-// quick returns a small run configuration with engine and workload options.
-func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
-	t.Helper()
-	cfg := runner.DefaultConfig()
-	cfg.Engine, cfg.Workload = "occ", workload
-	cfg.Warmup, cfg.Duration = 200*time.Millisecond, time.Second
-	cfg.Flags = runner.NewFlagSet()
-	if err := cfg.Flags.Set("records", "2000"); err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range opts {
-		if err := cfg.Flags.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return cfg
-}
-
-func run(t testing.TB, cfg runner.Config) *runner.Result {
-	t.Helper()
-	res, err := runner.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// stable is the results file without the wall-clock facts.
-func stable(t *testing.T, r *runner.Result) []byte {
-	t.Helper()
-	c := *r
-	c.Wall = runner.WallFacts{}
-	b, err := json.Marshal(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
 	for _, wl := range []string{"ycsb-a", "ycsb-e", "ycsb"} {
@@ -168,3 +129,14 @@ func BenchmarkSimulatedYCSBAOnUS3(b *testing.B) {
 	}
 	b.ReportMetric(float64(committed)/time.Since(start).Seconds(), "sim-txn/wall-s")
 }
+
+// quick, run and stable: the shared helpers for whole simulated runs.
+func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
+	t.Helper()
+	return runnertest.Quick(t, "occ", workload, opts)
+}
+
+var (
+	run    = runnertest.Run
+	stable = runnertest.Stable
+)

@@ -3,7 +3,6 @@ package sharded_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,52 +11,12 @@ import (
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/sharded"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/runner/runnertest"
 	"github.com/txbench/txbench/sim"
 	"github.com/txbench/txbench/workloads"
 	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
-
-// quick is a small sharded run with engine and workload options.
-func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
-	t.Helper()
-	cfg := runner.DefaultConfig()
-	cfg.Engine, cfg.Workload = "sharded", workload
-	cfg.Warmup, cfg.Duration = 200*time.Millisecond, time.Second
-	cfg.Flags = runner.NewFlagSet()
-	if strings.HasPrefix(workload, "ycsb") {
-		if err := cfg.Flags.Set("records", "2000"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for k, v := range opts {
-		if err := cfg.Flags.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return cfg
-}
-
-func run(t testing.TB, cfg runner.Config) *runner.Result {
-	t.Helper()
-	res, err := runner.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// stable is the results file without the wall-clock facts.
-func stable(t *testing.T, r *runner.Result) []byte {
-	t.Helper()
-	c := *r
-	c.Wall = runner.WallFacts{}
-	b, err := json.Marshal(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
 	cases := []struct {
@@ -271,3 +230,14 @@ func BenchmarkSimulatedYCSBAOnRegion3AZ(b *testing.B) {
 	}
 	b.ReportMetric(float64(committed)/time.Since(start).Seconds(), "sim-txn/wall-s")
 }
+
+// quick, run and stable: the shared helpers for whole simulated runs.
+func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
+	t.Helper()
+	return runnertest.Quick(t, "sharded", workload, opts)
+}
+
+var (
+	run    = runnertest.Run
+	stable = runnertest.Stable
+)

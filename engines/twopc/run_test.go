@@ -3,7 +3,6 @@ package twopc_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -12,53 +11,10 @@ import (
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/runner/runnertest"
 	"github.com/txbench/txbench/sim"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
-
-// quick is a small 2pc run with engine and workload options.
-func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
-	t.Helper()
-	cfg := runner.DefaultConfig()
-	cfg.Engine, cfg.Workload = "2pc", workload
-	cfg.Warmup, cfg.Duration = 200*time.Millisecond, time.Second
-	cfg.Flags = runner.NewFlagSet()
-	opts = mergeOpts(map[string]string{"records": "2000"}, opts)
-	for k, v := range opts {
-		if err := cfg.Flags.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return cfg
-}
-
-func mergeOpts(base, over map[string]string) map[string]string {
-	for k, v := range over {
-		base[k] = v
-	}
-	return base
-}
-
-func run(t testing.TB, cfg runner.Config) *runner.Result {
-	t.Helper()
-	res, err := runner.Run(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res
-}
-
-// stable is the results file without the wall-clock facts.
-func stable(t *testing.T, r *runner.Result) []byte {
-	t.Helper()
-	c := *r
-	c.Wall = runner.WallFacts{}
-	b, err := json.Marshal(&c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
 	cases := []struct {
@@ -256,3 +212,14 @@ func BenchmarkSimulatedYCSBAOnUS3(b *testing.B) {
 	}
 	b.ReportMetric(float64(committed)/time.Since(start).Seconds(), "sim-txn/wall-s")
 }
+
+// quick, run and stable: the shared helpers for whole simulated runs.
+func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
+	t.Helper()
+	return runnertest.Quick(t, "2pc", workload, opts)
+}
+
+var (
+	run    = runnertest.Run
+	stable = runnertest.Stable
+)

@@ -1,0 +1,62 @@
+// Package runnertest helps tests that run whole simulated runs: a short
+// configuration, running it, and the results file without its wall-clock
+// facts (what determinism tests compare byte for byte).
+package runnertest
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/txbench/txbench/runner"
+)
+
+// Quick is a short run (200 ms warm-up, 1 s measured) of workload on
+// engine, with 2000 records for the YCSB workloads unless opts say
+// otherwise, then opts (flag name → value) applied.
+func Quick(t testing.TB, engine, workload string, opts map[string]string) runner.Config {
+	t.Helper()
+	cfg := runner.DefaultConfig()
+	cfg.Engine, cfg.Workload = engine, workload
+	cfg.Warmup, cfg.Duration = 200*time.Millisecond, time.Second
+	cfg.Flags = runner.NewFlagSet()
+	if strings.HasPrefix(workload, "ycsb") {
+		set(t, cfg, "records", "2000")
+	}
+	for k, v := range opts {
+		set(t, cfg, k, v)
+	}
+	return cfg
+}
+
+func set(t testing.TB, cfg runner.Config, name, value string) {
+	t.Helper()
+	if err := cfg.Flags.Set(name, value); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Run runs cfg and fails the test on an error.
+func Run(t testing.TB, cfg runner.Config) *runner.Result {
+	t.Helper()
+	res, err := runner.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// Stable is the results file without the wall-clock facts: two runs with
+// the same seed and options must give the same bytes.
+func Stable(t testing.TB, r *runner.Result) []byte {
+	t.Helper()
+	c := *r
+	c.Wall = runner.WallFacts{}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
