@@ -44,12 +44,7 @@ bench run.`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			fs := cmd.Flags()
-			if scenario != "" {
-				if err := applyScenario(fs, scenario); err != nil {
-					return usage(err)
-				}
-			}
-			if err := checkNegatives(fs); err != nil {
+			if err := applyOptions(fs, scenario); err != nil {
 				return usage(err)
 			}
 			cfg.Flags = fs

@@ -61,12 +61,7 @@ func (po *planOptions) prepare(fs *pflag.FlagSet) error {
 	if fs.Changed("engine") {
 		return errors.New("--engine: this command runs several engines: use --engines")
 	}
-	if po.scenario != "" {
-		if err := applyScenario(fs, po.scenario); err != nil {
-			return err
-		}
-	}
-	return checkNegatives(fs)
+	return applyOptions(fs, po.scenario)
 }
 
 // configFrom returns a plan's Config function: each call builds a fresh

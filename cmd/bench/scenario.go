@@ -11,6 +11,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// applyOptions is the first step of every command that takes run options:
+// the scenario file (if any) fills what the command line left unset, then
+// negative values are rejected.
+func applyOptions(fs *pflag.FlagSet, scenario string) error {
+	if scenario != "" {
+		if err := applyScenario(fs, scenario); err != nil {
+			return err
+		}
+	}
+	return checkNegatives(fs)
+}
+
 // applyScenario reads a scenario file — a YAML mapping from option names
 // (the long flag names, without dashes) to values — and sets every option
 // not given on the command line, so flags override the file.
