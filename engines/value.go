@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unsafe"
 )
 
 // Type is a column's SQL type. The set is deliberately small: it is what the
@@ -36,58 +37,97 @@ func (t Type) String() string {
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
 
-// Value is one typed SQL value. It is a small struct rather than an interface
-// so that a row is a single allocation: the simulator keeps millions of rows.
+// Value is one typed SQL value, in 16 bytes: the simulator keeps millions
+// of rows (a TPC-C warehouse is half a million), so a row is one allocation
+// of 16 bytes per column.
+//
+// p is nil for NULL; for a non-empty string it points at the string's bytes
+// and n is the length (the pointer keeps the bytes alive for the garbage
+// collector); for the other kinds, and the empty string, p points at a
+// static marker naming the kind and n holds the int64 bits, float64 bits or
+// unix nanoseconds. Compare values with Equal: == compares a string's
+// address, not its content.
 type Value struct {
-	kind Type
-	num  uint64 // int64 bits, float64 bits, or unix nanoseconds
-	str  string
+	p unsafe.Pointer
+	n uint64
 }
+
+// kindMarks' addresses name the kinds whose values are not string bytes.
+var kindMarks [5]byte
+
+func mark(t Type) unsafe.Pointer { return unsafe.Pointer(&kindMarks[t]) }
 
 // Null is SQL NULL.
 var Null = Value{}
 
-func Int(v int64) Value           { return Value{kind: TypeInt, num: uint64(v)} }
-func Float(v float64) Value       { return Value{kind: TypeFloat, num: math.Float64bits(v)} }
-func String(v string) Value       { return Value{kind: TypeString, str: v} }
-func Timestamp(t time.Time) Value { return Value{kind: TypeTimestamp, num: uint64(t.UnixNano())} }
+func Int(v int64) Value     { return Value{p: mark(TypeInt), n: uint64(v)} }
+func Float(v float64) Value { return Value{p: mark(TypeFloat), n: math.Float64bits(v)} }
+func String(v string) Value {
+	if v == "" {
+		return Value{p: mark(TypeString)}
+	}
+	return Value{p: unsafe.Pointer(unsafe.StringData(v)), n: uint64(len(v))}
+}
+func Timestamp(t time.Time) Value { return Value{p: mark(TypeTimestamp), n: uint64(t.UnixNano())} }
 
-func (v Value) Kind() Type   { return v.kind }
-func (v Value) IsNull() bool { return v.kind == TypeNull }
+// Kind is the value's type.
+func (v Value) Kind() Type {
+	switch v.p {
+	case nil:
+		return TypeNull
+	case mark(TypeInt):
+		return TypeInt
+	case mark(TypeFloat):
+		return TypeFloat
+	case mark(TypeTimestamp):
+		return TypeTimestamp
+	}
+	return TypeString // string bytes, or the empty-string marker
+}
+
+func (v Value) IsNull() bool { return v.p == nil }
 
 // Int returns the value as an int64; it panics on another kind, which is a
 // workload bug, not a runtime condition.
 func (v Value) Int() int64 {
 	v.must(TypeInt)
-	return int64(v.num)
+	return int64(v.n)
 }
 func (v Value) Float() float64 {
 	v.must(TypeFloat)
-	return math.Float64frombits(v.num)
+	return math.Float64frombits(v.n)
 }
 func (v Value) Str() string {
 	v.must(TypeString)
-	return v.str
+	return v.str()
 }
 func (v Value) Time() time.Time {
 	v.must(TypeTimestamp)
-	return time.Unix(0, int64(v.num)).UTC()
+	return time.Unix(0, int64(v.n)).UTC()
+}
+
+// str is the string content of a string value.
+func (v Value) str() string {
+	if v.p == mark(TypeString) {
+		return ""
+	}
+	return unsafe.String((*byte)(v.p), int(v.n))
 }
 
 func (v Value) must(t Type) {
-	if v.kind != t {
-		panic(fmt.Sprintf("engines: value of kind %s used as %s", v.kind, t))
+	if k := v.Kind(); k != t {
+		panic(fmt.Sprintf("engines: value of kind %s used as %s", k, t))
 	}
 }
 
 // Size is the value's approximate stored size in bytes, used for the
 // per-transaction size limits engines enforce.
 func (v Value) Size() int {
-	switch v.kind {
+	switch v.Kind() {
 	case TypeNull:
 		return 1
 	case TypeString:
-		return len(v.str)
+		return len(v.str())
 	}
 	return 8
 }
@@ -95,13 +135,13 @@ func (v Value) Size() int {
 // Any returns the value as a plain Go value (nil, int64, float64, string or
 // time.Time), which is what database drivers accept.
 func (v Value) Any() any {
-	switch v.kind {
+	switch v.Kind() {
 	case TypeInt:
 		return v.Int()
 	case TypeFloat:
 		return v.Float()
 	case TypeString:
-		return v.str
+		return v.str()
 	case TypeTimestamp:
 		return v.Time()
 	}
@@ -109,7 +149,7 @@ func (v Value) Any() any {
 }
 
 func (v Value) String() string {
-	switch v.kind {
+	switch v.Kind() {
 	case TypeNull:
 		return "NULL"
 	case TypeInt:
@@ -117,7 +157,7 @@ func (v Value) String() string {
 	case TypeFloat:
 		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
 	case TypeString:
-		return strconv.Quote(v.str)
+		return strconv.Quote(v.str())
 	case TypeTimestamp:
 		return v.Time().Format(time.RFC3339Nano)
 	}
@@ -126,7 +166,12 @@ func (v Value) String() string {
 
 // Equal reports whether two values are the same SQL value (NULL equals NULL
 // here: this is for tests and checks, not three-valued logic).
-func (v Value) Equal(o Value) bool { return v == o }
+func (v Value) Equal(o Value) bool {
+	if v.Kind() == TypeString && o.Kind() == TypeString {
+		return v.str() == o.str()
+	}
+	return v == o
+}
 
 // Row is one row: values in the table's column order.
 type Row []Value
@@ -168,14 +213,14 @@ const (
 )
 
 func appendKeyPart(b []byte, v Value) []byte {
-	switch v.kind {
+	switch v.Kind() {
 	case TypeNull:
 		return append(b, tagNull)
 	case TypeInt, TypeTimestamp:
 		b = append(b, tagNumber)
-		return binary.BigEndian.AppendUint64(b, v.num^(1<<63))
+		return binary.BigEndian.AppendUint64(b, v.n^(1<<63))
 	case TypeFloat:
-		f := v.num
+		f := v.n
 		if f == 1<<63 {
 			f = 0 // -0 equals 0 in SQL, so it must encode the same
 		}
@@ -188,8 +233,9 @@ func appendKeyPart(b []byte, v Value) []byte {
 		return binary.BigEndian.AppendUint64(b, f)
 	case TypeString:
 		b = append(b, tagString)
-		for i := 0; i < len(v.str); i++ {
-			c := v.str[i]
+		str := v.str()
+		for i := 0; i < len(str); i++ {
+			c := str[i]
 			if c == 0 {
 				b = append(b, 0, 0xff)
 				continue

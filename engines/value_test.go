@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // compareKeys is SQL row comparison on same-typed key values (NULLs first).
@@ -121,5 +122,29 @@ func TestSchemaValidationReportsEveryProblem(t *testing.T) {
 	}
 	if tb.Col("s") != 1 || tb.KeyOf(Row{Int(9), Null}).String() != "(9)" || tb.ShardValue(Key{Int(9)}) != Int(9) {
 		t.Error("Col/KeyOf/ShardValue")
+	}
+}
+
+// Values are 16 bytes; strings keep their content, and Equal compares it
+// (== would compare addresses).
+func TestValueLayout(t *testing.T) {
+	if s := unsafe.Sizeof(Value{}); s != 16 {
+		t.Fatalf("Value is %d bytes, want 16", s)
+	}
+	a := String(strings.Repeat("x", 3))
+	b := String(string([]byte("xxx")))
+	if !a.Equal(b) || a.Str() != "xxx" || a.Kind() != TypeString || a.Size() != 3 {
+		t.Fatalf("string value: %v %v", a, b)
+	}
+	for _, v := range []Value{Null, Int(-7), Float(2.5), String(""), String("é"), Timestamp(time.Unix(5, 6))} {
+		if !v.Equal(v) || v.Equal(Int(99)) {
+			t.Errorf("%v: Equal", v)
+		}
+	}
+	if String("").Kind() != TypeString || String("").Str() != "" || Null.Kind() != TypeNull || Int(0).IsNull() {
+		t.Fatal("kinds")
+	}
+	if Int(1).Equal(Float(math.Float64frombits(1))) {
+		t.Fatal("an int equals a float with the same bits")
 	}
 }

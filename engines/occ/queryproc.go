@@ -319,7 +319,7 @@ func singleShardRange(tb *engines.Table, s engines.ScanSpec) bool {
 		return false
 	}
 	a, b := tb.ShardValue(s.Start), tb.ShardValue(s.End)
-	return !a.IsNull() && a == b
+	return !a.IsNull() && a.Equal(b)
 }
 
 func (t *txn) Rollback(ctx context.Context) error {

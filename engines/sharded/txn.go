@@ -435,7 +435,7 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 		case tb.Reference:
 			shards = []*shard{t.s.near}
 		case len(s.Start) > 0 && len(s.End) > 0:
-			if a := tb.ShardValue(s.Start); !a.IsNull() && a == tb.ShardValue(s.End) {
+			if a := tb.ShardValue(s.Start); !a.IsNull() && a.Equal(tb.ShardValue(s.End)) {
 				shards = []*shard{t.e.shardOf(tb, s.Start)}
 			}
 		}

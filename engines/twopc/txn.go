@@ -390,7 +390,7 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 	}
 	groups := t.e.groups
 	if len(s.Start) > 0 && len(s.End) > 0 {
-		if a := tb.ShardValue(s.Start); !a.IsNull() && a == tb.ShardValue(s.End) {
+		if a := tb.ShardValue(s.Start); !a.IsNull() && a.Equal(tb.ShardValue(s.End)) {
 			groups = []*group{t.e.groupOfValue(a)}
 		}
 	}

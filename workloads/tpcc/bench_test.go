@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"testing"
+	"unsafe"
 	"time"
 
 	"github.com/txbench/txbench/engines"
@@ -51,7 +52,7 @@ func heapAfterGC() uint64 {
 
 // BenchmarkMemoryPerWarehouse loads 1 and then 2 warehouses at full scale
 // into the occ engine and reports the live heap a warehouse adds (items are
-// shared and excluded), and how much of it is the rows' Values (32 bytes
+// shared and excluded), and how much of it is the rows' Values (16 bytes
 // each) alone.
 func BenchmarkMemoryPerWarehouse(b *testing.B) {
 	for range b.N {
@@ -72,7 +73,7 @@ func BenchmarkMemoryPerWarehouse(b *testing.B) {
 			(s.customers-s.delivered)*noCols) + wCols + s.items*sCols
 		// Order lines: 10 per order on average (5..15).
 		values += districts * s.customers * 10 * olCols
-		b.ReportMetric(float64(values*32)/(1<<20), "values-MiB/warehouse")
+		b.ReportMetric(float64(values*int64(unsafe.Sizeof(engines.Value{})))/(1<<20), "values-MiB/warehouse")
 		runtime.KeepAlive(two)
 	}
 }
