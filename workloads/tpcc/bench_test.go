@@ -4,8 +4,8 @@ import (
 	"context"
 	"runtime"
 	"testing"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/occ"
