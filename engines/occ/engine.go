@@ -3,7 +3,6 @@ package occ
 import (
 	"context"
 	"fmt"
-	"hash/fnv"
 	"time"
 
 	"github.com/txbench/txbench/engines"
@@ -198,9 +197,7 @@ func (e *Engine) replicaIn(az string) *replica {
 // shardHash places a key: the hash of its table's shard-key value, so rows
 // with the same shard key share an adjudicator and a storage node.
 func shardHash(t *engines.Table, k engines.Key) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(engines.Key{t.ShardValue(k)}.Encode()))
-	return h.Sum64()
+	return engines.HashValue(t.ShardValue(k))
 }
 
 func (e *Engine) adjudicatorFor(t *engines.Table, k engines.Key) int {
@@ -208,7 +205,14 @@ func (e *Engine) adjudicatorFor(t *engines.Table, k engines.Key) int {
 }
 
 func (r *replica) nodeFor(t *engines.Table, k engines.Key, adjs int) *sim.Node {
-	return r.nodes[int((shardHash(t, k)/uint64(adjs))%uint64(len(r.nodes)))]
+	return r.nodeForHash(shardHash(t, k), adjs)
+}
+
+// nodeForHash picks the storage node from a shard-key hash; other bits of
+// the hash than the adjudicator's choice, so the two placements are
+// independent.
+func (r *replica) nodeForHash(h uint64, adjs int) *sim.Node {
+	return r.nodes[int((h/uint64(adjs))%uint64(len(r.nodes)))]
 }
 
 // Tracked is the number of keys the adjudicators hold validation state for.

@@ -261,22 +261,42 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 	if single := singleShardRange(tb, s); single {
 		nodes = []*sim.Node{t.s.rep.nodeFor(tb, s.Start, len(t.e.adjs))}
 	}
+	// Every node sees the shared store and returns the first rows it owns.
+	// The first node process past the replica's read wait (after which the
+	// store is complete as of the snapshot) splits the range among all the
+	// nodes in one pass; the others take their share of it.
+	var shares map[*sim.Node][]keyedRow
+	split := func() {
+		shares = make(map[*sim.Node][]keyedRow, len(nodes))
+		full := 0
+		err := t.s.rep.view.Scan(tb.ID, from, to, t.start, 0, s.Reverse, func(k string, r engines.Row) bool {
+			owner := nodes[0]
+			if len(nodes) > 1 {
+				owner = t.s.rep.nodeForHash(engines.HashValue(tb.ShardValueOfRow(r)), len(t.e.adjs))
+			}
+			got := shares[owner]
+			if limit > 0 && len(got) >= limit {
+				return true // this node already has its rows; others may not
+			}
+			shares[owner] = append(got, keyedRow{k, r})
+			if limit > 0 && len(shares[owner]) == limit {
+				full++
+			}
+			return limit == 0 || full < len(nodes)
+		})
+		if err != nil {
+			panic("occ: scan before the replica caught up: " + err.Error())
+		}
+	}
 	parts := make([]*sim.Future[[]keyedRow], len(nodes))
 	for i, node := range nodes {
 		parts[i] = sim.Go(t.e.k, "occ-scan", func(c *sim.Proc) []keyedRow {
 			t.e.cl.Send(c, t.s.qp, node)
 			t.e.waitReadable(c, t.s.rep, t.start)
-			var got []keyedRow
-			// Every node sees the shared store; each keeps the rows it owns.
-			err := t.s.rep.view.Scan(tb.ID, from, to, t.start, 0, s.Reverse, func(k string, r engines.Row) bool {
-				if len(nodes) == 1 || nodeOwns(t, tb, r, node) {
-					got = append(got, keyedRow{k, r})
-				}
-				return limit == 0 || len(got) < limit
-			})
-			if err != nil {
-				panic("occ: scan before the replica caught up: " + err.Error())
+			if shares == nil {
+				split()
 			}
+			got := shares[node]
 			node.CPU.Exec(c, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(got)))
 			t.e.cl.Send(c, node, t.s.qp)
 			return got
@@ -306,10 +326,6 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 		rows[i] = kr.row
 	}
 	return rows
-}
-
-func nodeOwns(t *txn, tb *engines.Table, r engines.Row, node *sim.Node) bool {
-	return t.s.rep.nodeFor(tb, tb.KeyOf(r), len(t.e.adjs)) == node
 }
 
 // singleShardRange: both bounds fix the same shard-key value, so one node

@@ -3,7 +3,6 @@ package twopc
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/txbench/txbench/engines"
@@ -205,51 +204,11 @@ func (e *Engine) groupOf(t *engines.Table, k engines.Key) *group {
 
 // groupOfRow is groupOf for a full row, without building its key.
 func (e *Engine) groupOfRow(t *engines.Table, r engines.Row) *group {
-	col := t.ShardKey
-	if col < 0 {
-		col = t.PrimaryKey[0]
-	}
-	return e.groupOfValue(r[col])
+	return e.groupOfValue(t.ShardValueOfRow(r))
 }
 
 func (e *Engine) groupOfValue(v engines.Value) *group {
-	return e.groups[hashValue(v)%uint64(len(e.groups))]
-}
-
-// hashValue hashes a value's kind and contents eight bytes at a time, with
-// a splitmix64 finaliser, without allocating: scans place every row they
-// pass over, so this is hot. Values that are equal in SQL hash alike (-0
-// and 0).
-func hashValue(v engines.Value) uint64 {
-	h := uint64(v.Kind()) * 0x9e3779b97f4a7c15
-	mix := func(w uint64) { h = (h ^ w) * 0xbf58476d1ce4e5b9 }
-	switch v.Kind() {
-	case engines.TypeInt:
-		mix(uint64(v.Int()))
-	case engines.TypeTimestamp:
-		mix(uint64(v.Time().UnixNano()))
-	case engines.TypeFloat:
-		if f := v.Float(); f != 0 {
-			mix(math.Float64bits(f))
-		} else {
-			mix(0)
-		}
-	case engines.TypeString:
-		s := v.Str()
-		for len(s) >= 8 {
-			mix(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
-			s = s[8:]
-		}
-		var w uint64
-		for i := 0; i < len(s); i++ {
-			w |= uint64(s[i]) << (8 * i)
-		}
-		mix(w | uint64(len(s))<<60)
-	}
-	h ^= h >> 31
-	h *= 0x94d049bb133111eb
-	return h ^ h>>29
+	return e.groups[engines.HashValue(v)%uint64(len(e.groups))]
 }
 
 // lockKey is a row's name in the lock tables: the table, then the key's
