@@ -250,8 +250,22 @@ func TestYCSBUnderEveryIsolationLevel(t *testing.T) {
 	for _, iso := range []string{"read-committed", "repeatable-read", "serializable"} {
 		res, err := pgRun(t, dsn, map[string]string{"isolation": iso}, time.Second)
 		must(t, err)
-		if res.Mode != "real" || res.Summary.Committed == 0 || res.Summary.Failed != 0 {
-			t.Fatalf("%s: mode %s committed %d failed %d", iso, res.Mode, res.Summary.Committed, res.Summary.Failed)
+		if res.Mode != "real" || res.Summary.Committed == 0 {
+			t.Fatalf("%s: mode %s committed %d", iso, res.Mode, res.Summary.Committed)
+		}
+		// Every abort is one the level may raise (a hot zipfian key can
+		// exhaust the retries under the stricter levels); no plain errors.
+		allowed := map[string]bool{
+			string(engines.ReasonSerialization): iso != "read-committed",
+			string(engines.ReasonDeadlock):      true,
+		}
+		for reason, n := range res.Summary.AbortReasons {
+			if !allowed[reason] {
+				t.Fatalf("%s: %d aborts for %q", iso, n, reason)
+			}
+		}
+		if res.Summary.Failed > res.Summary.Committed/100 {
+			t.Fatalf("%s: %d of %d transactions gave up", iso, res.Summary.Failed, res.Summary.Committed)
 		}
 		if res.Config["isolation"] != iso {
 			t.Fatalf("config records isolation %q", res.Config["isolation"])
