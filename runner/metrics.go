@@ -330,7 +330,7 @@ func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnS
 	for shape, sh := range r.all.shapes {
 		hists["all/latency/"+shape] = encodeHistogram(sh.h)
 	}
-	return summary, types, r.timelinePoints(), hists, r.topContended(topContendedLimit)
+	return summary, types, r.timelinePoints(r.warmup + measured), hists, r.topContended(topContendedLimit)
 }
 
 // Fill sets the recorded figures of res: Summary, TxnTypes, Timeline,
@@ -346,9 +346,10 @@ func (r *Recorder) Fill(res *Result, measured time.Duration) {
 	res.Summary, res.TxnTypes, res.Timeline, res.Histograms, res.TopContended = r.Result(measured)
 }
 
-func (r *Recorder) timelinePoints() []TimelinePoint {
+// timelinePoints: an interval's tps divides by the part of it the run
+// covered, so the last, partial interval (the run ended at end) reads right.
+func (r *Recorder) timelinePoints(end time.Duration) []TimelinePoint {
 	pts := make([]TimelinePoint, len(r.timeline))
-	secs := r.interval.Seconds()
 	for i, b := range r.timeline {
 		p50, p99 := b.p50, b.p99
 		if i == r.cur && r.curHist.TotalCount() > 0 {
@@ -357,6 +358,10 @@ func (r *Recorder) timelinePoints() []TimelinePoint {
 			p99 = r.curHist.ValueAtQuantile(99)
 		}
 		start := time.Duration(i) * r.interval
+		secs := r.interval.Seconds()
+		if covered := end - start; covered > 0 && covered < r.interval {
+			secs = covered.Seconds()
+		}
 		pts[i] = TimelinePoint{
 			TS:        round3(start.Seconds()),
 			Committed: b.committed,

@@ -367,3 +367,17 @@ func feed(r *Recorder) {
 		r.Txn(TxnRecord{Type: typ, End: end, Latency: lat, Committed: committed, Attempts: attempts, Breakdown: bd})
 	}
 }
+
+// The last interval covers only the part of it the run lasted: its tps
+// divides by that, not by a whole interval.
+func TestLastIntervalRateUsesItsCoveredPart(t *testing.T) {
+	r := NewRecorder([]string{"t"}, 0, time.Second)
+	for _, end := range []time.Duration{500 * time.Millisecond, 2200 * time.Millisecond, 2400 * time.Millisecond} {
+		r.Attempt(AttemptRecord{Type: "t", End: end, Latency: time.Millisecond, Committed: true})
+		r.Txn(TxnRecord{Type: "t", End: end, Latency: time.Millisecond, Committed: true, Attempts: 1})
+	}
+	_, _, tl, _, _ := r.Result(2500 * time.Millisecond)
+	if len(tl) != 3 || tl[0].TPS != 1 || tl[2].TPS != 4 {
+		t.Fatalf("timeline %+v: want 1 tps in the first interval and 2 commits / 0.5 s = 4 tps in the last", tl)
+	}
+}
