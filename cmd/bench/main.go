@@ -15,6 +15,7 @@ import (
 	_ "github.com/txbench/txbench/engines/pg"
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
+	_ "github.com/txbench/txbench/workloads/bank"
 	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )

@@ -1,0 +1,204 @@
+// Package bank is a correctness workload: transfers between accounts, whose
+// total balance must never change. Each transfer reads two balances and
+// writes both back (no SELECT ... FOR UPDATE), so an engine or isolation
+// level that lets an update be lost creates or destroys money, and the
+// consistency check (bench check --workload bank) shows it. Snapshot
+// isolation and serializability keep the total; read committed does not.
+package bank
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/spf13/pflag"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/workloads"
+)
+
+func init() {
+	workloads.Register(&workloads.Meta{
+		Name:        "bank",
+		Description: "correctness: transfers between accounts (read both balances, write both back); the total must not change (bench check --workload bank)",
+		Flags:       Flags,
+		New: func(fs *pflag.FlagSet, seed uint64) (workloads.Workload, error) {
+			o, err := OptionsFromFlags(fs)
+			if err != nil {
+				return nil, err
+			}
+			return New(o)
+		},
+	})
+}
+
+// Options configure the workload.
+type Options struct {
+	Accounts int   // accounts loaded
+	Balance  int64 // each account's initial balance
+	Transfer int64 // a transfer moves 1..Transfer
+}
+
+// DefaultOptions are the documented defaults.
+func DefaultOptions() Options { return Options{Accounts: 100, Balance: 1000, Transfer: 10} }
+
+// Flags registers the options.
+func Flags(fs *pflag.FlagSet) {
+	d := DefaultOptions()
+	fs.Int("bank-accounts", d.Accounts, "bank: accounts (fewer accounts, more conflicts)")
+	fs.Int64("bank-balance", d.Balance, "bank: initial balance of every account")
+	fs.Int64("bank-transfer", d.Transfer, "bank: a transfer moves a uniform 1..this amount")
+}
+
+// OptionsFromFlags reads the options back and checks them.
+func OptionsFromFlags(fs *pflag.FlagSet) (Options, error) {
+	o := DefaultOptions()
+	if v, err := fs.GetInt("bank-accounts"); err == nil {
+		o.Accounts = v
+	}
+	if v, err := fs.GetInt64("bank-balance"); err == nil {
+		o.Balance = v
+	}
+	if v, err := fs.GetInt64("bank-transfer"); err == nil {
+		o.Transfer = v
+	}
+	var errs []error
+	if o.Accounts < 2 {
+		errs = append(errs, fmt.Errorf("--bank-accounts must be at least 2, got %d", o.Accounts))
+	}
+	if o.Balance < 0 {
+		errs = append(errs, fmt.Errorf("--bank-balance must not be negative, got %d", o.Balance))
+	}
+	if o.Transfer < 1 {
+		errs = append(errs, fmt.Errorf("--bank-transfer must be at least 1, got %d", o.Transfer))
+	}
+	return o, errors.Join(errs...)
+}
+
+// Workload is the bank.
+type Workload struct {
+	o      Options
+	schema *engines.Schema
+	table  *engines.Table
+}
+
+// New builds the workload.
+func New(o Options) (*Workload, error) {
+	t := &engines.Table{
+		Name:       "account",
+		Columns:    []engines.Column{{Name: "id", Type: engines.TypeInt}, {Name: "balance", Type: engines.TypeInt}},
+		PrimaryKey: []int{0},
+		ShardKey:   -1,
+	}
+	return &Workload{o: o, schema: &engines.Schema{Tables: []*engines.Table{t}}, table: t}, nil
+}
+
+func (w *Workload) Schema() *engines.Schema { return w.schema }
+func (w *Workload) TxnTypes() []string      { return []string{"transfer"} }
+
+// Load gives every account the same balance.
+func (w *Workload) Load(ctx context.Context, load func(context.Context, *engines.Table, []engines.Row) error) error {
+	rows := make([]engines.Row, w.o.Accounts)
+	for i := range rows {
+		rows[i] = engines.Row{engines.Int(int64(i)), engines.Int(w.o.Balance)}
+	}
+	return load(ctx, w.table, rows)
+}
+
+// NewClient draws transfers between two distinct accounts.
+func (w *Workload) NewClient(id int, rng *rand.Rand) workloads.Client {
+	return &client{w: w, rng: rng}
+}
+
+type client struct {
+	w   *Workload
+	rng *rand.Rand
+}
+
+func (c *client) Next() workloads.Txn {
+	n := c.w.o.Accounts
+	from := c.rng.IntN(n)
+	to := (from + 1 + c.rng.IntN(n-1)) % n
+	return &transfer{w: c.w, from: int64(from), to: int64(to), amount: 1 + c.rng.Int64N(c.w.o.Transfer)}
+}
+
+type transfer struct {
+	w        *Workload
+	from, to int64
+	amount   int64
+}
+
+func (t *transfer) Type() string   { return "transfer" }
+func (t *transfer) ReadOnly() bool { return false }
+
+// Run reads both balances and writes both back: a read-modify-write that
+// only an isolation level preventing lost updates keeps correct. A transfer
+// that would overdraw moves nothing (and still commits).
+func (t *transfer) Run(ctx context.Context, tx engines.Txn) error {
+	tb := t.w.table
+	balance := func(id int64) (int64, error) {
+		r, ok, err := tx.Get(ctx, tb, engines.Key{engines.Int(id)})
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return 0, fmt.Errorf("bank: account %d is missing", id)
+		}
+		return r[1].Int(), nil
+	}
+	from, err := balance(t.from)
+	if err != nil {
+		return err
+	}
+	to, err := balance(t.to)
+	if err != nil {
+		return err
+	}
+	if from < t.amount {
+		return nil
+	}
+	if err := tx.Update(ctx, tb, engines.Key{engines.Int(t.from)}, engines.Set{Col: 1, Val: engines.Int(from - t.amount)}); err != nil {
+		return err
+	}
+	return tx.Update(ctx, tb, engines.Key{engines.Int(t.to)}, engines.Set{Col: 1, Val: engines.Int(to + t.amount)})
+}
+
+// Check implements workloads.Checker: the total balance is what was
+// loaded, and no account is negative.
+func (w *Workload) Check(ctx context.Context, sess engines.Session) ([]workloads.CheckResult, error) {
+	tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "check", ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.Scan(ctx, w.table, engines.ScanSpec{})
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, err
+	}
+	var total int64
+	negative := 0
+	for _, r := range rows {
+		b := r[1].Int()
+		total += b
+		if b < 0 {
+			negative++
+		}
+	}
+	want := int64(w.o.Accounts) * w.o.Balance
+	conserved := workloads.CheckResult{Name: "total", Rule: "sum(balance) = accounts × initial balance", Status: workloads.CheckPass,
+		Detail: fmt.Sprintf("total %d over %d accounts", total, len(rows))}
+	if total != want || len(rows) != w.o.Accounts {
+		conserved.Status = workloads.CheckFail
+		conserved.Detail = fmt.Sprintf("total %d, want %d (%+d: lost updates) over %d accounts", total, want, total-want, len(rows))
+	}
+	overdrawn := workloads.CheckResult{Name: "no-overdraft", Rule: "every balance >= 0", Status: workloads.CheckPass,
+		Detail: fmt.Sprintf("checked %d accounts", len(rows))}
+	if negative > 0 {
+		overdrawn.Status = workloads.CheckFail
+		overdrawn.Detail = fmt.Sprintf("%d accounts below zero", negative)
+	}
+	return []workloads.CheckResult{conserved, overdrawn}, nil
+}

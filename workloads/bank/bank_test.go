@@ -1,0 +1,72 @@
+package bank_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/txbench/txbench/engines"
+	_ "github.com/txbench/txbench/engines/occ"
+	_ "github.com/txbench/txbench/engines/sharded"
+	_ "github.com/txbench/txbench/engines/twopc"
+	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/runner/runnertest"
+	"github.com/txbench/txbench/workloads"
+	"github.com/txbench/txbench/workloads/bank"
+)
+
+// check runs transfers on engine and returns the total-balance condition.
+func check(t *testing.T, engine string, opts map[string]string) workloads.CheckResult {
+	t.Helper()
+	cfg := runnertest.Quick(t, engine, "bank", opts)
+	var results []workloads.CheckResult
+	cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
+		err := exec(context.Background(), func(ctx context.Context, s engines.Session) error {
+			var err error
+			results, err = wl.(workloads.Checker).Check(ctx, s)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := runnertest.Run(t, cfg)
+	if res.Summary.Committed == 0 {
+		t.Fatalf("%s: nothing committed", engine)
+	}
+	return results[0]
+}
+
+// Engines that prevent lost updates conserve the total; read committed
+// loses updates, and the check says so.
+func TestTransfersConserveMoneyUnlessUpdatesAreLost(t *testing.T) {
+	for _, c := range []struct {
+		engine string
+		opts   map[string]string
+		holds  bool
+	}{
+		{"occ", nil, true},
+		{"2pc", nil, true},
+		{"2pc", map[string]string{"isolation": "repeatable-read"}, true},
+		{"sharded", nil, true},
+		{"sharded", map[string]string{"isolation": "read-committed"}, false},
+	} {
+		got := check(t, c.engine, c.opts)
+		if (got.Status == workloads.CheckPass) != c.holds {
+			t.Errorf("%s %v: total %s (%s), want pass=%v", c.engine, c.opts, got.Status, got.Detail, c.holds)
+		}
+	}
+}
+
+func TestBadOptions(t *testing.T) {
+	fs := runner.NewFlagSet()
+	for k, v := range map[string]string{"bank-accounts": "1", "bank-transfer": "0"} {
+		if err := fs.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := bank.OptionsFromFlags(fs)
+	if err == nil || !strings.Contains(err.Error(), "--bank-accounts") || !strings.Contains(err.Error(), "--bank-transfer") {
+		t.Fatalf("error %v", err)
+	}
+}
