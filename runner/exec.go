@@ -8,7 +8,6 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/sim"
-	"github.com/txbench/txbench/workloads"
 )
 
 // Prepare builds the simulation cfg describes — cluster, engine, loaded
@@ -19,13 +18,9 @@ func Prepare(ctx context.Context, cfg Config) (*Simulation, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	em, err := engines.Lookup(cfg.Engine)
+	em, wm, err := Lookup(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("--engine: %w", err)
-	}
-	wm, err := workloads.Lookup(cfg.Workload)
-	if err != nil {
-		return nil, fmt.Errorf("--workload: %w", err)
+		return nil, err
 	}
 	if !em.Simulated {
 		return nil, fmt.Errorf("--engine: %s is a real database, not a simulation", em.Name)

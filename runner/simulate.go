@@ -22,13 +22,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	em, err := engines.Lookup(cfg.Engine)
+	em, wm, err := Lookup(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("--engine: %w", err)
-	}
-	wm, err := workloads.Lookup(cfg.Workload)
-	if err != nil {
-		return nil, fmt.Errorf("--workload: %w", err)
+		return nil, err
 	}
 	if cfg.Flags == nil {
 		cfg.Flags = NewFlagSet()
@@ -40,6 +36,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, fmt.Errorf("--partition: %s is simulated in one process; partitions split a real database's load among machines", em.Name)
 	}
 	return runSimulated(ctx, cfg, em, wm)
+}
+
+// Lookup finds the engine and the workload cfg names; errors name the flag.
+func Lookup(cfg Config) (*engines.Meta, *workloads.Meta, error) {
+	em, err := engines.Lookup(cfg.Engine)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--engine: %w", err)
+	}
+	wm, err := workloads.Lookup(cfg.Workload)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--workload: %w", err)
+	}
+	return em, wm, nil
 }
 
 // simClock is the virtual-time runtime: the calling process comes from ctx.

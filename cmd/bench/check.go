@@ -126,13 +126,9 @@ type consistency struct {
 // engine and a workload that has conditions — so a long run is not wasted,
 // and sets cfg.Observe to check the state the run leaves.
 func newConsistency(ctx context.Context, cfg *runner.Config) (*consistency, error) {
-	em, err := engines.Lookup(cfg.Engine)
+	em, wm, err := runner.Lookup(*cfg)
 	if err != nil {
-		return nil, fmt.Errorf("--engine: %w", err)
-	}
-	wm, err := workloads.Lookup(cfg.Workload)
-	if err != nil {
-		return nil, fmt.Errorf("--workload: %w", err)
+		return nil, err
 	}
 	wl, err := wm.New(cfg.Flags, cfg.Seed)
 	if err != nil {

@@ -104,18 +104,30 @@ func (t *txn) install(pt *part, ts storage.Timestamp) {
 // waiting out its clock's uncertainty, makes the rows visible, releases
 // the locks and answers.
 func (t *txn) commitOne(p *sim.Proc, pt *part) {
+	t.commitOn(p, pt, 0, []*part{pt})
+}
+
+// commitOn commits on one shard — the only one written, or the lead of a
+// two-phase commit — at a timestamp of at least atLeast: the shard picks it,
+// installs the written parts' versions, flushes its commit record while
+// waiting out its clock's uncertainty, makes the rows visible, releases
+// its locks and answers the router.
+func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written []*part) storage.Timestamp {
 	sh := pt.sh
 	r := t.s.router.node
 	t.e.cl.Send(p, r, sh.node)
 	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
-	ts := sh.assign(t.floor(sh))
+	ts := sh.assign(max(t.floor(sh), atLeast))
 	pd := sh.register(t.e.k, ts, pt.keys())
-	t.install(pt, ts)
+	for _, w := range written {
+		t.install(w, ts)
+	}
 	t.e.flush(p, sh)
 	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
 	sh.resolve(pd)
 	sh.release(t.owner())
 	t.e.cl.Send(p, sh.node, r)
+	return ts
 }
 
 // commitMany is the two-phase commit. The lead shard is the written shard
@@ -153,19 +165,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 		return ts
 	})
 	// The lead commits at a timestamp above every prepare timestamp.
-	sh := lead.sh
-	t.e.cl.Send(p, r, sh.node)
-	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
-	ts := sh.assign(max(t.floor(sh), slices.Max(prepared)))
-	pd := sh.register(t.e.k, ts, lead.keys())
-	for _, pt := range written {
-		t.install(pt, ts)
-	}
-	t.e.flush(p, sh)
-	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
-	sh.resolve(pd)
-	sh.release(t.owner())
-	t.e.cl.Send(p, sh.node, r)
+	ts := t.commitOn(p, lead, slices.Max(prepared), written)
 	// COMMIT PREPARED, asynchronously: each shard logs the outcome, then
 	// makes the rows visible and releases the locks.
 	o := t.owner()
