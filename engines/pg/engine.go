@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -100,9 +101,9 @@ type Engine struct {
 	keep bool
 	// ld copies loaded batches in the background until Flush.
 	ld *loader
-	// Reconnections counts sessions that lost their connection and opened
-	// a new one (reported by the runner).
-	Reconnections int64
+	// reconnections counts sessions that lost their connection and opened
+	// a new one (in the results' notes).
+	reconnections atomic.Int64
 }
 
 // Open connects and checks that the server answers; an unreachable server
@@ -151,7 +152,8 @@ func redactErr(err error, conn string) string {
 func (e *Engine) Notes() []string {
 	var version string
 	_ = e.pool.QueryRow(context.Background(), "SHOW server_version").Scan(&version)
-	return []string{"server " + version, "dsn " + dsn.Redact(e.cfg.DSN), "isolation " + e.cfg.Isolation}
+	return []string{"server " + version, "dsn " + dsn.Redact(e.cfg.DSN), "isolation " + e.cfg.Isolation,
+		fmt.Sprintf("%d reconnections after lost connections", e.reconnections.Load())}
 }
 
 // Pool exposes the pool (tests, schema tools).

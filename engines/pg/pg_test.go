@@ -320,6 +320,9 @@ func TestKilledBackendsAreSurvivedAndCounted(t *testing.T) {
 	if last.Committed == 0 {
 		t.Fatal("nothing committed after the kill")
 	}
+	if !strings.Contains(strings.Join(res.Notes, ";"), " reconnections") || strings.Contains(strings.Join(res.Notes, ";"), ";0 reconnections") {
+		t.Fatalf("the reconnections are not reported: %v", res.Notes)
+	}
 }
 
 func TestPasswordNeverAppears(t *testing.T) {

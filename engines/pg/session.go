@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"sync"
 	"time"
 	"unsafe"
 
@@ -26,8 +25,6 @@ type session struct {
 	// reconnects.
 	broken bool
 }
-
-var statementsMu sync.Mutex // guards the lazily built statement texts
 
 // Session acquires a connection for a client.
 func (e *Engine) Session(ctx context.Context, _ engines.Client) (engines.Session, error) {
@@ -60,9 +57,7 @@ func (s *session) reconnect(ctx context.Context) error {
 		if c, err = s.e.pool.Acquire(ctx); err == nil {
 			if err = c.Ping(ctx); err == nil {
 				s.conn, s.broken = c, false
-				statementsMu.Lock()
-				s.e.Reconnections++
-				statementsMu.Unlock()
+				s.e.reconnections.Add(1)
 				return nil
 			}
 			c.Release()
@@ -140,15 +135,15 @@ func (t *txn) use() (querier, error) {
 	return t.q, nil
 }
 
+// sql returns the table's statement texts. They are all built before any
+// client starts (CreateSchema, Reuse), so the map is only read here, by
+// every client at once, without a lock; a table outside the schema gets
+// texts built for the one call.
 func (t *txn) sql(tb *engines.Table) *tableSQL {
-	statementsMu.Lock()
-	defer statementsMu.Unlock()
-	s := t.s.e.stmts[tb]
-	if s == nil {
-		s = newTableSQL(tb)
-		t.s.e.stmts[tb] = s
+	if s := t.s.e.stmts[tb]; s != nil {
+		return s
 	}
-	return s
+	return newTableSQL(tb)
 }
 
 // abort ends the attempt after an error: a classified abort rolls back
