@@ -28,6 +28,7 @@ type page struct {
 	Sweep           *htmlTable
 	Summary         *htmlTable
 	Metrics         *htmlTable
+	Statements      *htmlTable
 	Charts          []htmlChart
 	Breakdown       *htmlTable
 	Contended       *htmlTable
@@ -93,6 +94,7 @@ func (r *Report) page(charts []Chart) page {
 	}
 	p.Summary = summaryTable(r.Runs).html()
 	p.Metrics = workloadMetricsTable(r.Runs).html()
+	p.Statements = statementTable(r.Runs).html()
 	for _, c := range charts {
 		p.Charts = append(p.Charts, htmlChart{
 			ID: c.Name, Title: c.Title, Caption: c.Caption,
@@ -338,6 +340,11 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 <h3>Workload metrics</h3>
 <p class="note">The workload's own figures, computed from the measured counts (e.g. TPC-C's tpmC and efficiency).</p>
 {{template "table" .Metrics}}
+{{- end}}
+{{- if .Statements}}
+<h3>Latency by statement</h3>
+<p class="note">Each statement as the client timed it, ms, over every attempt (a statement that aborted its attempt is left out; commits count when they succeeded).</p>
+{{template "table" .Statements}}
 {{- end}}
 {{- if .Charts}}
 <h2 id="charts">Charts</h2>

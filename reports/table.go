@@ -171,6 +171,34 @@ func workloadMetricsTable(runs []Run) *table {
 	return t
 }
 
+// statementTable holds each run's latency by statement kind (all
+// transaction types together): a row per kind and run; nil when no run
+// recorded statements.
+func statementTable(runs []Run) *table {
+	t := &table{
+		Header:  []string{"statement", "run", "count", "mean", "p50", "p95", "p99", "p99.9", "max"},
+		Numeric: []bool{false, false, true, true, true, true, true, true, true},
+	}
+	for _, kind := range runner.StatementKinds() {
+		first := true
+		for _, r := range runs {
+			s, ok := r.Result.Summary.StatementLatencyMs[kind]
+			if !ok {
+				continue
+			}
+			t.Rows = append(t.Rows, []string{kind, r.Label, strconv.FormatInt(s.Count, 10),
+				formatMs(s.Mean, s.Count), formatMs(s.P50, s.Count), formatMs(s.P95, s.Count),
+				formatMs(s.P99, s.Count), formatMs(s.P999, s.Count), formatMs(s.Max, s.Count)})
+			t.Group = append(t.Group, first)
+			first = false
+		}
+	}
+	if len(t.Rows) == 0 {
+		return nil
+	}
+	return t
+}
+
 // breakdownTable holds the mean latency breakdown (ms) of each run's
 // committed transactions, one column per category in the simulator's order.
 func breakdownTable(runs []Run) *table {

@@ -26,6 +26,12 @@ type Config struct {
 	Jitter   bool    // network jitter
 	Epsilon  string  // clock uncertainty; "" = the engine's default
 	RTTScale float64 // multiply every RTT (for sweeps); 1 = as the topology says
+	// NetDelay is added to every message between two nodes (Deneva's added
+	// network delay).
+	NetDelay time.Duration
+	// OneShot runs each transaction as one request to the engine (a stored
+	// procedure): no client round trip per statement.
+	OneShot bool
 
 	// Load generation.
 	Clients int           // closed loop: concurrent clients; open loop: connections
@@ -146,6 +152,9 @@ func (c *Config) Validate() error {
 	}
 	if c.BackoffMax < c.Backoff {
 		bad("--backoff-max (%v) must be at least --backoff (%v)", c.BackoffMax, c.Backoff)
+	}
+	if c.NetDelay < 0 {
+		bad("--net-delay must not be negative, got %v", c.NetDelay)
 	}
 	if c.RTTScale <= 0 || math.IsNaN(c.RTTScale) || math.IsInf(c.RTTScale, 0) {
 		bad("--rtt-scale must be positive, got %v", c.RTTScale)

@@ -178,25 +178,44 @@ func mergeSummary(ss []Summary, lat, att *hdrhistogram.Histogram, secs float64) 
 	return m
 }
 
-// mergeShapes recomputes the latency by commit shape from the merged
-// histograms (means weighted by the parts' counts).
+// mergeShapes recomputes the latency by commit shape and by statement kind
+// from the merged histograms (means weighted by the parts' counts).
 func mergeShapes(m *Summary, ss []Summary, hists map[string]*hdrhistogram.Histogram, prefix string) {
 	for _, shape := range []string{ShapeSingle, ShapeMulti} {
-		h := hists[prefix+"/latency/"+shape]
-		if h == nil {
-			continue
-		}
-		var sum float64
-		for _, s := range ss {
-			if l, ok := s.LatencyByShape[shape]; ok {
-				sum += l.Latency.Mean * 1000 * float64(l.Committed)
+		if h := hists[prefix+"/latency/"+shape]; h != nil {
+			l := mergedLatency(h, ss, func(s Summary) (float64, int64) {
+				sl := s.LatencyByShape[shape]
+				return sl.Latency.Mean, sl.Committed
+			})
+			if m.LatencyByShape == nil {
+				m.LatencyByShape = map[string]ShapeLatency{}
 			}
+			m.LatencyByShape[shape] = ShapeLatency{Committed: h.TotalCount(), Latency: l}
 		}
-		if m.LatencyByShape == nil {
-			m.LatencyByShape = map[string]ShapeLatency{}
-		}
-		m.LatencyByShape[shape] = ShapeLatency{Committed: h.TotalCount(), Latency: latencyOf(h, int64(math.Round(sum)))}
 	}
+	for _, kind := range statementKinds {
+		if h := hists[prefix+"/statement/"+kind]; h != nil {
+			l := mergedLatency(h, ss, func(s Summary) (float64, int64) {
+				sl := s.StatementLatencyMs[kind]
+				return sl.Mean, sl.Count
+			})
+			if m.StatementLatencyMs == nil {
+				m.StatementLatencyMs = map[string]StatementLatency{}
+			}
+			m.StatementLatencyMs[kind] = StatementLatency{Count: h.TotalCount(), Latency: l}
+		}
+	}
+}
+
+// mergedLatency is the latency of merged histogram h, its mean weighted by
+// the parts' counts (part gives a part's mean in ms and its count).
+func mergedLatency(h *hdrhistogram.Histogram, ss []Summary, part func(Summary) (float64, int64)) Latency {
+	var sum float64
+	for _, s := range ss {
+		mean, n := part(s)
+		sum += mean * 1000 * float64(n)
+	}
+	return latencyOf(h, int64(math.Round(sum)))
 }
 
 func round6(x float64) float64 { return math.Round(x*1e6) / 1e6 }

@@ -47,6 +47,9 @@ type AttemptRecord struct {
 	// Participants is the number of partitions involved in the commit
 	// (0 if unknown; unknown values are not counted).
 	Participants int
+	// Statements are the attempt's timed statements (aborted ones left
+	// out); the slice may be reused after Attempt returns.
+	Statements []StatementTiming
 }
 
 // TxnRecord describes one transaction once it is over: committed, or given up
@@ -121,7 +124,9 @@ type stats struct {
 	participants      map[int]int64
 	// shapes: latency of committed transactions by commit shape
 	// ("single-partition", "multi-partition"), when engines report it.
-	shapes             map[string]*shapeStats
+	shapes map[string]*shapeStats
+	// statements: latency by statement kind (StmtRead, ...), every attempt.
+	statements         map[string]*shapeStats
 	breakdown          map[string]time.Duration
 	breakdownCommitted int64 // committed txns that reported a breakdown
 }
@@ -210,6 +215,9 @@ func (r *Recorder) Attempt(a AttemptRecord) {
 		st.attempts++
 		st.attSum += us
 		recordMicros(st.attempt, us)
+		for _, stmt := range a.Statements {
+			st.statement(stmt.Kind).add(toMicros(stmt.Latency))
+		}
 		if a.Committed {
 			if a.Participants > 0 {
 				st.participants[a.Participants]++
@@ -326,9 +334,15 @@ func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnS
 		for shape, sh := range s.shapes {
 			hists[name+"/latency/"+shape] = encodeHistogram(sh.h)
 		}
+		for kind, sh := range s.statements {
+			hists[name+"/statement/"+kind] = encodeHistogram(sh.h)
+		}
 	}
 	for shape, sh := range r.all.shapes {
 		hists["all/latency/"+shape] = encodeHistogram(sh.h)
+	}
+	for kind, sh := range r.all.statements {
+		hists["all/statement/"+kind] = encodeHistogram(sh.h)
 	}
 	return summary, types, r.timelinePoints(r.warmup + measured), hists, r.topContended(topContendedLimit)
 }
@@ -427,6 +441,12 @@ func (s *stats) summary(secs float64) Summary {
 		out.LatencyByShape = map[string]ShapeLatency{}
 		for name, sh := range s.shapes {
 			out.LatencyByShape[name] = ShapeLatency{Committed: sh.h.TotalCount(), Latency: latencyOf(sh.h, sh.sum)}
+		}
+	}
+	if len(s.statements) > 0 {
+		out.StatementLatencyMs = map[string]StatementLatency{}
+		for kind, sh := range s.statements {
+			out.StatementLatencyMs[kind] = StatementLatency{Count: sh.h.TotalCount(), Latency: latencyOf(sh.h, sh.sum)}
 		}
 	}
 	if len(s.participants) > 0 {
@@ -529,14 +549,19 @@ func (s *shapeStats) add(us int64) {
 	recordMicros(s.h, us)
 }
 
-func (st *stats) shape(name string) *shapeStats {
-	if st.shapes == nil {
-		st.shapes = map[string]*shapeStats{}
+func (st *stats) shape(name string) *shapeStats { return histIn(&st.shapes, name) }
+
+func (st *stats) statement(kind string) *shapeStats { return histIn(&st.statements, kind) }
+
+// histIn returns the named histogram of *m, adding it (and the map) if new.
+func histIn(m *map[string]*shapeStats, name string) *shapeStats {
+	if *m == nil {
+		*m = map[string]*shapeStats{}
 	}
-	sh := st.shapes[name]
+	sh := (*m)[name]
 	if sh == nil {
 		sh = &shapeStats{h: newHistogram()}
-		st.shapes[name] = sh
+		(*m)[name] = sh
 	}
 	return sh
 }

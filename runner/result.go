@@ -154,6 +154,18 @@ type Summary struct {
 	// "multi-partition") for engines that report how many partitions a
 	// commit involved; histograms "<type>/latency/<shape>" hold the values.
 	LatencyByShape map[string]ShapeLatency `json:"latency_by_shape,omitempty"`
+	// StatementLatencyMs is the latency of each statement kind ("read",
+	// "write", "scan", "commit", ...; see StmtRead) over every attempt,
+	// as the client sees it: a statement that aborted its attempt is left
+	// out, a commit counts only when it succeeded. Histograms
+	// "<type>/statement/<kind>" hold the values.
+	StatementLatencyMs map[string]StatementLatency `json:"statement_latency_ms,omitempty"`
+}
+
+// StatementLatency is the latency of one statement kind.
+type StatementLatency struct {
+	Count int64 `json:"count"`
+	Latency
 }
 
 // ShapeLatency is the latency of the committed transactions of one commit

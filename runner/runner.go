@@ -39,6 +39,7 @@ type client struct {
 	commits *atomic.Int64 // count of committed transactions, for progress
 	active  *atomic.Int64 // transactions in flight (a run drains them before a check)
 	stopped func() bool
+	timed   timedTxn // times the current attempt's statements
 }
 
 // execute runs one logical transaction to commit or to giving up, starting
@@ -64,7 +65,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 			return
 		}
 		end := c.clk.now(ctx)
-		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants}
+		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants, Statements: c.timed.stmts}
 		retry := false
 		if err != nil {
 			if a, ok := engines.AsAbort(err); ok {
@@ -116,17 +117,22 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 	if s, ok := t.(workloads.SingleStatement); ok {
 		single = s.SingleStatement()
 	}
-	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single, Attempt: n, FirstStart: first})
+	c.timed.clk = c.clk
+	c.timed.reset(nil)
+	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single,
+		OneShot: c.cfg.OneShot, Attempt: n, FirstStart: first})
 	if err != nil {
 		return engines.TxnInfo{}, err
 	}
-	if err := t.Run(ctx, tx); err != nil {
+	c.timed.reset(tx)
+	defer func() { c.timed.Txn = nil }() // not kept past the attempt; its timings are
+	if err := t.Run(ctx, &c.timed); err != nil {
 		if _, aborted := engines.AsAbort(err); !aborted {
 			_ = tx.Rollback(ctx)
 		}
 		return engines.TxnInfo{}, err
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := c.timed.Commit(ctx); err != nil {
 		return engines.TxnInfo{}, err
 	}
 	var info engines.TxnInfo

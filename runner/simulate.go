@@ -30,6 +30,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		cfg.Flags = NewFlagSet()
 	}
 	if !em.Simulated {
+		if cfg.NetDelay > 0 || cfg.OneShot {
+			return nil, fmt.Errorf("--net-delay and --one-shot: %s is a real database; they apply to simulated engines", em.Name)
+		}
 		return runReal(ctx, cfg, em, wm)
 	}
 	if cfg.Partition.Count > 1 {
@@ -102,7 +105,7 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 		return nil, fmt.Errorf("--epsilon: %w", err)
 	}
 	k := sim.NewKernel(cfg.Seed)
-	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps})
+	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps, NetDelay: cfg.NetDelay})
 	eng, err := em.New(engines.Env{Seed: cfg.Seed, Kernel: k, Cluster: cl, Flags: cfg.Flags})
 	if err != nil {
 		return nil, err
@@ -240,6 +243,9 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 			fmt.Sprintf("topology %s, clock uncertainty %s, jitter %v", s.Topology.Name, s.Epsilon, cfg.Jitter),
 		},
 	}
+	if cfg.NetDelay > 0 || cfg.OneShot {
+		res.Notes = append(res.Notes, fmt.Sprintf("added network delay %v one way, one-shot transactions %v", cfg.NetDelay, cfg.OneShot))
+	}
 	if n, ok := s.Engine.(interface{ Notes() []string }); ok {
 		res.Notes = append(res.Notes, n.Notes()...)
 	}
@@ -349,6 +355,10 @@ func configMap(cfg Config, topology, epsilon string) map[string]string {
 	if topology != "" { // simulated runs
 		m["topology"], m["epsilon"] = topology, epsilon
 		m["jitter"], m["rtt-scale"] = fmt.Sprint(cfg.Jitter), fmt.Sprint(cfg.RTTScale)
+		m["net-delay"] = cfg.NetDelay.String()
+		if cfg.OneShot {
+			m["one-shot"] = "true"
+		}
 	}
 	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true,
 		"check": true, "load-only": true, "cpuprofile": true}

@@ -95,6 +95,16 @@ func WriteSummary(w io.Writer, r *Result) {
 		}
 		writeWrapped(w, "by commit shape (ms): ", parts, " · ")
 	}
+	if sl := r.Summary.StatementLatencyMs; len(sl) > 0 {
+		var parts []string
+		for _, kind := range statementKinds {
+			if l, ok := sl[kind]; ok {
+				parts = append(parts, fmt.Sprintf("%s %d: mean %s p50 %s p99 %s", kind, l.Count,
+					formatMs(l.Mean, 1), formatMs(l.P50, 1), formatMs(l.P99, 1)))
+			}
+		}
+		writeWrapped(w, "by statement (ms): ", parts, " · ")
+	}
 	if b := r.Summary.BreakdownMs; len(b) > 0 {
 		var parts []string
 		for _, k := range breakdownKeys(b) {

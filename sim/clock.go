@@ -11,23 +11,39 @@ import (
 // timestamp an engine takes is positive and "0" can mean "before everything".
 const Epoch = time.Hour
 
-// Epsilon is a clock-uncertainty model: the bound ε at virtual time t.
-type Epsilon func(t Time) time.Duration
+// Epsilon is a clock-uncertainty model: ε is constant (Lo = Hi) or a
+// sawtooth that grows linearly from Lo to Hi over each Period and drops
+// back, like TrueTime's ε between time-master polls (Spanner 2012: 1→7 ms
+// every 30 s). The zero value is a perfect clock.
+type Epsilon struct {
+	Lo, Hi, Period time.Duration
+}
 
 // FixedEpsilon is a constant bound (ClockBound: tens of microseconds).
-func FixedEpsilon(e time.Duration) Epsilon { return func(Time) time.Duration { return e } }
+func FixedEpsilon(e time.Duration) Epsilon { return Epsilon{Lo: e, Hi: e} }
 
 // SawtoothEpsilon grows linearly from lo to hi over each period and drops
-// back, like TrueTime's ε between time-master polls (Spanner 2012: 1→7 ms
-// every 30 s).
+// back. Each node's clock runs its own sawtooth at a seeded phase (real
+// servers poll their time masters on their own schedules).
 func SawtoothEpsilon(lo, hi, period time.Duration) Epsilon {
-	return func(t Time) time.Duration {
-		if period <= 0 {
-			return lo
-		}
-		frac := float64(t%period) / float64(period)
-		return lo + time.Duration(frac*float64(hi-lo))
+	return Epsilon{Lo: lo, Hi: hi, Period: period}
+}
+
+// At is ε at virtual time t of a sawtooth whose cycle starts at phase.
+func (e Epsilon) At(t, phase Time) time.Duration {
+	if e.Period <= 0 || e.Hi <= e.Lo {
+		return e.Lo
 	}
+	frac := float64((t+phase)%e.Period) / float64(e.Period)
+	return e.Lo + time.Duration(frac*float64(e.Hi-e.Lo))
+}
+
+// Mean is the time-averaged ε (ε̄).
+func (e Epsilon) Mean() time.Duration {
+	if e.Period <= 0 || e.Hi <= e.Lo {
+		return e.Lo
+	}
+	return (e.Lo + e.Hi) / 2
 }
 
 // ParseEpsilon reads "50us", "4ms" or "sawtooth:1ms-7ms/30s"; "" is zero.
@@ -46,11 +62,11 @@ func ParseEpsilon(s string) (Epsilon, error) {
 				return SawtoothEpsilon(l, h, p), nil
 			}
 		}
-		return nil, fmt.Errorf("want sawtooth:LOW-HIGH/PERIOD (e.g. sawtooth:1ms-7ms/30s), got %q", s)
+		return Epsilon{}, fmt.Errorf("want sawtooth:LOW-HIGH/PERIOD (e.g. sawtooth:1ms-7ms/30s), got %q", s)
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil || d < 0 {
-		return nil, fmt.Errorf("want a non-negative duration (e.g. 50us) or sawtooth:1ms-7ms/30s, got %q", s)
+		return Epsilon{}, fmt.Errorf("want a non-negative duration (e.g. 50us) or sawtooth:1ms-7ms/30s, got %q", s)
 	}
 	return FixedEpsilon(d), nil
 }
@@ -61,13 +77,21 @@ func ParseEpsilon(s string) (Epsilon, error) {
 type Clock struct {
 	k   *Kernel
 	eps Epsilon
+	// phase shifts this node's sawtooth: each node polls on its own
+	// schedule, so ε differs between nodes at any instant and a run of any
+	// length sees ε̄ on average.
+	phase Time
 	// skew in [-1, 1]: the offset is skew·ε(t), so it never leaves the bound
 	// even when ε shrinks.
 	skew float64
 }
 
 func newClock(k *Kernel, eps Epsilon, rng *rand.Rand) *Clock {
-	return &Clock{k: k, eps: eps, skew: 2*rng.Float64() - 1}
+	c := &Clock{k: k, eps: eps, skew: 2*rng.Float64() - 1}
+	if eps.Period > 0 {
+		c.phase = Time(rng.Int64N(int64(eps.Period)))
+	}
+	return c
 }
 
 // Interval is a TrueTime reading.
@@ -83,7 +107,7 @@ func (c *Clock) Local() int64 {
 }
 
 // Epsilon is the current uncertainty bound.
-func (c *Clock) Epsilon() time.Duration { return c.eps(c.k.now) }
+func (c *Clock) Epsilon() time.Duration { return c.eps.At(c.k.now, c.phase) }
 
 // TrueTime converts a virtual time to a true timestamp (what a perfect
 // clock would read), for tests and for computing when a wait ends.
@@ -108,7 +132,7 @@ func (c *Clock) WaitUntilEarliestAfter(p *Proc, ts int64, cat Category) {
 
 // At is the reading this clock gives (gave, or will give) at virtual time t.
 func (c *Clock) At(t Time) Interval {
-	e := c.eps(t)
+	e := c.eps.At(t, c.phase)
 	local := int64(Epoch+t) + int64(c.skew*float64(e))
 	return Interval{Earliest: local - int64(e), Latest: local + int64(e)}
 }

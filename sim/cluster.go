@@ -14,6 +14,9 @@ type ClusterConfig struct {
 	Jitter bool
 	// Epsilon is the clock-uncertainty model shared by every node's clock.
 	Epsilon Epsilon
+	// NetDelay is added to the one-way delay of every message between two
+	// different nodes (Deneva's added network delay, VLDB'17 §5.4).
+	NetDelay time.Duration
 }
 
 // Cluster is the simulated machine room: nodes placed in a Topology's AZs,
@@ -31,9 +34,6 @@ type Cluster struct {
 
 // NewCluster returns an empty cluster on k over t.
 func NewCluster(k *Kernel, t *Topology, cfg ClusterConfig) *Cluster {
-	if cfg.Epsilon == nil {
-		cfg.Epsilon = FixedEpsilon(0)
-	}
 	return &Cluster{k: k, topo: t, cfg: cfg, byName: map[string]*Node{}, links: map[[2]*Node]*rand.Rand{}}
 }
 
@@ -83,7 +83,7 @@ func (c *Cluster) Node(name string) *Node { return c.byName[name] }
 func (c *Cluster) Delay(a, b *Node) time.Duration {
 	link := c.topo.RTT(a.AZ, b.AZ)
 	if !c.cfg.Jitter {
-		return link.Median / 2
+		return link.Median/2 + c.cfg.NetDelay
 	}
 	key := [2]*Node{a, b}
 	rng := c.links[key]
@@ -91,7 +91,14 @@ func (c *Cluster) Delay(a, b *Node) time.Duration {
 		rng = c.k.Stream("link/" + a.Name + "->" + b.Name)
 		c.links[key] = rng
 	}
-	return link.Sample(rng, true) / 2
+	return link.Sample(rng, true)/2 + c.cfg.NetDelay
+}
+
+// MedianDelay is the median one-way delay between two AZs, --net-delay
+// included: what engines use where the model streams state continuously
+// (closed timestamps, journal → storage apply) instead of sending messages.
+func (c *Cluster) MedianDelay(azA, azB string) time.Duration {
+	return c.topo.RTT(azA, azB).Median/2 + c.cfg.NetDelay
 }
 
 // Send carries a process's thread of control from a to b: the process

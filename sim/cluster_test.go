@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -139,8 +140,8 @@ func TestClockStaysWithinEpsilon(t *testing.T) {
 		for range 100 {
 			p.Sleep(700*time.Millisecond, CatOther)
 			truth := TrueTime(p.Now())
-			e := int64(eps(p.Now()))
 			for _, n := range nodes {
+				e := int64(n.Clock.Epsilon())
 				iv := n.Clock.Now()
 				if iv.Earliest > truth || iv.Latest < truth || iv.Latest-iv.Earliest != 2*e {
 					t.Fatalf("%s at %v: %+v, truth %d, ε %d", n.Name, p.Now(), iv, truth, e)
@@ -150,13 +151,13 @@ func TestClockStaysWithinEpsilon(t *testing.T) {
 		// Commit wait: after it, every clock's earliest is past ts.
 		n := nodes[0]
 		ts := n.Clock.Now().Latest
-		start := p.Now()
+		start, e0 := p.Now(), n.Clock.Epsilon()
 		n.Clock.WaitUntilEarliestAfter(p, ts, CatCommitWait)
 		if n.Clock.Now().Earliest <= ts || TrueTime(p.Now()) <= ts {
 			t.Fatal("commit wait ended early")
 		}
-		if w := p.Now() - start; w > 2*eps(start)+time.Millisecond {
-			t.Fatalf("commit wait %v for ε %v", w, eps(start))
+		if w := p.Now() - start; w > 2*e0+time.Millisecond {
+			t.Fatalf("commit wait %v for ε %v", w, e0)
 		}
 		if at := n.Clock.WhenEarliestReaches(ts); n.Clock.At(at).Earliest < ts || n.Clock.At(at-time.Microsecond).Earliest >= ts {
 			t.Fatalf("WhenEarliestReaches not the first instant: %v", at)
@@ -166,6 +167,66 @@ func TestClockStaysWithinEpsilon(t *testing.T) {
 	for _, bad := range []string{"-1ms", "fast", "sawtooth:7ms-1ms/30s", "sawtooth:1ms"} {
 		if _, err := ParseEpsilon(bad); err == nil {
 			t.Errorf("ParseEpsilon(%q) accepted", bad)
+		}
+	}
+}
+
+// Each node's sawtooth has its own seeded phase: at one instant the nodes'
+// ε spread over the whole range, and their average over nodes is about ε̄
+// from the first instant of a run (not the sawtooth's low point).
+func TestSawtoothPhasePerNode(t *testing.T) {
+	eps := SawtoothEpsilon(time.Millisecond, 7*time.Millisecond, 30*time.Second)
+	readings := func(seed uint64) []time.Duration {
+		k := NewKernel(seed)
+		topo, _ := Preset("single-az")
+		cl := NewCluster(k, topo, ClusterConfig{Epsilon: eps})
+		var out []time.Duration
+		for i := range 200 {
+			out = append(out, cl.AddNode(fmt.Sprint("n", i), "us-east-1a", 1).Clock.Epsilon())
+		}
+		return out
+	}
+	a := readings(1)
+	var sum, lo, hi time.Duration = 0, time.Hour, 0
+	for _, e := range a {
+		sum += e
+		lo, hi = min(lo, e), max(hi, e)
+	}
+	if mean := sum / time.Duration(len(a)); mean < 3500*time.Microsecond || mean > 4500*time.Microsecond {
+		t.Errorf("mean ε over nodes at t=0 is %v, want about ε̄ = %v", mean, eps.Mean())
+	}
+	if lo > 1500*time.Microsecond || hi < 6500*time.Microsecond {
+		t.Errorf("ε at t=0 spans only %v..%v; phases are not spread", lo, hi)
+	}
+	if !slices.Equal(a, readings(1)) {
+		t.Error("phases differ between two runs with the same seed")
+	}
+	if slices.Equal(a, readings(2)) {
+		t.Error("phases do not depend on the seed")
+	}
+}
+
+// --net-delay adds a fixed one-way delay to every message between two
+// nodes (with and without jitter) and to the median engines stream with;
+// a node's message to itself stays free.
+func TestNetDelayAddsToEveryCrossNodeMessage(t *testing.T) {
+	topo, _ := Preset("region-3az")
+	for _, jitter := range []bool{false, true} {
+		k := NewKernel(1)
+		cl := NewCluster(k, topo, ClusterConfig{Jitter: jitter, NetDelay: time.Millisecond})
+		a := cl.AddNode("a", "us-east-1a", 1)
+		b := cl.AddNode("b", "us-east-1b", 1)
+		if d := cl.Delay(a, b); d < time.Millisecond+topo.RTT(a.AZ, b.AZ).Median/4 {
+			t.Errorf("jitter %v: delay %v without the added 1ms", jitter, d)
+		}
+		if got, want := cl.MedianDelay(a.AZ, b.AZ), time.Millisecond+topo.RTT(a.AZ, b.AZ).Median/2; got != want {
+			t.Errorf("median delay %v, want %v", got, want)
+		}
+		var self time.Duration
+		k.Spawn("p", func(p *Proc) { cl.Send(p, a, a); self = p.Now() })
+		k.Run(-1)
+		if self != 0 {
+			t.Errorf("a message to itself took %v", self)
 		}
 	}
 }

@@ -37,6 +37,7 @@ func runFlags(fs *pflag.FlagSet, c *runner.Config) {
 	fs.BoolVar(&c.Jitter, "jitter", d.Jitter, "log-normal network jitter (--jitter=false: every message takes half the median RTT)")
 	fs.StringVar(&c.Epsilon, "epsilon", "", "clock uncertainty ε, e.g. 20us, 4ms or sawtooth:1ms-7ms/30s (default: the engine's)")
 	fs.Float64Var(&c.RTTScale, "rtt-scale", d.RTTScale, "multiply every network round trip by this factor")
+	fs.DurationVar(&c.NetDelay, "net-delay", d.NetDelay, "add this one-way delay to every message between two simulated nodes (Deneva's network-delay experiment)")
 	fs.IntVarP(&c.Clients, "clients", "c", d.Clients, "closed loop: concurrent clients; open loop: connections serving arrivals")
 	fs.Float64Var(&c.Rate, "rate", d.Rate, "open loop: Poisson arrivals per second (0 = closed loop)")
 	fs.DurationVar(&c.Think, "think", d.Think, "closed loop: think time between a client's transactions")
