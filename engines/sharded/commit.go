@@ -31,7 +31,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
 	var written []*part
 	for _, pt := range t.parts {
-		if pt != nil && len(pt.order) > 0 {
+		if pt != nil && pt.ws.Len() > 0 {
 			written = append(written, pt)
 		}
 	}
@@ -78,9 +78,9 @@ func (t *txn) floor(sh *shard) storage.Timestamp {
 // (FOR UPDATE locks install nothing, so readers need not wait for them).
 func (pt *part) keys() []string {
 	var ks []string
-	for _, key := range pt.order {
-		if !pt.writes[key].lockOnly {
-			ks = append(ks, key)
+	for w := range pt.ws.All() {
+		if !w.LockOnly {
+			ks = append(ks, w.RowKey)
 		}
 	}
 	slices.Sort(ks)
@@ -91,10 +91,9 @@ func (pt *part) keys() []string {
 // shard cannot see them before the shard resolves the commit (they wait on
 // its pending record), and writers wait for the row locks.
 func (t *txn) install(pt *part, ts storage.Timestamp) {
-	for _, key := range pt.order {
-		w := pt.writes[key]
-		if !w.lockOnly {
-			t.e.store.Install(w.table.ID, w.enc, ts, w.row, w.deleted)
+	for w := range pt.ws.All() {
+		if !w.LockOnly {
+			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"sort"
 
-	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
@@ -175,11 +174,3 @@ func (e *Engine) flush(p *sim.Proc, sh *shard) {
 	}
 	sim.Await(p, sim.Quorum(e.k, acks, e.cfg.WriteQuorum), sim.CatReplication)
 }
-
-// lockKey is a row's name in the lock tables and commit records: the
-// table, then the key's order-preserving encoding, so a table's rows form
-// one contiguous range ([tablePrefix, tableEnd)).
-func lockKey(t *engines.Table, enc string) string { return tablePrefix(t) + enc }
-
-func tablePrefix(t *engines.Table) string { return string(rune(t.ID)) + "\x00" }
-func tableEnd(t *engines.Table) string    { return string(rune(t.ID)) + "\x01" }

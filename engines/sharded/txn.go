@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
 	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/engines/txnkit"
 	"github.com/txbench/txbench/sim"
 )
 
@@ -82,26 +81,14 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	return t, nil
 }
 
-// write is one row change (or FOR UPDATE lock) a transaction made on a
-// shard: the shard holds its exclusive lock and keeps the new version
-// private until commit.
-type write struct {
-	table   *engines.Table
-	key     engines.Key
-	enc     string
-	row     engines.Row // nil for a delete or a lock-only entry
-	deleted bool
-	// lockOnly: SELECT ... FOR UPDATE; the row lock is held to the end
-	// and committed like a write (PostgreSQL marks the row), nothing is
-	// installed.
-	lockOnly bool
-}
-
 // part is a transaction's state on one shard.
 type part struct {
-	sh     *shard
-	writes map[string]*write // by lock key
-	order  []string          // lock keys in first-touch order
+	sh *shard
+	// ws holds the row changes t made here, each under its exclusive row
+	// lock and private until commit; a lock-only entry is SELECT ... FOR
+	// UPDATE, whose lock is held to the end and committed like a write
+	// (PostgreSQL marks the row), installing nothing.
+	ws txnkit.WriteSet
 	// locks: the transaction asked for a lock here (held or waiting), so
 	// its end must reach this shard.
 	locks bool
@@ -141,16 +128,16 @@ func (t *txn) owner() lock.Owner { return lock.Owner(t.id) }
 func (t *txn) partAt(sh *shard) *part {
 	pt := t.parts[sh.id]
 	if pt == nil {
-		pt = &part{sh: sh, writes: map[string]*write{}}
+		pt = &part{sh: sh}
 		t.parts[sh.id] = pt
 	}
 	return pt
 }
 
-// own returns t's write of a row on a shard, if any.
-func (t *txn) own(sh *shard, key string) *write {
+// own returns t's write set on a shard (nil where untouched).
+func (t *txn) own(sh *shard) *txnkit.WriteSet {
 	if pt := t.parts[sh.id]; pt != nil {
-		return pt.writes[key]
+		return &pt.ws
 	}
 	return nil
 }
@@ -220,12 +207,11 @@ func (t *txn) writeShards(tb *engines.Table, k engines.Key) []*shard {
 // holds the row.
 func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (engines.Row, bool) {
 	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU)
-	key := lockKey(tb, enc)
-	if w := t.own(sh, key); w != nil && !w.lockOnly {
-		return w.row, !w.deleted
+	if row, exists, own := t.own(sh).Read(tb, enc); own {
+		return row, exists
 	}
 	sh.noteRead(t.snapshot)
-	sh.waitKey(p, key, t.snapshot)
+	sh.waitKey(p, txnkit.RowKey(tb, enc), t.snapshot)
 	return t.e.store.Get(tb.ID, enc, t.snapshot)
 }
 
@@ -268,40 +254,31 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 	if t.killed != nil {
 		return nil, false, true, t.killed
 	}
-	key := lockKey(tb, enc)
-	w := t.own(sh, key)
+	key := txnkit.RowKey(tb, enc)
+	w := t.own(sh).Get(tb, enc)
 	if w == nil || sh.locks.Holds(t.owner(), key) != lock.Exclusive {
 		if o := t.lockRow(p, sh, key, tb, k); o.err != nil {
 			return nil, false, o.atRouter, o.err
 		}
 	}
-	if w != nil && !w.lockOnly {
-		cur, exists = w.row, !w.deleted
+	if w != nil && !w.LockOnly {
+		cur, exists = w.Row, !w.Deleted
 	} else {
 		cur, exists, err = t.current(sh, tb, k, enc, kind)
 		if err != nil {
 			return nil, false, false, err
 		}
 	}
-	pt := t.partAt(sh)
-	record := func(nw *write) {
-		nw.table, nw.key, nw.enc = tb, k, enc
-		if _, seen := pt.writes[key]; !seen {
-			pt.order = append(pt.order, key)
-		}
-		pt.writes[key] = nw
-	}
+	ws := &t.partAt(sh).ws
 	switch kind {
 	case kindForUpdate:
-		if w == nil {
-			record(&write{lockOnly: true})
-		}
+		ws.Lock(tb, k, enc)
 		return cur, exists, false, nil
 	case kindInsert:
 		if exists {
 			return nil, false, false, engines.ErrDuplicateKey
 		}
-		record(&write{row: ins})
+		ws.Put(tb, k, enc, ins)
 	case kindUpdate:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
@@ -310,12 +287,12 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 		for _, s := range sets {
 			row[s.Col] = s.Val
 		}
-		record(&write{row: row})
+		ws.Put(tb, k, enc, row)
 	case kindDelete:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
 		}
-		record(&write{deleted: true})
+		ws.Delete(tb, k, enc)
 	}
 	return cur, exists, false, nil
 }
@@ -415,104 +392,54 @@ func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) erro
 	return err
 }
 
-type keyedRow struct {
-	enc string
-	row engines.Row
-}
-
 // Scan reads the range on every shard that can hold it — one for a
 // reference table or a range within one shard-key value, else all of them
 // in parallel — and merges their rows in key order.
 func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
 	var rows []engines.Row
 	err := t.statement(ctx, func(p *sim.Proc) error {
-		from, to := s.Start.Encode(), s.End.Encode()
-		if s.EndInclusivePrefix || len(s.End) == 0 {
-			to = engines.PrefixEnd(to)
-		}
+		from, to := txnkit.Range(s)
 		shards := t.e.shards
-		switch {
-		case tb.Reference:
+		if _, single := txnkit.SingleShardValue(tb, s); tb.Reference {
 			shards = []*shard{t.s.near}
-		case len(s.Start) > 0 && len(s.End) > 0:
-			if a := tb.ShardValue(s.Start); !a.IsNull() && a.Equal(tb.ShardValue(s.End)) {
-				shards = []*shard{t.e.shardOf(tb, s.Start)}
-			}
+		} else if single {
+			shards = []*shard{t.e.shardOf(tb, s.Start)}
 		}
-		parts := sim.FanOut(p, len(shards), "sharded-scan", func(c *sim.Proc, i int) []keyedRow {
-			var got []keyedRow
+		parts := sim.FanOut(p, len(shards), "sharded-scan", func(c *sim.Proc, i int) []txnkit.KeyedRow {
+			var got []txnkit.KeyedRow
 			t.onShard(c, shards[i], func() bool {
 				got = t.scanAt(c, shards[i], tb, from, to, s.Limit, s.Reverse, len(shards) > 1)
 				return false
 			})
 			return got
 		})
-		var all []keyedRow
-		for _, pt := range parts {
-			all = append(all, pt...)
-		}
-		sortRows(all, s.Reverse)
-		if s.Limit > 0 && len(all) > s.Limit {
-			all = all[:s.Limit]
-		}
-		rows = make([]engines.Row, len(all))
-		for i, kr := range all {
-			rows[i] = kr.row
-		}
+		rows = txnkit.Rows(txnkit.Merge(s.Reverse, s.Limit, parts...))
 		return nil
 	})
 	return rows, err
 }
 
-func sortRows(rows []keyedRow, reverse bool) {
-	slices.SortFunc(rows, func(x, y keyedRow) int {
-		if reverse {
-			return strings.Compare(y.enc, x.enc)
-		}
-		return strings.Compare(x.enc, y.enc)
-	})
-}
-
 // scanAt reads sh's rows of [from, to) at the snapshot, t's own writes
 // there merged in, at most limit of them (0: no limit). filter keeps only
 // the rows sh owns (every shard sees the shared store).
-func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string, limit int, reverse, filter bool) []keyedRow {
-	lf, lt := tablePrefix(tb)+from, tableEnd(tb)
+func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string, limit int, reverse, filter bool) []txnkit.KeyedRow {
+	lf, lt := txnkit.TablePrefix(tb)+from, txnkit.TableEnd(tb)
 	if to != "" {
-		lt = tablePrefix(tb) + to
+		lt = txnkit.TablePrefix(tb) + to
 	}
 	sh.noteRead(t.snapshot)
 	sh.waitRange(p, lf, lt, t.snapshot)
 	// t's own writes in the range supersede what storage has.
-	var own []keyedRow
-	mine := map[string]bool{}
-	if pt := t.parts[sh.id]; pt != nil {
-		for _, key := range pt.order {
-			w := pt.writes[key]
-			if w.table != tb || w.lockOnly || w.enc < from || (to != "" && w.enc >= to) {
-				continue
-			}
-			mine[w.enc] = true
-			if !w.deleted {
-				own = append(own, keyedRow{w.enc, w.row})
-			}
-		}
-	}
-	var got []keyedRow
+	own := t.own(sh).Overlay(tb, from, to, reverse, limit)
+	var got []txnkit.KeyedRow
 	t.e.store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, func(enc string, r engines.Row) bool {
-		if mine[enc] || (filter && t.e.shardOfRow(tb, r) != sh) {
+		if own.Supersedes(enc) || (filter && t.e.shardOfRow(tb, r) != sh) {
 			return true
 		}
-		got = append(got, keyedRow{enc, r})
+		got = append(got, txnkit.KeyedRow{Enc: enc, Row: r})
 		return limit <= 0 || len(got) < limit
 	})
-	if len(own) > 0 {
-		got = append(got, own...)
-		sortRows(got, reverse)
-		if limit > 0 && len(got) > limit {
-			got = got[:limit]
-		}
-	}
+	got = own.Merge(got)
 	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(got)))
 	return got
 }
@@ -545,7 +472,7 @@ func (t *txn) finish(committed bool) {
 		t.e.snaps.Release(t.snapID)
 	}
 	for _, pt := range t.parts {
-		if pt == nil || !pt.locks || (committed && len(pt.order) > 0) {
+		if pt == nil || !pt.locks || (committed && pt.ws.Len() > 0) {
 			continue
 		}
 		t.e.releaseAsync(t.s.router.node, pt.sh, t.owner())

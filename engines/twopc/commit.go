@@ -7,6 +7,7 @@ import (
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
 	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/engines/txnkit"
 	"github.com/txbench/txbench/sim"
 )
 
@@ -20,7 +21,7 @@ const ReasonWriteConflict engines.Reason = "write-conflict(ABORTED)"
 // locks.
 type participant struct {
 	g      *group
-	writes []*write
+	writes []*txnkit.Entry
 	rec    *record // its Paxos record, once prepared (2PC)
 }
 
@@ -40,7 +41,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	if t.notified {
 		return t.end(t.woundedAbort(nil, nil))
 	}
-	if t.opts.ReadOnly || (t.snapshot && len(t.order) == 0) {
+	if t.opts.ReadOnly || (t.snapshot && t.ws.Len() == 0) {
 		t.e.stats.ReadOnlyCommits++
 		t.finish(true)
 		return nil
@@ -54,7 +55,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	defer t.e.snaps.Release(guard)
 	var err error
 	switch {
-	case len(t.order) == 0:
+	case t.ws.Len() == 0:
 		err = t.commitLocksOnly(p, parts)
 	case len(parts) == 1:
 		err = t.commitOne(p, parts[0])
@@ -87,9 +88,8 @@ func (t *txn) participants() []*participant {
 	for _, g := range t.touched {
 		get(g)
 	}
-	for _, key := range t.order {
-		w := t.writes[key]
-		pt := get(t.e.groupOf(w.table, w.key))
+	for w := range t.ws.All() {
+		pt := get(t.e.groupOf(w.Table, w.Key))
 		pt.writes = append(pt.writes, w)
 	}
 	slices.SortFunc(out, func(a, b *participant) int { return a.g.id - b.g.id })
@@ -101,7 +101,7 @@ func (t *txn) participants() []*participant {
 // transaction after the snapshot (first committer wins).
 func (t *txn) lockWrites(p *sim.Proc, pt *participant) error {
 	for _, w := range pt.writes {
-		if err := t.acquire(p, pt.g, lockKey(w.table, w.enc), lock.Exclusive, w.table, w.key); err != nil {
+		if err := t.acquire(p, pt.g, w.RowKey, lock.Exclusive, w.Table, w.Key); err != nil {
 			return err
 		}
 	}
@@ -110,9 +110,9 @@ func (t *txn) lockWrites(p *sim.Proc, pt *participant) error {
 	}
 	if t.e.cfg.Isolation == RepeatableRead {
 		for _, w := range pt.writes {
-			if _, ts, _, exists := t.e.store.Latest(w.table.ID, w.enc); exists && ts > t.readTS {
+			if _, ts, _, exists := t.e.store.Latest(w.Table.ID, w.Enc); exists && ts > t.readTS {
 				t.e.stats.Conflicts++
-				return &engines.AbortError{Reason: ReasonWriteConflict, Retryable: true, Table: w.table.Name, Key: w.key.String()}
+				return &engines.AbortError{Reason: ReasonWriteConflict, Retryable: true, Table: w.Table.Name, Key: w.Key.String()}
 			}
 		}
 	}
@@ -132,10 +132,10 @@ func (t *txn) floor(clock *sim.Clock) storage.Timestamp {
 // install puts the writes into the shared store at ts. Replicas expose
 // them only once they have applied the record; read-write readers cannot
 // see them before the locks are released.
-func (t *txn) install(writes []*write, ts storage.Timestamp) {
+func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 	for _, w := range writes {
-		if !w.lockOnly {
-			t.e.store.Install(w.table.ID, w.enc, ts, w.row, w.deleted)
+		if !w.LockOnly {
+			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
 		}
 	}
 }

@@ -210,11 +210,3 @@ func (e *Engine) groupOfRow(t *engines.Table, r engines.Row) *group {
 func (e *Engine) groupOfValue(v engines.Value) *group {
 	return e.groups[engines.HashValue(v)%uint64(len(e.groups))]
 }
-
-// lockKey is a row's name in the lock tables: the table, then the key's
-// order-preserving encoding, so a table's keys form one contiguous range
-// ([tablePrefix, tableEnd)) and key ranges map to lock ranges.
-func lockKey(t *engines.Table, enc string) string { return tablePrefix(t) + enc }
-
-func tablePrefix(t *engines.Table) string { return string(rune(t.ID)) + "\x00" }
-func tableEnd(t *engines.Table) string    { return string(rune(t.ID)) + "\x01" }

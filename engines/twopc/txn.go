@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
 	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/engines/txnkit"
 	"github.com/txbench/txbench/sim"
 )
 
@@ -66,25 +66,13 @@ func (s *session) nearest(g *group) *replica {
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
 	e.nextTxn++
-	t := &txn{e: e, s: s, opts: o, id: e.nextTxn, writes: map[string]*write{}}
+	t := &txn{e: e, s: s, opts: o, id: e.nextTxn}
 	t.prio = lock.Priority{Start: int64(o.FirstStart), Tie: uint64(s.id)}
 	t.snapshot = o.ReadOnly || e.cfg.Isolation == RepeatableRead
 	if !o.ReadOnly {
 		e.live[t.id] = t
 	}
 	return t, nil
-}
-
-// write is one buffered row change at the client.
-type write struct {
-	table   *engines.Table
-	key     engines.Key
-	enc     string
-	row     engines.Row // nil for a delete or a lock-only entry
-	deleted bool
-	// lockOnly: SELECT ... FOR UPDATE under repeatable read, validated
-	// like a write at commit, installs nothing.
-	lockOnly bool
 }
 
 type txn struct {
@@ -101,8 +89,10 @@ type txn struct {
 	readTS   storage.Timestamp
 	snap     storage.SnapshotID
 
-	writes map[string]*write // by lock key
-	order  []string          // lock keys of writes in first-touch order
+	// ws is the write set buffered at the client; lock-only entries are
+	// SELECT ... FOR UPDATE under repeatable read, validated like a write
+	// at commit.
+	ws txnkit.WriteSet
 
 	// Lock and commit state.
 	touched  []*group  // splits where t has locked or asked for a lock
@@ -196,15 +186,14 @@ func (t *txn) finish(committed bool) {
 // snapshot read, or a locked read at the split leader.
 func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (engines.Row, bool, error) {
 	enc := k.Encode()
-	key := lockKey(tb, enc)
-	if w, ok := t.writes[key]; ok && !w.lockOnly {
-		return w.row, !w.deleted, nil // read-your-writes, at the client
+	if row, exists, own := t.ws.Read(tb, enc); own {
+		return row, exists, nil // read-your-writes, at the client
 	}
 	if t.snapshot {
 		row, ok := t.snapshotRead(p, tb, k, enc)
 		return row, ok, nil
 	}
-	return t.lockedRead(p, tb, k, enc, key, m)
+	return t.lockedRead(p, tb, k, enc, txnkit.RowKey(tb, enc), m)
 }
 
 // lockedRead goes to the split leader, takes the lock (wound-wait) and
@@ -269,10 +258,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 	}
 	row, ok, err := t.read(p, tb, k, lock.Exclusive)
 	if err == nil && t.snapshot {
-		enc := k.Encode()
-		if _, seen := t.writes[lockKey(tb, enc)]; !seen {
-			t.buffer(&write{table: tb, key: k, enc: enc, lockOnly: true})
-		}
+		t.ws.Lock(tb, k, k.Encode())
 	}
 	return row, ok, t.end(err)
 }
@@ -280,7 +266,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 // modify runs a writing statement: it reads the row first, as SQL does
 // (under serializable isolation with a shared lock; the exclusive lock
 // comes at commit), then buffers the change at the client.
-func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists bool) (*write, error)) error {
+func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists bool) error) error {
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
@@ -292,57 +278,44 @@ func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, chan
 	if err != nil {
 		return t.end(err)
 	}
-	w, err := change(old, exists)
-	if err != nil {
-		return err
-	}
-	w.table, w.key, w.enc = tb, k, k.Encode()
-	t.buffer(w)
-	return nil
-}
-
-func (t *txn) buffer(w *write) {
-	key := lockKey(w.table, w.enc)
-	prev, seen := t.writes[key]
-	if !seen {
-		t.order = append(t.order, key)
-	} else if w.lockOnly && !prev.lockOnly {
-		return
-	}
-	t.writes[key] = w
+	return change(old, exists)
 }
 
 func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) error {
 	if err := tb.CheckRow(r); err != nil {
 		return err
 	}
-	return t.modify(ctx, tb, tb.KeyOf(r), func(_ engines.Row, exists bool) (*write, error) {
+	k := tb.KeyOf(r)
+	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) error {
 		if exists {
-			return nil, engines.ErrDuplicateKey
+			return engines.ErrDuplicateKey
 		}
-		return &write{row: r}, nil
+		t.ws.Put(tb, k, k.Encode(), r)
+		return nil
 	})
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
-	return t.modify(ctx, tb, k, func(old engines.Row, exists bool) (*write, error) {
+	return t.modify(ctx, tb, k, func(old engines.Row, exists bool) error {
 		if !exists {
-			return nil, engines.ErrNotFound
+			return engines.ErrNotFound
 		}
 		row := old.Clone()
 		for _, s := range sets {
 			row[s.Col] = s.Val
 		}
-		return &write{row: row}, nil
+		t.ws.Put(tb, k, k.Encode(), row)
+		return nil
 	})
 }
 
 func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
-	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) (*write, error) {
+	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) error {
 		if !exists {
-			return nil, engines.ErrNotFound
+			return engines.ErrNotFound
 		}
-		return &write{deleted: true}, nil
+		t.ws.Delete(tb, k, k.Encode())
+		return nil
 	})
 }
 
@@ -351,11 +324,6 @@ func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) erro
 func (t *txn) Rollback(context.Context) error {
 	t.finish(false)
 	return nil
-}
-
-type keyedRow struct {
-	enc string
-	row engines.Row
 }
 
 // Scan reads the range from every split that can hold it (one when the
@@ -367,35 +335,16 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 	if err := t.start(p); err != nil {
 		return nil, err
 	}
-	from, to := s.Start.Encode(), s.End.Encode()
-	if s.EndInclusivePrefix || len(s.End) == 0 {
-		to = engines.PrefixEnd(to)
-	}
+	from, to := txnkit.Range(s)
 	// The transaction's own writes in the range supersede what storage has.
-	var own []keyedRow
-	mine := map[string]bool{}
-	for _, key := range t.order {
-		w := t.writes[key]
-		if w.table != tb || w.lockOnly || w.enc < from || (to != "" && w.enc >= to) {
-			continue
-		}
-		mine[w.enc] = true
-		if !w.deleted {
-			own = append(own, keyedRow{w.enc, w.row})
-		}
-	}
-	limit := 0
-	if s.Limit > 0 {
-		limit = s.Limit + len(mine)
-	}
+	own := t.ws.Overlay(tb, from, to, s.Reverse, s.Limit)
+	limit := own.SourceLimit()
 	groups := t.e.groups
-	if len(s.Start) > 0 && len(s.End) > 0 {
-		if a := tb.ShardValue(s.Start); !a.IsNull() && a.Equal(tb.ShardValue(s.End)) {
-			groups = []*group{t.e.groupOfValue(a)}
-		}
+	if v, single := txnkit.SingleShardValue(tb, s); single {
+		groups = []*group{t.e.groupOfValue(v)}
 	}
 	type part struct {
-		rows []keyedRow
+		rows []txnkit.KeyedRow
 		err  error
 	}
 	parts := sim.FanOut(p, len(groups), "2pc-scan", func(c *sim.Proc, i int) part {
@@ -407,52 +356,24 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 	})
 	// Every split's rows come back in scan order: merge them with the
 	// transaction's own rows, storage rows it superseded left out.
-	before := func(a, b string) bool { return a < b != s.Reverse }
-	slices.SortFunc(own, func(x, y keyedRow) int {
-		if s.Reverse {
-			return strings.Compare(y.enc, x.enc)
-		}
-		return strings.Compare(x.enc, y.enc)
-	})
-	lists := [][]keyedRow{own}
+	lists := make([][]txnkit.KeyedRow, 0, len(parts))
 	for _, pt := range parts {
 		if pt.err != nil {
 			return nil, t.end(pt.err)
 		}
 		lists = append(lists, pt.rows)
 	}
-	var all []keyedRow
-	for s.Limit <= 0 || len(all) < s.Limit {
-		best := -1
-		for i, l := range lists {
-			if len(l) > 0 && (best < 0 || before(l[0].enc, lists[best][0].enc)) {
-				best = i
-			}
-		}
-		if best < 0 {
-			break
-		}
-		kr := lists[best][0]
-		lists[best] = lists[best][1:]
-		if best == 0 || !mine[kr.enc] {
-			all = append(all, kr)
-		}
-	}
-	rows := make([]engines.Row, len(all))
-	for i, kr := range all {
-		rows[i] = kr.row
-	}
-	return rows, nil
+	return txnkit.Rows(own.Merge(lists...)), nil
 }
 
 // scanSplit collects up to limit rows of split g in [from, to) as of ts
 // from a view of the store (every split shares the store; each keeps the
 // rows it owns).
-func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool), tb *engines.Table, limit int) []keyedRow {
-	var got []keyedRow
+func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool), tb *engines.Table, limit int) []txnkit.KeyedRow {
+	var got []txnkit.KeyedRow
 	scan(func(k string, r engines.Row) bool {
 		if e.groupOfRow(tb, r) == g {
-			got = append(got, keyedRow{k, r})
+			got = append(got, txnkit.KeyedRow{Enc: k, Row: r})
 		}
 		return limit == 0 || len(got) < limit
 	})
@@ -460,7 +381,7 @@ func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool
 }
 
 // snapshotScan reads g's share of the range at the nearest replica.
-func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []keyedRow {
+func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []txnkit.KeyedRow {
 	r := t.s.nearest(g)
 	t.e.cl.Send(p, t.s.client, r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
@@ -479,7 +400,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 // limit was reached, else [from, to) (mirrored for reverse scans). If the
 // lock had to wait, the range is read again under it, and the lock widened
 // if deletes meanwhile moved the last row out of it.
-func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]keyedRow, error) {
+func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]txnkit.KeyedRow, error) {
 	ld := g.leader.node
 	t.e.cl.Send(p, t.s.client, ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
@@ -489,12 +410,12 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 		rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
 			t.e.store.Scan(tb.ID, from, to, latest, 0, reverse, fn)
 		}, tb, limit)
-		lf, le := tablePrefix(tb)+from, tableEnd(tb)
+		lf, le := txnkit.TablePrefix(tb)+from, txnkit.TableEnd(tb)
 		if to != "" {
-			le = tablePrefix(tb) + to
+			le = txnkit.TablePrefix(tb) + to
 		}
 		if limit > 0 && len(rows) == limit {
-			last := tablePrefix(tb) + rows[len(rows)-1].enc
+			last := txnkit.TablePrefix(tb) + rows[len(rows)-1].Enc
 			if reverse {
 				lf = last
 			} else {

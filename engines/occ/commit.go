@@ -1,0 +1,199 @@
+package occ
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// The commit path: OCC validation at the adjudicators that own the write
+// set's keys (first committer wins), the journal write, and commit wait.
+// One adjudicator validates and commits alone; several run a two-phase
+// round among themselves first.
+
+func (t *txn) Commit(ctx context.Context) error {
+	if t.done {
+		return errors.New("occ: transaction already finished")
+	}
+	p := sim.ProcFrom(ctx)
+	defer t.finish()
+	t.e.cl.Send(p, t.s.client, t.s.qp)
+	defer t.e.cl.Send(p, t.s.qp, t.s.client)
+	if t.ws.Len() == 0 {
+		// Read-only: nothing to validate, nothing to log; never aborts.
+		t.e.stats.ReadOnlyCommits++
+		return nil
+	}
+	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU)
+	if p.Now()-t.begun > t.e.cfg.MaxDuration {
+		t.e.stats.LimitAborts++
+		return &engines.AbortError{Reason: engines.ReasonLimit, Retryable: false,
+			Err: fmt.Errorf("transaction ran longer than %v", t.e.cfg.MaxDuration)}
+	}
+	groups := t.groupByAdjudicator()
+	t.info.Participants = len(groups)
+	var err error
+	if len(groups) == 1 {
+		err = t.commitOne(p, groups[0])
+	} else {
+		t.e.stats.TwoPhase++
+		err = t.commitMany(p, groups)
+	}
+	if err == nil {
+		t.e.stats.Commits++
+	}
+	return err
+}
+
+// keyGroup is the part of a write set one adjudicator owns.
+type keyGroup struct {
+	adj  *adjNode
+	keys []string
+}
+
+func (t *txn) groupByAdjudicator() []keyGroup {
+	byAdj := map[int]*keyGroup{}
+	var ids []int
+	for w := range t.ws.All() {
+		i := t.e.adjudicatorFor(w.Table, w.Key)
+		g := byAdj[i]
+		if g == nil {
+			g = &keyGroup{adj: t.e.adjs[i]}
+			byAdj[i] = g
+			ids = append(ids, i)
+		}
+		g.keys = append(g.keys, w.RowKey)
+	}
+	slices.Sort(ids)
+	out := make([]keyGroup, len(ids))
+	for i, id := range ids {
+		out[i] = *byAdj[id]
+	}
+	return out
+}
+
+func (t *txn) conflict(vk string) error {
+	t.e.stats.Conflicts++
+	w := t.ws.Lookup(vk)
+	return &engines.AbortError{Reason: engines.ReasonConflict, Retryable: true,
+		Table: w.Table.Name, Key: w.Key.String()}
+}
+
+func (t *txn) validateCPU(g keyGroup) sim.Time {
+	return t.e.cfg.ValidateCPU + t.e.cfg.ValidateKey*sim.Time(len(g.keys))
+}
+
+// commitOne: the single owning adjudicator validates, picks τ_commit,
+// journals, waits out its clock uncertainty (overlapped with the journal
+// round) and acknowledges.
+func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
+	a := g.adj
+	t.e.cl.Send(p, t.s.qp, a.node)
+	defer t.e.cl.Send(p, a.node, t.s.qp)
+	a.node.CPU.Exec(p, t.validateCPU(g))
+	if k, ok := a.Check(t.id, t.start, g.keys); !ok {
+		return t.conflict(k)
+	}
+	ts := a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
+	a.Commit(t.id, ts, g.keys)
+	rec := t.e.journal.register(t.e.k, t.id, ts)
+	t.decide(rec, ts)
+	t.e.journalAppend(p, a.node, rec)
+	a.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	return nil
+}
+
+// decide makes the outcome final and installs the versions in the shared
+// store; replicas expose them only once they have applied the record.
+func (t *txn) decide(rec *commitRecord, ts storage.Timestamp) {
+	rec.ts = ts
+	for w := range t.ws.All() {
+		if !w.LockOnly {
+			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+		}
+	}
+	rec.decided.Set(true)
+}
+
+type vote struct {
+	ok       bool
+	conflict string
+	proposal storage.Timestamp
+}
+
+// commitMany: a two-phase round among the owning adjudicators. Each
+// validates and holds its keys (prepared), proposing a timestamp; the QP
+// takes the largest; the lowest-numbered adjudicator writes the one journal
+// record and the others learn the outcome asynchronously.
+func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
+	var rec *commitRecord
+	votes := make([]*sim.Future[vote], len(groups))
+	for i, g := range groups {
+		votes[i] = sim.Go(t.e.k, "occ-prepare", func(c *sim.Proc) vote {
+			a := g.adj
+			t.e.cl.Send(c, t.s.qp, a.node)
+			a.node.CPU.Exec(c, t.validateCPU(g))
+			v := vote{}
+			if k, ok := a.Check(t.id, t.start, g.keys); !ok {
+				v.conflict = k
+			} else {
+				v.ok = true
+				v.proposal = a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
+				a.Prepare(t.id, g.keys)
+				if rec == nil {
+					rec = t.e.journal.register(t.e.k, t.id, v.proposal)
+				}
+				rec.lower = min(rec.lower, v.proposal)
+			}
+			t.e.cl.Send(c, a.node, t.s.qp)
+			return v
+		})
+	}
+	sim.Await(p, sim.All(t.e.k, votes), sim.CatNetwork)
+	var ts storage.Timestamp
+	conflict := ""
+	for _, f := range votes {
+		v := f.Value()
+		if !v.ok && conflict == "" {
+			conflict = v.conflict
+		}
+		ts = max(ts, v.proposal)
+	}
+	if conflict != "" {
+		for i, g := range groups {
+			if votes[i].Value().ok {
+				t.notify(g, func(a *adjNode) { a.Release(t.id, g.keys) })
+			}
+		}
+		if rec != nil {
+			rec.decided.Set(false)
+		}
+		return t.conflict(conflict)
+	}
+	lead := groups[0].adj
+	t.e.cl.Send(p, t.s.qp, lead.node)
+	defer t.e.cl.Send(p, lead.node, t.s.qp)
+	lead.node.CPU.Exec(p, t.e.cfg.ValidateCPU)
+	lead.Commit(t.id, ts, groups[0].keys)
+	t.decide(rec, ts)
+	t.e.journalAppend(p, lead.node, rec)
+	for _, g := range groups[1:] {
+		t.notify(g, func(a *adjNode) { a.Commit(t.id, ts, g.keys) })
+	}
+	lead.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	return nil
+}
+
+// notify delivers a second-phase message to an adjudicator asynchronously.
+func (t *txn) notify(g keyGroup, apply func(a *adjNode)) {
+	from := t.s.qp
+	t.e.k.Spawn("occ-notify", func(c *sim.Proc) {
+		t.e.cl.Send(c, from, g.adj.node)
+		apply(g.adj)
+	})
+}

@@ -1,0 +1,136 @@
+package txnkit
+
+import (
+	"iter"
+
+	"github.com/txbench/txbench/engines"
+)
+
+// RowKey is a row's name across tables — in lock tables, adjudicators'
+// validation sets and write sets: the table, then the key's
+// order-preserving encoding, so one table's rows form one contiguous range
+// [TablePrefix, TableEnd) and key ranges map to ranges of row keys.
+func RowKey(t *engines.Table, enc string) string { return TablePrefix(t) + enc }
+
+// TablePrefix is where t's row keys begin.
+func TablePrefix(t *engines.Table) string { return string(rune(t.ID)) + "\x00" }
+
+// TableEnd is the first row key after t's.
+func TableEnd(t *engines.Table) string { return string(rune(t.ID)) + "\x01" }
+
+// Entry is one row a transaction changed or locked.
+type Entry struct {
+	Table *engines.Table
+	Key   engines.Key
+	Enc   string // Key's encoding
+	// RowKey is RowKey(Table, Enc), the entry's name in the write set.
+	RowKey string
+	// Row is the new version; nil for a delete or a lock-only entry.
+	Row     engines.Row
+	Deleted bool
+	// LockOnly marks SELECT ... FOR UPDATE: the row conflicts (is
+	// validated, or stays locked) like a write, and nothing is installed.
+	LockOnly bool
+}
+
+// WriteSet is a transaction's changes, by row, in first-touch order. The
+// zero value is empty and ready to use.
+type WriteSet struct {
+	index map[string]int // row key → position in order
+	order []*Entry
+	bytes int
+}
+
+// Get returns the entry for the row (tb, enc), or nil.
+func (w *WriteSet) Get(tb *engines.Table, enc string) *Entry {
+	return w.Lookup(RowKey(tb, enc))
+}
+
+// Lookup returns the entry named rowKey (see RowKey), or nil.
+func (w *WriteSet) Lookup(rowKey string) *Entry {
+	if w == nil {
+		return nil
+	}
+	if i, ok := w.index[rowKey]; ok {
+		return w.order[i]
+	}
+	return nil
+}
+
+// Read is read-your-writes: when the transaction wrote the row (a lock
+// alone does not count), own is true and row, exists are what it wrote.
+func (w *WriteSet) Read(tb *engines.Table, enc string) (row engines.Row, exists, own bool) {
+	e := w.Get(tb, enc)
+	if e == nil || e.LockOnly {
+		return nil, false, false
+	}
+	return e.Row, !e.Deleted, true
+}
+
+// Put records a new version of the row (an insert or an update).
+func (w *WriteSet) Put(tb *engines.Table, k engines.Key, enc string, row engines.Row) {
+	w.set(&Entry{Table: tb, Key: k, Enc: enc, Row: row})
+}
+
+// Delete records the row's deletion.
+func (w *WriteSet) Delete(tb *engines.Table, k engines.Key, enc string) {
+	w.set(&Entry{Table: tb, Key: k, Enc: enc, Deleted: true})
+}
+
+// Lock records a FOR UPDATE lock on the row, unless the transaction has
+// already written or locked it; it reports whether it added an entry.
+func (w *WriteSet) Lock(tb *engines.Table, k engines.Key, enc string) bool {
+	if w.Get(tb, enc) != nil {
+		return false
+	}
+	w.set(&Entry{Table: tb, Key: k, Enc: enc, LockOnly: true})
+	return true
+}
+
+func (w *WriteSet) set(e *Entry) {
+	e.RowKey = RowKey(e.Table, e.Enc)
+	if w.index == nil {
+		w.index = map[string]int{}
+	}
+	if i, seen := w.index[e.RowKey]; seen {
+		w.order[i] = e // the row keeps its first-touch place; the newest change wins
+	} else {
+		w.index[e.RowKey] = len(w.order)
+		w.order = append(w.order, e)
+	}
+	if e.Row != nil {
+		w.bytes += e.Row.Size()
+	}
+}
+
+// Len is the number of rows the transaction changed or locked.
+func (w *WriteSet) Len() int {
+	if w == nil {
+		return 0
+	}
+	return len(w.order)
+}
+
+// Bytes is the size of every version written so far (a row written twice
+// counts twice, as a log of the statements would): what DSQL's
+// per-transaction byte limit bounds.
+func (w *WriteSet) Bytes() int {
+	if w == nil {
+		return 0
+	}
+	return w.bytes
+}
+
+// All yields the entries in first-touch order.
+func (w *WriteSet) All() iter.Seq[*Entry] {
+	return func(yield func(*Entry) bool) {
+		if w == nil {
+			return
+		}
+		for _, e := range w.order {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+}
