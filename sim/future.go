@@ -4,11 +4,15 @@ package sim
 // block on it with Await; completing it wakes them at the current instant, in
 // the order they started waiting.
 type Future[T any] struct {
-	k       *Kernel
-	done    bool
-	val     T
-	waiters []*Proc
-	then    []func(T)
+	k    *Kernel
+	done bool
+	val  T
+	// The first waiter and callback are held inline: most futures have
+	// one of either, and then waiting allocates nothing.
+	waiter  *Proc
+	waiters []*Proc // after waiter, in order
+	then1   func(T)
+	then    []func(T) // after then1, in order
 }
 
 // NewFuture returns an incomplete future.
@@ -28,10 +32,18 @@ func (f *Future[T]) Set(v T) {
 	}
 	f.done = true
 	f.val = v
+	if f.waiter != nil {
+		f.k.wake(f.k.now, f.waiter)
+		f.waiter = nil
+	}
 	for _, p := range f.waiters {
-		f.k.At(f.k.now, p.resume)
+		f.k.wake(f.k.now, p)
 	}
 	f.waiters = nil
+	if fn := f.then1; fn != nil {
+		f.then1 = nil
+		fn(v)
+	}
 	for _, fn := range f.then {
 		fn(v)
 	}
@@ -45,6 +57,10 @@ func (f *Future[T]) Then(fn func(T)) {
 		fn(f.val)
 		return
 	}
+	if f.then1 == nil {
+		f.then1 = fn
+		return
+	}
 	f.then = append(f.then, fn)
 }
 
@@ -52,7 +68,11 @@ func (f *Future[T]) Then(fn func(T)) {
 func Await[T any](p *Proc, f *Future[T], c Category) T {
 	if !f.done {
 		start := p.k.now
-		f.waiters = append(f.waiters, p)
+		if f.waiter == nil && len(f.waiters) == 0 {
+			f.waiter = p
+		} else {
+			f.waiters = append(f.waiters, p)
+		}
 		p.park()
 		p.ledger[c] += p.k.now - start
 	}

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"container/heap"
 	"fmt"
 	"time"
 )
@@ -9,29 +8,73 @@ import (
 // Time is virtual time since the start of the simulation.
 type Time = time.Duration
 
+// event is one scheduled step: resuming a process (p) or calling fn. Most
+// events resume a process, so they carry the *Proc instead of a method
+// value: scheduling a resume allocates nothing.
 type event struct {
 	at  Time
 	seq uint64
+	p   *Proc
 	fn  func()
 }
 
+func (e *event) before(o *event) bool {
+	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
+}
+
+// eventQueue is a 4-ary min-heap ordered by (at, seq). It is typed, unlike
+// container/heap, so pushing and popping neither box the event in an
+// interface (an allocation each) nor call Less and Swap through one; four
+// children per node halve the tree's depth, and a sift moves the hole
+// instead of swapping. (at, seq) is unique, so the order in which events
+// run is exactly that of any other correct priority queue.
 type eventQueue []event
 
-func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
-	if q[i].at != q[j].at {
-		return q[i].at < q[j].at
+func (q *eventQueue) push(e event) {
+	h := append(*q, e)
+	i := len(h) - 1
+	for i > 0 {
+		parent := (i - 1) / 4
+		if !e.before(&h[parent]) {
+			break
+		}
+		h[i] = h[parent]
+		i = parent
 	}
-	return q[i].seq < q[j].seq
+	h[i] = e
+	*q = h
 }
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(event)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	e := old[len(old)-1]
-	old[len(old)-1] = event{}
-	*q = old[:len(old)-1]
-	return e
+
+func (q *eventQueue) pop() event {
+	h := *q
+	top := h[0]
+	n := len(h) - 1
+	last := h[n]
+	h[n] = event{}
+	h = h[:n]
+	if n > 0 {
+		i := 0
+		for {
+			c := 4*i + 1
+			if c >= n {
+				break
+			}
+			best := c
+			for j := c + 1; j < c+4 && j < n; j++ {
+				if h[j].before(&h[best]) {
+					best = j
+				}
+			}
+			if !h[best].before(&last) {
+				break
+			}
+			h[i] = h[best]
+			i = best
+		}
+		h[i] = last
+	}
+	*q = h
+	return top
 }
 
 // Kernel is the event loop. It is not safe for concurrent use; nothing in a
@@ -41,7 +84,8 @@ type Kernel struct {
 	seq     uint64
 	queue   eventQueue
 	seed    uint64
-	procs   map[*Proc]struct{}
+	live    []*Proc // processes not yet finished, each knowing its slot
+	idle    []*coro // coroutines whose process finished, ready for reuse
 	nprocs  uint64
 	stopped bool
 	events  uint64
@@ -49,7 +93,7 @@ type Kernel struct {
 
 // NewKernel returns a kernel at time zero whose random streams derive from seed.
 func NewKernel(seed uint64) *Kernel {
-	return &Kernel{seed: seed, procs: map[*Proc]struct{}{}}
+	return &Kernel{seed: seed}
 }
 
 // Now is the current virtual time.
@@ -62,16 +106,21 @@ func (k *Kernel) Seed() uint64 { return k.seed }
 func (k *Kernel) Events() uint64 { return k.events }
 
 // At schedules fn at virtual time t (not before now).
-func (k *Kernel) At(t Time, fn func()) {
+func (k *Kernel) At(t Time, fn func()) { k.schedule(t, nil, fn) }
+
+// After schedules fn after d.
+func (k *Kernel) After(d time.Duration, fn func()) { k.At(k.now+d, fn) }
+
+func (k *Kernel) schedule(t Time, p *Proc, fn func()) {
 	if t < k.now {
 		t = k.now
 	}
 	k.seq++
-	heap.Push(&k.queue, event{at: t, seq: k.seq, fn: fn})
+	k.queue.push(event{at: t, seq: k.seq, p: p, fn: fn})
 }
 
-// After schedules fn after d.
-func (k *Kernel) After(d time.Duration, fn func()) { k.At(k.now+d, fn) }
+// wake schedules p's resumption at t.
+func (k *Kernel) wake(t Time, p *Proc) { k.schedule(t, p, nil) }
 
 // Run processes events until the queue is empty, Stop is called, or the next
 // event is later than until (until < 0 means no limit). Time ends at until
@@ -83,10 +132,14 @@ func (k *Kernel) Run(until Time) {
 			k.now = until
 			return
 		}
-		e := heap.Pop(&k.queue).(event)
+		e := k.queue.pop()
 		k.now = e.at
 		k.events++
-		e.fn()
+		if e.p != nil {
+			e.p.resume()
+		} else {
+			e.fn()
+		}
 	}
 	if until >= 0 && !k.stopped && k.now < until {
 		k.now = until
@@ -99,20 +152,25 @@ func (k *Kernel) Stop() { k.stopped = true }
 // Pending is the number of scheduled events.
 func (k *Kernel) Pending() int { return len(k.queue) }
 
+// Live is the number of processes that have not finished.
+func (k *Kernel) Live() int { return len(k.live) }
+
 // Shutdown ends every live process (their stacks unwind; deferred calls run)
 // and drops pending events. Call it when a run is over so that no coroutine
 // outlives the simulation.
 func (k *Kernel) Shutdown() {
-	for len(k.procs) > 0 {
-		// Ending a process can spawn nothing new (the kernel is stopped), but
-		// it may finish others through deferred code; loop until empty.
-		for p := range k.procs {
-			p.kill()
-		}
+	// Ending a process may end or start others through deferred code; loop
+	// until none is left. Newest first, so the order is deterministic.
+	for len(k.live) > 0 {
+		k.live[len(k.live)-1].kill()
 	}
+	for _, c := range k.idle {
+		c.stop()
+	}
+	k.idle = nil
 	k.queue = nil
 }
 
 func (k *Kernel) String() string {
-	return fmt.Sprintf("sim.Kernel{now=%v pending=%d procs=%d}", k.now, len(k.queue), len(k.procs))
+	return fmt.Sprintf("sim.Kernel{now=%v pending=%d procs=%d}", k.now, len(k.queue), len(k.live))
 }

@@ -115,8 +115,8 @@ func TestShutdownEndsBlockedProcesses(t *testing.T) {
 	}
 	k.Run(-1)
 	k.Shutdown()
-	if cleaned != 10 || len(k.procs) != 0 {
-		t.Fatalf("cleaned %d, live %d", cleaned, len(k.procs))
+	if cleaned != 10 || k.Live() != 0 {
+		t.Fatalf("cleaned %d, live %d", cleaned, k.Live())
 	}
 }
 

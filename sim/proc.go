@@ -66,36 +66,75 @@ type Proc struct {
 	k      *Kernel
 	id     uint64
 	name   string
-	next   func() (struct{}, bool)
-	stop   func()
-	yield  func(struct{}) bool
+	body   func(p *Proc)
+	co     *coro
+	slot   int // index in k.live while not finished
 	ledger Ledger
-	done   *Future[struct{}]
+	done   Future[struct{}]
 	dead   bool
 	// parked is true while the proc waits for a resume.
 	parked bool
+}
+
+// coro is the coroutine a process runs on. Creating one (iter.Pull: a
+// goroutine and its stack) costs far more than running a short body, and
+// engines spawn a process per parallel request, so a coroutine whose body
+// returned waits in Kernel.idle and runs the next spawned body. Which
+// coroutine runs a process is invisible to the simulation.
+type coro struct {
+	next  func() (struct{}, bool)
+	stop  func()
+	yield func(struct{}) bool
+	p     *Proc // the process running on it; nil once its body returned
+}
+
+func (k *Kernel) newCoro() *coro {
+	c := &coro{}
+	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
+		c.yield = yield
+		for c.run() {
+			c.p = nil // tells resume that the body returned
+			if !yield(struct{}{}) {
+				return
+			}
+		}
+	})
+	return c
+}
+
+// run runs the current process's body; false when the process was killed.
+func (c *coro) run() (ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			if _, isKill := r.(killed); !isKill {
+				panic(r)
+			}
+			ok = false
+		}
+	}()
+	p := c.p
+	p.body(p)
+	return true
 }
 
 // Spawn starts body as a new process at the current time. The returned
 // process's Done future completes when body returns.
 func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
 	k.nprocs++
-	p := &Proc{k: k, id: k.nprocs, name: name, done: NewFuture[struct{}](k)}
-	seq := func(yield func(struct{}) bool) {
-		p.yield = yield
-		defer func() {
-			if r := recover(); r != nil {
-				if _, ok := r.(killed); !ok {
-					panic(r)
-				}
-			}
-		}()
-		body(p)
+	p := &Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live)}
+	p.done.k = k
+	var c *coro
+	if n := len(k.idle); n > 0 {
+		c = k.idle[n-1]
+		k.idle[n-1] = nil
+		k.idle = k.idle[:n-1]
+	} else {
+		c = k.newCoro()
 	}
-	p.next, p.stop = iter.Pull(seq)
-	k.procs[p] = struct{}{}
+	c.p, p.co = p, c
+	k.live = append(k.live, p)
 	p.parked = true
-	k.At(k.now, p.resume)
+	k.wake(k.now, p)
 	return p
 }
 
@@ -104,17 +143,32 @@ func (p *Proc) resume() {
 		return
 	}
 	p.parked = false
-	if _, more := p.next(); !more {
+	c := p.co
+	if _, more := c.next(); !more || c.p == nil {
 		p.finish()
+		if more {
+			p.k.idle = append(p.k.idle, c)
+		}
 	}
+}
+
+// unlink removes p from the kernel's live set.
+func (p *Proc) unlink() {
+	p.dead = true
+	live := p.k.live
+	last := live[len(live)-1]
+	live[p.slot] = last
+	last.slot = p.slot
+	live[len(live)-1] = nil
+	p.k.live = live[:len(live)-1]
+	p.body = nil
 }
 
 func (p *Proc) finish() {
 	if p.dead {
 		return
 	}
-	p.dead = true
-	delete(p.k.procs, p)
+	p.unlink()
 	p.done.Set(struct{}{})
 }
 
@@ -122,15 +176,15 @@ func (p *Proc) kill() {
 	if p.dead {
 		return
 	}
-	p.dead = true
-	delete(p.k.procs, p)
-	p.stop()
+	c := p.co
+	p.unlink()
+	c.stop()
 }
 
 // park suspends the process until something calls resume.
 func (p *Proc) park() {
 	p.parked = true
-	if !p.yield(struct{}{}) {
+	if !p.co.yield(struct{}{}) {
 		panic(killed{})
 	}
 }
@@ -148,7 +202,7 @@ func (p *Proc) ID() uint64 { return p.id }
 func (p *Proc) Now() Time { return p.k.now }
 
 // Done completes when the process's body has returned.
-func (p *Proc) Done() *Future[struct{}] { return p.done }
+func (p *Proc) Done() *Future[struct{}] { return &p.done }
 
 // Ledger returns the time this process has spent blocked, by category.
 func (p *Proc) Ledger() Ledger { return p.ledger }
@@ -162,7 +216,7 @@ func (p *Proc) Sleep(d time.Duration, c Category) {
 	if d <= 0 {
 		return
 	}
-	p.k.After(d, p.resume)
+	p.k.wake(p.k.now+d, p)
 	p.ledger[c] += d
 	p.park()
 }
@@ -172,7 +226,7 @@ func (p *Proc) SleepUntil(t Time, c Category) { p.Sleep(t-p.k.now, c) }
 
 // Yield lets every other event scheduled for the current instant run first.
 func (p *Proc) Yield() {
-	p.k.At(p.k.now, p.resume)
+	p.k.wake(p.k.now, p)
 	p.park()
 }
 

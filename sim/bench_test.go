@@ -1,0 +1,70 @@
+package sim
+
+import (
+	"testing"
+	"time"
+)
+
+// The kernel's cost per event, for the simulator's speed (issue 15). Each
+// reports events per second of wall time.
+
+// BenchmarkKernelSleep: 64 processes each sleeping in a loop (every event
+// resumes a coroutine), the shape of clients waiting on the network.
+func BenchmarkKernelSleep(b *testing.B) {
+	k := NewKernel(1)
+	defer k.Shutdown()
+	for i := range 64 {
+		k.Spawn("sleeper", func(p *Proc) {
+			for {
+				p.Sleep(time.Duration(1+i%7)*time.Microsecond, CatOther)
+			}
+		})
+	}
+	runEvents(b, k)
+}
+
+// BenchmarkKernelCallbacks: plain callbacks rescheduling themselves, over a
+// queue of 1,000 pending events: the priority queue alone.
+func BenchmarkKernelCallbacks(b *testing.B) {
+	k := NewKernel(1)
+	for i := range 1000 {
+		var tick func()
+		tick = func() { k.After(time.Duration(1+i%13)*time.Microsecond, tick) }
+		k.At(0, tick)
+	}
+	runEvents(b, k)
+}
+
+// BenchmarkKernelFanOut: a parent sending three parallel requests that each
+// sleep once (a process spawned per request, as journal and Paxos
+// replication do), then awaiting a majority.
+func BenchmarkKernelFanOut(b *testing.B) {
+	k := NewKernel(1)
+	defer k.Shutdown()
+	for range 16 {
+		k.Spawn("parent", func(p *Proc) {
+			for {
+				fs := make([]*Future[struct{}], 3)
+				for i := range fs {
+					fs[i] = Go(k, "req", func(c *Proc) struct{} {
+						c.Sleep(time.Duration(1+i)*time.Microsecond, CatNetwork)
+						return struct{}{}
+					})
+				}
+				Await(p, Quorum(k, fs, 2), CatReplication)
+			}
+		})
+	}
+	runEvents(b, k)
+}
+
+// runEvents advances k by one microsecond of virtual time per iteration
+// and reports the events it ran per wall second.
+func runEvents(b *testing.B, k *Kernel) {
+	b.ReportAllocs()
+	start := k.Events()
+	for b.Loop() {
+		k.Run(k.Now() + time.Microsecond)
+	}
+	b.ReportMetric(float64(k.Events()-start)/b.Elapsed().Seconds(), "events/s")
+}
