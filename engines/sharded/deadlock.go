@@ -94,7 +94,7 @@ func (t *txn) lockRow(p *sim.Proc, sh *shard, key string, tb *engines.Table, k e
 		}
 		if !localDone && p.Now() >= local {
 			localDone = true
-			if findCycle(o, sh.localEdges) != nil {
+			if lock.FindCycle(o, sh.localEdges) != nil {
 				// PostgreSQL's deadlock check: the requester is the
 				// victim; its transaction aborts on this shard at once.
 				t.e.stats.LocalDeadlocks++
@@ -137,7 +137,7 @@ func (e *Engine) checkDistributed(slot *waitSlot) {
 				graph[o] = append(graph[o], bs...)
 			}
 		}
-		if findCycle(t.owner(), func(o lock.Owner) []lock.Owner { return sortUnique(graph[o]) }) == nil {
+		if lock.FindCycle(t.owner(), func(o lock.Owner) []lock.Owner { return sortUnique(graph[o]) }) == nil {
 			return
 		}
 		e.stats.DistributedDeadlocks++
@@ -155,37 +155,6 @@ func (t *txn) kill(err error) {
 	for _, s := range slices.Clone(t.waits) {
 		s.f.Set(outcome{err: err, atRouter: true})
 	}
-}
-
-// findCycle looks for a cycle of the waits-for graph through start and
-// returns it (start first), or nil. edges lists who a transaction waits
-// for, in a deterministic order. Depth-first; each transaction is expanded
-// once.
-func findCycle(start lock.Owner, edges func(lock.Owner) []lock.Owner) []lock.Owner {
-	seen := map[lock.Owner]bool{start: true}
-	path := []lock.Owner{start}
-	var visit func(o lock.Owner) bool
-	visit = func(o lock.Owner) bool {
-		for _, b := range edges(o) {
-			if b == start {
-				return true
-			}
-			if seen[b] {
-				continue
-			}
-			seen[b] = true
-			path = append(path, b)
-			if visit(b) {
-				return true
-			}
-			path = path[:len(path)-1]
-		}
-		return false
-	}
-	if visit(start) {
-		return path
-	}
-	return nil
 }
 
 func sortUnique(os []lock.Owner) []lock.Owner {

@@ -1,0 +1,163 @@
+package twopc
+
+import (
+	"slices"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/sim"
+)
+
+// The simulated side of wound-wait (woundwait.go has the rule): lock
+// requests at split leaders, the waits, the wounds and their notices to
+// clients, and the releases.
+
+// waitSlot is one waiting lock request: what the lock table hands back
+// when it grants it.
+type waitSlot struct {
+	g *group
+	f *sim.Future[bool] // true: granted; false: the waiter was wounded
+	// the row asked for, to name it when the request ends in an abort
+	tb *engines.Table
+	k  engines.Key
+}
+
+func (t *txn) owner() lock.Owner { return lock.Owner(t.id) }
+
+func (t *txn) age() age { return age{firstStart: t.opts.FirstStart, client: t.s.id, txn: t.id} }
+
+// acquire takes a point lock at g's leader for the row (tb, k), whose lock
+// key is key. The caller is at the leader.
+func (t *txn) acquire(p *sim.Proc, g *group, key string, m lock.Mode, tb *engines.Table, k engines.Key) error {
+	if t.wounded {
+		return t.woundedAbort(tb, k)
+	}
+	t.touch(g)
+	slot := &waitSlot{g: g, tb: tb, k: k}
+	if g.locks.Acquire(t.owner(), t.prio, key, m, slot) {
+		return nil
+	}
+	return t.wait(p, slot, g.locks.Blockers(t.owner(), key, m))
+}
+
+// acquireRange takes a shared range lock [from, end) at g's leader.
+func (t *txn) acquireRange(p *sim.Proc, g *group, from, end string, tb *engines.Table, k engines.Key) (immediate bool, err error) {
+	if t.wounded {
+		return false, t.woundedAbort(tb, k)
+	}
+	t.touch(g)
+	slot := &waitSlot{g: g, tb: tb, k: k}
+	if g.locks.AcquireRange(t.owner(), t.prio, from, end, slot) {
+		return true, nil
+	}
+	return false, t.wait(p, slot, g.locks.RangeBlockers(t.owner(), from, end))
+}
+
+// wait applies wound-wait to a queued request and blocks until it is
+// granted or t is wounded.
+func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
+	slot.f = sim.NewFuture[bool](t.e.k)
+	for _, b := range blockers {
+		v := t.e.live[uint64(b)]
+		if v == nil {
+			continue // finished: its locks are on their way out
+		}
+		switch decide(t.age(), holder{age: v.age(), prepared: v.preparedAt(slot.g), decided: v.decided}) {
+		case wound:
+			t.e.wound(v, slot)
+		case waitPrepared:
+			t.e.pin(v, slot)
+		}
+	}
+	if slot.f.Done() { // the wounds freed the way
+		return nil
+	}
+	if mustDie(t.mustNotWait) {
+		// Prepared at another split with an older transaction waiting
+		// for it: waiting here could close a cycle.
+		t.wounded = true
+		t.e.release(slot.g, t)
+		return t.woundedAbort(slot.tb, slot.k)
+	}
+	t.waits = append(t.waits, slot)
+	ok := sim.Await(p, slot.f, sim.CatLockWait)
+	t.waits = slices.DeleteFunc(t.waits, func(s *waitSlot) bool { return s == slot })
+	if !ok {
+		return t.woundedAbort(slot.tb, slot.k)
+	}
+	return nil
+}
+
+// pin marks v, prepared at the split where an older request (slot) now
+// waits for it, as a transaction that may no longer wait.
+func (e *Engine) pin(v *txn, by *waitSlot) {
+	e.stats.Wounds++
+	v.woundTable, v.woundKey = by.tb, by.k
+	v.mustNotWait = true
+	e.woundNotice(v, by.g)
+}
+
+// wound aborts v at the split where an older request (slot) waits for it.
+func (e *Engine) wound(v *txn, by *waitSlot) {
+	g := by.g
+	e.stats.Wounds++
+	v.woundTable, v.woundKey = by.tb, by.k
+	v.wounded = true
+	e.release(g, v)
+	// A request of v's waiting here was withdrawn with its locks; the
+	// leader answers it at once.
+	for _, s := range v.waits {
+		if s.g == g {
+			s.f.Set(false)
+		}
+	}
+	e.woundNotice(v, g)
+}
+
+// woundNotice tells v's client, from g's leader, that an older
+// transaction wounded it.
+func (e *Engine) woundNotice(v *txn, g *group) {
+	from := g.leader.node
+	e.k.Spawn("2pc-wound-notice", func(c *sim.Proc) {
+		e.cl.Send(c, from, v.s.client)
+		if v.done || v.decided {
+			return
+		}
+		v.notified = true
+		// The client abandons the requests still waiting elsewhere; the
+		// rollback that follows withdraws them.
+		for _, s := range v.waits {
+			if !s.f.Done() {
+				v.wounded, v.abandoned = true, true
+				s.f.Set(false)
+			}
+		}
+	})
+}
+
+// release drops everything v holds or waits for at g and wakes the
+// requests that are granted as a result.
+func (e *Engine) release(g *group, v *txn) {
+	for _, s := range g.locks.ReleaseAll(v.owner()) {
+		s.f.Set(true)
+	}
+}
+
+// releaseAsync is a release message from a node to g's leader.
+func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
+	e.k.Spawn("2pc-release", func(c *sim.Proc) {
+		e.cl.Send(c, from, g.leader.node)
+		e.release(g, v)
+	})
+}
+
+func (t *txn) woundedAbort(tb *engines.Table, k engines.Key) error {
+	if t.woundTable != nil {
+		tb, k = t.woundTable, t.woundKey
+	}
+	a := &engines.AbortError{Reason: engines.ReasonWounded, Retryable: true}
+	if tb != nil {
+		a.Table, a.Key = tb.Name, k.String()
+	}
+	return a
+}
