@@ -47,6 +47,23 @@ type Config struct {
 	Backoff     time.Duration // first backoff; doubles per retry
 	BackoffMax  time.Duration // cap; each sleep is uniform in [0, current cap]
 
+	// Faults are scheduled failures (crashes, partitions, slow links, ε
+	// rises; kill-connections for real databases), in run time from the
+	// start (warm-up included).
+	Faults FaultList
+	// TxnTimeout bounds one attempt, as a driver's statement timeout does:
+	// an attempt still running after it fails as timeout(57014) and is
+	// retried on a new connection, so a run never hangs on a crashed node.
+	// 0 = none, except that a run with faults uses DefaultFaultTimeout.
+	TxnTimeout time.Duration
+	// ReconnectBackoff is the first wait before a client whose attempt timed
+	// out opens a new connection; it doubles per consecutive timeout, up to
+	// BackoffMax·10, with full jitter.
+	ReconnectBackoff time.Duration
+	// AvailabilityInterval is the resolution of the availability timeline
+	// (per client region; recorded in runs with faults).
+	AvailabilityInterval time.Duration
+
 	// Partition makes this process drive only its share of one run that n
 	// processes (on n machines) drive together: clients whose id ≡ Index
 	// mod Count, and the workload's share of keys/warehouses. Count 0 or 1
@@ -119,6 +136,9 @@ func DefaultConfig() Config {
 		MaxAttempts: 10,
 		Backoff:     1 * time.Millisecond,
 		BackoffMax:  100 * time.Millisecond,
+
+		ReconnectBackoff:     50 * time.Millisecond,
+		AvailabilityInterval: 100 * time.Millisecond,
 	}
 }
 
@@ -155,6 +175,20 @@ func (c *Config) Validate() error {
 	}
 	if c.NetDelay < 0 {
 		bad("--net-delay must not be negative, got %v", c.NetDelay)
+	}
+	if c.TxnTimeout < 0 {
+		bad("--txn-timeout must not be negative, got %v", c.TxnTimeout)
+	}
+	if c.ReconnectBackoff < 0 {
+		bad("--reconnect-backoff must not be negative, got %v", c.ReconnectBackoff)
+	}
+	if c.AvailabilityInterval <= 0 {
+		bad("--availability-interval must be positive, got %v", c.AvailabilityInterval)
+	}
+	for _, f := range c.Faults {
+		if end := c.Warmup + c.Duration; f.Start >= end {
+			bad("--fault %s: starts at %v, after the run ends at %v", f, f.Start, end)
+		}
 	}
 	if c.RTTScale <= 0 || math.IsNaN(c.RTTScale) || math.IsInf(c.RTTScale, 0) {
 		bad("--rtt-scale must be positive, got %v", c.RTTScale)

@@ -58,7 +58,14 @@ func (s *Simulation) Exec(ctx context.Context, fn func(ctx context.Context, sess
 	if len(azs) == 0 {
 		return errors.New("exec: the topology has no AZ that holds data")
 	}
-	sess, err := s.Engine.Session(ctx, engines.Client{ID: -1, Region: s.Topology.RegionOf(azs[0]), AZ: azs[0]})
+	az := azs[0]
+	for _, a := range azs { // after a permanent AZ or region loss, a client that survived
+		if !s.Cluster.PlaceDown(a) {
+			az = a
+			break
+		}
+	}
+	sess, err := s.Engine.Session(ctx, engines.Client{ID: -1, Region: s.Topology.RegionOf(az), AZ: az})
 	if err != nil {
 		return err
 	}

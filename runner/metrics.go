@@ -10,6 +10,8 @@ import (
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/txbench/txbench/sim"
 )
 
 // Histogram geometry shared by every histogram in a txbench.result/v1 file.
@@ -50,6 +52,10 @@ type AttemptRecord struct {
 	// Statements are the attempt's timed statements (aborted ones left
 	// out); the slice may be reused after Attempt returns.
 	Statements []StatementTiming
+	// Group is the client's group (its region) for the availability
+	// timeline; Retried marks a failed attempt that was followed by another.
+	Group   string
+	Retried bool
 }
 
 // TxnRecord describes one transaction once it is over: committed, or given up
@@ -72,6 +78,8 @@ type TxnRecord struct {
 	// commit involved (0 when unknown or not committed): latency is split
 	// into single- and multi-partition commits by it.
 	Participants int
+	// Group is the client's group (its region), for the availability timeline.
+	Group string
 }
 
 // Recorder accumulates the figures of one run as transactions finish and turns
@@ -101,6 +109,9 @@ type Recorder struct {
 	// bucket and the finished bucket keeps only its p50/p99.
 	cur     int
 	curHist *hdrhistogram.Histogram
+
+	// avail is nil unless the run records availability (runs with faults).
+	avail *availRecorder
 }
 
 type contendedKey struct{ table, key string }
@@ -195,8 +206,18 @@ func (r *Recorder) bucket(end time.Duration) (int, *timelineBucket) {
 	return i, &r.timeline[i]
 }
 
+// EnableAvailability makes the Recorder keep an availability timeline at
+// interval per client group (groups listed in report order) and the figures
+// of each fault.
+func (r *Recorder) EnableAvailability(interval time.Duration, faults []sim.Fault, groups []string) {
+	r.avail = newAvailRecorder(interval, faults, groups)
+}
+
 // Attempt records one finished attempt.
 func (r *Recorder) Attempt(a AttemptRecord) {
+	if r.avail != nil {
+		r.avail.attempt(a.Group, a)
+	}
 	s := r.typeStats(a.Type)
 	_, b := r.bucket(a.End)
 	b.attempts++
@@ -234,6 +255,9 @@ func (r *Recorder) Attempt(a AttemptRecord) {
 
 // Txn records one finished transaction (committed or given up).
 func (r *Recorder) Txn(t TxnRecord) {
+	if r.avail != nil {
+		r.avail.txn(t.Group, t)
+	}
 	s := r.typeStats(t.Type)
 	i, b := r.bucket(t.End)
 	if t.Committed {
@@ -358,6 +382,9 @@ func (r *Recorder) Fill(res *Result, measured time.Duration) {
 	res.DurationS = round3(max(measured, 0).Seconds())
 	res.WarmupS = round3(r.warmup.Seconds())
 	res.Summary, res.TxnTypes, res.Timeline, res.Histograms, res.TopContended = r.Result(measured)
+	if r.avail != nil {
+		res.Availability = r.avail.result(r.warmup + max(measured, 0))
+	}
 }
 
 // timelinePoints: an interval's tps divides by the part of it the run

@@ -60,6 +60,9 @@ type Result struct {
 	// WorkloadMetrics are the workload's own figures (TPC-C's tpmC and
 	// efficiency), computed from the measured counts (workloads.Reporter).
 	WorkloadMetrics []Metric `json:"workload_metrics,omitempty"`
+	// Availability is set by runs with faults: a fine-grained timeline per
+	// client group and per-fault figures.
+	Availability *Availability `json:"availability,omitempty"`
 	// Notes are facts about the engine or model worth keeping with the
 	// figures (e.g. "clock uncertainty 7ms").
 	Notes []string `json:"notes,omitempty"`

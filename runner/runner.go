@@ -40,6 +40,13 @@ type client struct {
 	active  *atomic.Int64 // transactions in flight (a run drains them before a check)
 	stopped func() bool
 	timed   timedTxn // times the current attempt's statements
+	// reopen opens a new connection after a timeout (nil: keep the old one);
+	// timeouts counts consecutive timeouts, for the reconnect backoff.
+	reopen   func(ctx context.Context) (engines.Session, error)
+	timeouts int
+	// group is the client's group (region, or AZ in a one-region
+	// topology), for the availability timeline.
+	group string
 }
 
 // execute runs one logical transaction to commit or to giving up, starting
@@ -58,14 +65,14 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	for attempts < c.cfg.MaxAttempts {
 		attempts++
 		start := c.clk.now(ctx)
-		info, err := c.attempt(ctx, t, attempts, first)
+		info, err, timedOut := c.timedAttempt(ctx, t, attempts, first)
 		if err != nil && ctx.Err() != nil {
 			// Interrupted (Ctrl-C), not failed: the attempt and its
 			// transaction are left out of the figures.
 			return
 		}
 		end := c.clk.now(ctx)
-		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants, Statements: c.timed.stmts}
+		ar := AttemptRecord{Type: t.Type(), End: end, Latency: end - start, Committed: err == nil, Participants: info.Participants, Statements: c.timed.stmts, Group: c.group}
 		retry := false
 		if err != nil {
 			if a, ok := engines.AsAbort(err); ok {
@@ -75,10 +82,16 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 				ar.Reason = "error: " + err.Error()
 			}
 		}
+		ar.Retried = retry && attempts < c.cfg.MaxAttempts && !c.stopped()
 		c.rec(func(r *Recorder) { r.Attempt(ar) })
 		if err == nil {
 			committed, participants = true, info.Participants
 			break
+		}
+		if timedOut {
+			c.reconnect(ctx)
+		} else {
+			c.timeouts = 0
 		}
 		if !retry || attempts == c.cfg.MaxAttempts || c.stopped() {
 			break
@@ -91,7 +104,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		backoff = min(2*backoff, c.cfg.BackoffMax)
 	}
 	end := c.clk.now(ctx)
-	tr := TxnRecord{Type: t.Type(), End: end, Latency: end - intended, Committed: committed, Attempts: attempts, Participants: participants}
+	tr := TxnRecord{Type: t.Type(), End: end, Latency: end - intended, Committed: committed, Attempts: attempts, Participants: participants, Group: c.group}
 	if haveLedger {
 		after, _ := c.clk.ledger(ctx)
 		d := after.Sub(before)

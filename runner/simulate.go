@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -124,6 +125,15 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 	if err := loadAll(ctx, wl, eng); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", wm.Name, err)
 	}
+	// Faults name the engine's nodes, so they are checked once it has placed
+	// them; loading takes no virtual time, so fault times count from the
+	// run's start.
+	if len(cfg.Faults) > 0 {
+		if err := sim.CheckFaults(cfg.Faults, cl, cfg.Warmup+cfg.Duration); err != nil {
+			return nil, err
+		}
+		cl.SetFaults(cfg.Faults)
+	}
 	return &Simulation{Kernel: k, Cluster: cl, Engine: eng, Workload: wl, Schema: schema, Topology: topo, Epsilon: epsName}, nil
 }
 
@@ -135,6 +145,16 @@ func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) err
 		err = errors.Join(err, f.Flush(ctx))
 	}
 	return err
+}
+
+// clientGroup returns how clients are grouped in the availability figures:
+// by region in a multi-region topology, by AZ in a single region (where an
+// AZ is what fails).
+func (s *Simulation) clientGroup() func(az string) string {
+	if len(s.Topology.FullRegions()) > 1 {
+		return s.Topology.RegionOf
+	}
+	return func(az string) string { return az }
 }
 
 // ClientAZs lists where clients go, round robin: every AZ of every region
@@ -157,6 +177,16 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	defer k.Shutdown()
 	total := cfg.Warmup + cfg.Duration
 	rec := NewRecorder(s.Workload.TxnTypes(), cfg.Warmup, cfg.Interval)
+	groupOf := s.clientGroup()
+	if len(cfg.Faults) > 0 {
+		var groups []string
+		for _, az := range s.ClientAZs() {
+			if g := groupOf(az); !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+		rec.EnableAvailability(cfg.AvailabilityInterval, cfg.Faults, groups)
+	}
 	var committed, active atomic.Int64
 	record := func(f func(*Recorder)) { f(rec) }
 	stopped := func() bool { return k.Now() >= total }
@@ -165,12 +195,15 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
 		az := azs[i%len(azs)]
-		sess, err := s.Engine.Session(ctx, engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az})
+		who := engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az}
+		sess, err := s.Engine.Session(ctx, who)
 		if err != nil {
 			return nil, err
 		}
 		clients[i] = &client{
-			id: i, cfg: &cfg, clk: simClock{k}, sess: sess,
+			group:  groupOf(az),
+			reopen: func(ctx context.Context) (engines.Session, error) { return s.Engine.Session(ctx, who) },
+			id:     i, cfg: &cfg, clk: simClock{k}, sess: sess,
 			gen:     s.Workload.NewClient(i, sim.NewStream(cfg.Seed, fmt.Sprintf("client/%d", i))),
 			rng:     sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
 			rec:     record,
@@ -245,6 +278,9 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	}
 	if cfg.NetDelay > 0 || cfg.OneShot {
 		res.Notes = append(res.Notes, fmt.Sprintf("added network delay %v one way, one-shot transactions %v", cfg.NetDelay, cfg.OneShot))
+	}
+	if len(cfg.Faults) > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("faults %s; attempt timeout %v, reconnect backoff %v", cfg.Faults.String(), cfg.timeout(), cfg.ReconnectBackoff))
 	}
 	if n, ok := s.Engine.(interface{ Notes() []string }); ok {
 		res.Notes = append(res.Notes, n.Notes()...)
@@ -352,6 +388,16 @@ func configMap(cfg Config, topology, epsilon string) map[string]string {
 	if cfg.Partition.Count > 1 {
 		m["partition"] = cfg.Partition.String()
 	}
+	// Fault options appear only in runs that use them, so that the results
+	// of runs without faults stay as they were.
+	if len(cfg.Faults) > 0 {
+		m["fault"] = cfg.Faults.String()
+		m["reconnect-backoff"] = cfg.ReconnectBackoff.String()
+		m["availability-interval"] = cfg.AvailabilityInterval.String()
+	}
+	if d := cfg.timeout(); d > 0 {
+		m["txn-timeout"] = d.String()
+	}
 	if topology != "" { // simulated runs
 		m["topology"], m["epsilon"] = topology, epsilon
 		m["jitter"], m["rtt-scale"] = fmt.Sprint(cfg.Jitter), fmt.Sprint(cfg.RTTScale)
@@ -361,7 +407,8 @@ func configMap(cfg Config, topology, epsilon string) map[string]string {
 		}
 	}
 	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true,
-		"check": true, "load-only": true, "cpuprofile": true}
+		"check": true, "load-only": true, "cpuprofile": true,
+		"fault": true, "txn-timeout": true, "reconnect-backoff": true, "availability-interval": true}
 	cfg.Flags.VisitAll(func(f *pflag.Flag) {
 		if _, set := m[f.Name]; set || skip[f.Name] {
 			return

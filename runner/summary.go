@@ -121,6 +121,36 @@ func WriteSummary(w io.Writer, r *Result) {
 		}
 		writeWrapped(w, "top contended keys (aborts): ", parts, " · ")
 	}
+	writeAvailability(w, r.Availability)
+}
+
+// writeAvailability prints one line per fault: how soon it hurt, how long a
+// client group went without a commit, how long until throughput was back.
+func writeAvailability(w io.Writer, a *Availability) {
+	if a == nil {
+		return
+	}
+	secs := func(v *float64, none string) string {
+		if v == nil {
+			return none
+		}
+		return fmt.Sprintf("%.2fs", *v)
+	}
+	for _, f := range a.Faults {
+		parts := []string{"first failure " + secs(f.FirstFailureS, "none")}
+		var gaps []string
+		for _, g := range a.Groups {
+			gaps = append(gaps, fmt.Sprintf("%s %.2fs", g, f.LongestGapS[g]))
+		}
+		parts = append(parts, "longest gap without a commit: "+strings.Join(gaps, ", "))
+		back := fmt.Sprintf("not back to 90%% of %s tps by the end", formatRate(f.PreFaultTPS))
+		if f.RecoveryS != nil {
+			back = fmt.Sprintf("back to 90%% of %s tps after %s", formatRate(f.PreFaultTPS), secs(f.RecoveryS, ""))
+		}
+		parts = append(parts, back,
+			fmt.Sprintf("%d txns failed, %d attempts retried", f.FailedTxns, f.RetriedAttempts))
+		writeWrapped(w, "fault "+f.Fault+": ", parts, " · ")
+	}
 }
 
 // keyName names a row the way engines print it: the table followed by a

@@ -84,6 +84,9 @@ type Clock struct {
 	// skew in [-1, 1]: the offset is skew·ε(t), so it never leaves the bound
 	// even when ε shrinks.
 	skew float64
+	// raised, when set, widens the bound during ε faults (fault.go); the
+	// offset stays where the model put it.
+	raised func(t Time) time.Duration
 }
 
 func newClock(k *Kernel, eps Epsilon, rng *rand.Rand) *Clock {
@@ -107,7 +110,13 @@ func (c *Clock) Local() int64 {
 }
 
 // Epsilon is the current uncertainty bound.
-func (c *Clock) Epsilon() time.Duration { return c.eps.At(c.k.now, c.phase) }
+func (c *Clock) Epsilon() time.Duration {
+	e := c.eps.At(c.k.now, c.phase)
+	if c.raised != nil {
+		e = max(e, c.raised(c.k.now))
+	}
+	return e
+}
 
 // TrueTime converts a virtual time to a true timestamp (what a perfect
 // clock would read), for tests and for computing when a wait ends.
@@ -134,6 +143,9 @@ func (c *Clock) WaitUntilEarliestAfter(p *Proc, ts int64, cat Category) {
 func (c *Clock) At(t Time) Interval {
 	e := c.eps.At(t, c.phase)
 	local := int64(Epoch+t) + int64(c.skew*float64(e))
+	if c.raised != nil {
+		e = max(e, c.raised(t))
+	}
 	return Interval{Earliest: local - int64(e), Latest: local + int64(e)}
 }
 

@@ -28,6 +28,8 @@ type Cluster struct {
 	nodes  []*Node
 	byName map[string]*Node
 	links  map[[2]*Node]*rand.Rand
+	// faults is nil unless a fault schedule is installed (fault.go).
+	faults *faultSchedule
 	// messages counts one-way messages sent (a cheap sanity statistic).
 	messages uint64
 }
@@ -71,6 +73,9 @@ func (c *Cluster) AddNode(name, az string, cores int) *Node {
 	}
 	c.nodes = append(c.nodes, n)
 	c.byName[name] = n
+	if c.faults != nil {
+		n.Clock.raised = c.faults.epsilonAt
+	}
 	return n
 }
 
@@ -106,6 +111,10 @@ func (c *Cluster) MedianDelay(azA, azB string) time.Duration {
 // a Send there, work at the remote node, and a Send back.
 func (c *Cluster) Send(p *Proc, a, b *Node) {
 	c.messages++
+	if c.faults != nil {
+		c.sendFaulty(p, a, b)
+		return
+	}
 	if a == b {
 		return
 	}

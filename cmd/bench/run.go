@@ -17,6 +17,7 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/sim"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -24,7 +25,8 @@ const runExamples = `  bench run --engine occ --workload ycsb-a
   bench run --engine occ --workload ycsb-a --topology us-3 --clients 64 --duration 60s --seed 7 --out a.json
   bench run --engine dsql --workload ycsb --ops-per-txn 10 --write-frac 0.5 --theta 0.9 --records 100000
   bench run --engine occ --workload ycsb-b --rate 2000 --duration 30s      # open loop
-  bench run --config scenario.yaml --seed 3                                # flags override the file`
+  bench run --config scenario.yaml --seed 3                                # flags override the file
+  bench run --engine occ --workload bank --topology region-3az --fault crash:us-east-1a@5s+10s --duration 30s --check`
 
 // runFlags binds the runner's options to a Config.
 func runFlags(fs *pflag.FlagSet, c *runner.Config) {
@@ -48,6 +50,10 @@ func runFlags(fs *pflag.FlagSet, c *runner.Config) {
 	fs.DurationVar(&c.Backoff, "backoff", d.Backoff, "first retry backoff; doubles per retry, full jitter")
 	fs.DurationVar(&c.BackoffMax, "backoff-max", d.BackoffMax, "retry backoff cap")
 	fs.BoolVar(&c.Reuse, "reuse", false, "real databases: keep the data a previous run loaded when it is verified to be this workload's load, unchanged")
+	fs.Var(&c.Faults, "fault", "simulated: schedule a failure, repeatable: KIND:TARGET@START[+DURATION] with kinds crash, partition, slow, epsilon= (pg: kill-connections); see the list above")
+	fs.DurationVar(&c.TxnTimeout, "txn-timeout", d.TxnTimeout, "client-side attempt timeout, as a driver's statement timeout: a timed-out attempt fails as timeout(57014) and is retried on a new connection (0 = none; runs with --fault default to "+runner.DefaultFaultTimeout.String()+")")
+	fs.DurationVar(&c.ReconnectBackoff, "reconnect-backoff", d.ReconnectBackoff, "first wait before reconnecting after a timeout; doubles per consecutive timeout, full jitter")
+	fs.DurationVar(&c.AvailabilityInterval, "availability-interval", d.AvailabilityInterval, "resolution of the availability timeline (runs with --fault)")
 	fs.Var(&c.Partition, "partition", "real databases: drive share i of n (clients with id ≡ i mod n, and the workload's share of keys); run n processes and bench merge their results")
 }
 
@@ -63,6 +69,7 @@ func newRunCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "run",
 		Short:   "Run a workload against an engine and print a summary",
+		Long:    "Run a workload against an engine and print a summary.\n\nFaults (--fault, repeatable; in a scenario file, a list under fault:):\n  " + sim.FaultSyntax,
 		Example: runExamples,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -31,7 +31,7 @@ func applyScenario(fs *pflag.FlagSet, path string) error {
 	if err != nil {
 		return fmt.Errorf("--config: %w", err)
 	}
-	opts, err := parseScenario(data)
+	opts, lists, err := parseScenario(data)
 	if err != nil {
 		return fmt.Errorf("--config %s: %w", path, err)
 	}
@@ -50,36 +50,46 @@ func applyScenario(fs *pflag.FlagSet, path string) error {
 		if f.Changed {
 			continue
 		}
-		if err := fs.Set(name, opts[name]); err != nil {
-			errs = append(errs, fmt.Errorf("%s: option %q: %v", path, name, err))
+		// A repeatable option (--fault) takes a list item by item: its
+		// values may contain commas themselves.
+		vals := []string{opts[name]}
+		if r, ok := f.Value.(interface{ Repeatable() bool }); ok && r.Repeatable() && lists[name] != nil {
+			vals = lists[name]
+		}
+		for _, v := range vals {
+			if err := fs.Set(name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s: option %q: %v", path, name, err))
+			}
 		}
 	}
 	return errors.Join(errs...)
 }
 
 // parseScenario turns the YAML mapping into flag-name → value strings.
-// Lists become comma-separated values.
-func parseScenario(data []byte) (map[string]string, error) {
+// Lists become comma-separated values; lists also keeps their items, for
+// repeatable options.
+func parseScenario(data []byte) (out map[string]string, lists map[string][]string, err error) {
 	var raw map[string]any
 	if err := yaml.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("malformed YAML: %s", strings.Join(strings.Fields(err.Error()), " "))
+		return nil, nil, fmt.Errorf("malformed YAML: %s", strings.Join(strings.Fields(err.Error()), " "))
 	}
-	out := map[string]string{}
+	out, lists = map[string]string{}, map[string][]string{}
 	for k, v := range raw {
 		switch x := v.(type) {
 		case map[string]any:
-			return nil, fmt.Errorf("option %q: nested mappings are not options (use flat option names)", k)
+			return nil, nil, fmt.Errorf("option %q: nested mappings are not options (use flat option names)", k)
 		case []any:
 			parts := make([]string, len(x))
 			for i, e := range x {
 				parts[i] = fmt.Sprint(e)
 			}
 			out[k] = strings.Join(parts, ",")
+			lists[k] = parts
 		case nil:
-			return nil, fmt.Errorf("option %q: no value", k)
+			return nil, nil, fmt.Errorf("option %q: no value", k)
 		default:
 			out[k] = fmt.Sprint(x)
 		}
 	}
-	return out, nil
+	return out, lists, nil
 }

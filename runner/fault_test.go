@@ -1,0 +1,259 @@
+package runner_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	_ "github.com/txbench/txbench/engines/sharded"
+	_ "github.com/txbench/txbench/engines/twopc"
+	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/runner/runnertest"
+	"github.com/txbench/txbench/sim"
+	"github.com/txbench/txbench/workloads"
+	_ "github.com/txbench/txbench/workloads/bank"
+)
+
+var simulatedEngines = []string{"occ", "2pc", "sharded"}
+
+// Every fault kind, each healing within a short run on region-3az.
+var faultKinds = map[string][]string{
+	"crash-node": {"crash:%s@400ms+300ms"}, // %s: a node of the engine
+	"crash-az":   {"crash:us-east-1b@400ms+300ms"},
+	"partition":  {"partition:us-east-1a|us-east-1b,us-east-1c@400ms+300ms"},
+	"one-way":    {"partition:us-east-1c>us-east-1a,us-east-1b@400ms+300ms"},
+	"slow":       {"slow:us-east-1a|us-east-1b=20ms~5ms@300ms+500ms"},
+	"epsilon":    {"epsilon=20ms@300ms+300ms"},
+}
+
+func quickBank(t *testing.T, engine string) runner.Config {
+	cfg := runnertest.Quick(t, engine, "bank", nil)
+	cfg.Topology = "region-3az"
+	return cfg
+}
+
+// someNode names a node the engine placed (the first in placement order).
+func someNode(t *testing.T, engine string) string {
+	t.Helper()
+	cfg := quickBank(t, engine)
+	s, err := runner.Prepare(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	return s.Cluster.Nodes()[0].Name
+}
+
+func faultConfig(t *testing.T, engine string, specs []string, node string) runner.Config {
+	t.Helper()
+	cfg := quickBank(t, engine)
+	cfg.Warmup, cfg.Duration = 200*time.Millisecond, 1300*time.Millisecond
+	for _, s := range specs {
+		if strings.Contains(s, "%s") {
+			s = fmt.Sprintf(s, node)
+		}
+		if err := cfg.Faults.Set(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return cfg
+}
+
+// A run with every fault kind on every engine finishes, bank's invariants
+// hold afterwards, the availability figures are there, and the same seed
+// and faults give the same results file.
+func TestFaultRunsKeepInvariantsAndAreDeterministic(t *testing.T) {
+	for _, engine := range simulatedEngines {
+		node := someNode(t, engine)
+		for kind, specs := range faultKinds {
+			t.Run(engine+"/"+kind, func(t *testing.T) {
+				cfg := faultConfig(t, engine, specs, node)
+				var checks []workloads.CheckResult
+				cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
+					err := exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
+						var err error
+						checks, err = wl.(workloads.Checker).Check(ctx, sess)
+						return err
+					})
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				res := runnertest.Run(t, cfg)
+				if len(checks) == 0 {
+					t.Fatal("no consistency check ran")
+				}
+				for _, c := range checks {
+					if c.Status != workloads.CheckPass {
+						t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+					}
+				}
+				a := res.Availability
+				if a == nil || len(a.Faults) != len(specs) || len(a.Timeline["all"]) != 15 || len(a.Groups) != 3 {
+					t.Fatalf("availability figures missing or wrong shape: %+v", a)
+				}
+				if res.Summary.Committed == 0 {
+					t.Fatal("nothing committed")
+				}
+				if kind == "crash-az" || kind == "partition" {
+					again := runnertest.Run(t, faultConfig(t, engine, specs, node))
+					if !bytes.Equal(runnertest.Stable(t, res), runnertest.Stable(t, again)) {
+						t.Fatal("same seed and faults, different results")
+					}
+				}
+			})
+		}
+	}
+}
+
+// Each client increments its own account; every increment whose commit was
+// acknowledged must be in the final state after the faults heal, and no
+// other (no lost and no phantom commits).
+func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
+	for _, engine := range simulatedEngines {
+		node := someNode(t, engine)
+		for kind, specs := range faultKinds {
+			t.Run(engine+"/"+kind, func(t *testing.T) {
+				cfg := faultConfig(t, engine, specs, node)
+				s, err := runner.Prepare(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer s.Close()
+				table := s.Schema.Tables[0]
+				const clients = 9
+				acks := make([]int64, clients)
+				azs := s.ClientAZs()
+				stop := 1200 * time.Millisecond
+				done := 0
+				for i := range clients {
+					az := azs[i%len(azs)]
+					sess, err := s.Engine.Session(context.Background(), engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az})
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.Kernel.Spawn("incr", func(p *sim.Proc) {
+						ctx := sim.WithProc(context.Background(), p)
+						key := engines.Key{engines.Int(int64(i))}
+						for p.Now() < stop {
+							err := func() error {
+								tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "incr"})
+								if err != nil {
+									return err
+								}
+								r, _, err := tx.Get(ctx, table, key)
+								if err != nil {
+									return err
+								}
+								if err := tx.Update(ctx, table, key, engines.Set{Col: 1, Val: engines.Int(r[1].Int() + 1)}); err != nil {
+									return err
+								}
+								return tx.Commit(ctx)
+							}()
+							if err == nil {
+								acks[i]++
+							} else if _, ok := engines.AsAbort(err); !ok {
+								t.Errorf("client %d: %v", i, err)
+								break
+							}
+							p.Sleep(time.Millisecond, sim.CatThink)
+						}
+						done++
+					})
+				}
+				for done < clients && s.Kernel.Now() < time.Minute {
+					s.Kernel.Run(s.Kernel.Now() + 100*time.Millisecond)
+				}
+				if done < clients {
+					t.Fatalf("%d clients still blocked a minute after the faults healed", clients-done)
+				}
+				var final []engines.Row
+				err = s.Exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
+					tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "read", ReadOnly: true})
+					if err != nil {
+						return err
+					}
+					if final, err = tx.Scan(ctx, table, engines.ScanSpec{}); err != nil {
+						return err
+					}
+					return tx.Commit(ctx)
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var total int64
+				for i := range clients {
+					got := final[i][1].Int() - 1000
+					total += acks[i]
+					if got != acks[i] {
+						t.Errorf("client %d: %d commits acknowledged, %d visible", i, acks[i], got)
+					}
+				}
+				if total == 0 {
+					t.Fatal("no commit was acknowledged")
+				}
+			})
+		}
+	}
+}
+
+// A partition cuts us-east-1a off from the other two AZs: its clients cannot
+// commit while it lasts (every engine needs a quorum across AZs), and once
+// it heals they commit again.
+func TestPartitionedMinorityCannotCommitAndRecoversWhenHealed(t *testing.T) {
+	for _, engine := range simulatedEngines {
+		t.Run(engine, func(t *testing.T) {
+			cfg := faultConfig(t, engine, []string{"partition:us-east-1a|us-east-1b,us-east-1c@500ms+600ms"}, "")
+			res := runnertest.Run(t, cfg)
+			tl := res.Availability.Timeline["us-east-1a"]
+			during, after := int64(0), int64(0)
+			for _, p := range tl {
+				// A commit acknowledged in the first 50 ms was decided
+				// before the cut (the ack is same-AZ).
+				if p.TS >= 0.55 && p.TS < 1.1 {
+					during += p.Committed
+				}
+				if p.TS >= 1.1 {
+					after += p.Committed
+				}
+			}
+			if during != 0 {
+				t.Errorf("the partitioned minority committed %d transactions", during)
+			}
+			if after == 0 {
+				t.Error("no commit in us-east-1a after the partition healed")
+			}
+			f := res.Availability.Faults[0]
+			if gap := f.LongestGapS["us-east-1a"]; gap < 0.55 {
+				t.Errorf("us-east-1a's longest gap %.3fs, want at least the partition's 0.6s less the first 50 ms", gap)
+			}
+		})
+	}
+}
+
+func TestFaultsNamingUnknownPlacesOrLateStartsAreRefused(t *testing.T) {
+	for spec, want := range map[string]string{
+		"crash:eu-west-1a@1s":               `unknown place "eu-west-1a"`,
+		"crash:us-east-1a@20s":              "after the run ends",
+		"kill-connections@1s":               "--engine pg",
+		"partition:us-east-1|us-east-1a@1s": "overlap",
+	} {
+		cfg := quickBank(t, "occ")
+		if err := cfg.Faults.Set(spec); err != nil {
+			t.Fatal(err)
+		}
+		_, err := runner.Run(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line with %q", spec, err, want)
+		}
+		var ignore *engines.AbortError
+		if errors.As(err, &ignore) {
+			t.Errorf("%s: a configuration error came back as an abort", spec)
+		}
+	}
+}
