@@ -176,11 +176,13 @@ func (c *Config) Validate() error {
 	if c.NetDelay < 0 {
 		bad("--net-delay must not be negative, got %v", c.NetDelay)
 	}
-	if c.TxnTimeout < 0 {
-		bad("--txn-timeout must not be negative, got %v", c.TxnTimeout)
-	}
-	if c.ReconnectBackoff < 0 {
-		bad("--reconnect-backoff must not be negative, got %v", c.ReconnectBackoff)
+	for _, o := range []struct {
+		name string
+		d    time.Duration
+	}{{"--txn-timeout", c.TxnTimeout}, {"--reconnect-backoff", c.ReconnectBackoff}} {
+		if o.d < 0 {
+			bad("%s must not be negative, got %v", o.name, o.d)
+		}
 	}
 	if c.AvailabilityInterval <= 0 {
 		bad("--availability-interval must be positive, got %v", c.AvailabilityInterval)

@@ -68,45 +68,35 @@ func faultConfig(t *testing.T, engine string, specs []string, node string) runne
 // hold afterwards, the availability figures are there, and the same seed
 // and faults give the same results file.
 func TestFaultRunsKeepInvariantsAndAreDeterministic(t *testing.T) {
+	eachFault(t, func(t *testing.T, engine, kind string, specs []string, node string) {
+		res, checks := runnertest.RunChecked(t, faultConfig(t, engine, specs, node))
+		for _, c := range checks {
+			if c.Status != workloads.CheckPass {
+				t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+			}
+		}
+		a := res.Availability
+		if a == nil || len(a.Faults) != len(specs) || len(a.Timeline["all"]) != 15 || len(a.Groups) != 3 {
+			t.Fatalf("availability figures missing or wrong shape: %+v", a)
+		}
+		if res.Summary.Committed == 0 {
+			t.Fatal("nothing committed")
+		}
+		if kind == "crash-az" || kind == "partition" {
+			again := runnertest.Run(t, faultConfig(t, engine, specs, node))
+			if !bytes.Equal(runnertest.Stable(t, res), runnertest.Stable(t, again)) {
+				t.Fatal("same seed and faults, different results")
+			}
+		}
+	})
+}
+
+// eachFault runs fn for every simulated engine and every fault kind.
+func eachFault(t *testing.T, fn func(t *testing.T, engine, kind string, specs []string, node string)) {
 	for _, engine := range simulatedEngines {
 		node := someNode(t, engine)
 		for kind, specs := range faultKinds {
-			t.Run(engine+"/"+kind, func(t *testing.T) {
-				cfg := faultConfig(t, engine, specs, node)
-				var checks []workloads.CheckResult
-				cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
-					err := exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
-						var err error
-						checks, err = wl.(workloads.Checker).Check(ctx, sess)
-						return err
-					})
-					if err != nil {
-						t.Fatal(err)
-					}
-				}
-				res := runnertest.Run(t, cfg)
-				if len(checks) == 0 {
-					t.Fatal("no consistency check ran")
-				}
-				for _, c := range checks {
-					if c.Status != workloads.CheckPass {
-						t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-					}
-				}
-				a := res.Availability
-				if a == nil || len(a.Faults) != len(specs) || len(a.Timeline["all"]) != 15 || len(a.Groups) != 3 {
-					t.Fatalf("availability figures missing or wrong shape: %+v", a)
-				}
-				if res.Summary.Committed == 0 {
-					t.Fatal("nothing committed")
-				}
-				if kind == "crash-az" || kind == "partition" {
-					again := runnertest.Run(t, faultConfig(t, engine, specs, node))
-					if !bytes.Equal(runnertest.Stable(t, res), runnertest.Stable(t, again)) {
-						t.Fatal("same seed and faults, different results")
-					}
-				}
-			})
+			t.Run(engine+"/"+kind, func(t *testing.T) { fn(t, engine, kind, specs, node) })
 		}
 	}
 }
@@ -115,91 +105,86 @@ func TestFaultRunsKeepInvariantsAndAreDeterministic(t *testing.T) {
 // acknowledged must be in the final state after the faults heal, and no
 // other (no lost and no phantom commits).
 func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
-	for _, engine := range simulatedEngines {
-		node := someNode(t, engine)
-		for kind, specs := range faultKinds {
-			t.Run(engine+"/"+kind, func(t *testing.T) {
-				cfg := faultConfig(t, engine, specs, node)
-				s, err := runner.Prepare(context.Background(), cfg)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				table := s.Schema.Tables[0]
-				const clients = 9
-				acks := make([]int64, clients)
-				azs := s.ClientAZs()
-				stop := 1200 * time.Millisecond
-				done := 0
-				for i := range clients {
-					az := azs[i%len(azs)]
-					sess, err := s.Engine.Session(context.Background(), engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az})
-					if err != nil {
-						t.Fatal(err)
-					}
-					s.Kernel.Spawn("incr", func(p *sim.Proc) {
-						ctx := sim.WithProc(context.Background(), p)
-						key := engines.Key{engines.Int(int64(i))}
-						for p.Now() < stop {
-							err := func() error {
-								tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "incr"})
-								if err != nil {
-									return err
-								}
-								r, _, err := tx.Get(ctx, table, key)
-								if err != nil {
-									return err
-								}
-								if err := tx.Update(ctx, table, key, engines.Set{Col: 1, Val: engines.Int(r[1].Int() + 1)}); err != nil {
-									return err
-								}
-								return tx.Commit(ctx)
-							}()
-							if err == nil {
-								acks[i]++
-							} else if _, ok := engines.AsAbort(err); !ok {
-								t.Errorf("client %d: %v", i, err)
-								break
-							}
-							p.Sleep(time.Millisecond, sim.CatThink)
+	eachFault(t, func(t *testing.T, engine, _ string, specs []string, node string) {
+		cfg := faultConfig(t, engine, specs, node)
+		s, err := runner.Prepare(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		table := s.Schema.Tables[0]
+		const clients = 9
+		acks := make([]int64, clients)
+		azs := s.ClientAZs()
+		stop := 1200 * time.Millisecond
+		done := 0
+		for i := range clients {
+			az := azs[i%len(azs)]
+			sess, err := s.Engine.Session(context.Background(), engines.Client{ID: i, Region: s.Topology.RegionOf(az), AZ: az})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Kernel.Spawn("incr", func(p *sim.Proc) {
+				ctx := sim.WithProc(context.Background(), p)
+				key := engines.Key{engines.Int(int64(i))}
+				for p.Now() < stop {
+					err := func() error {
+						tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "incr"})
+						if err != nil {
+							return err
 						}
-						done++
-					})
-				}
-				for done < clients && s.Kernel.Now() < time.Minute {
-					s.Kernel.Run(s.Kernel.Now() + 100*time.Millisecond)
-				}
-				if done < clients {
-					t.Fatalf("%d clients still blocked a minute after the faults healed", clients-done)
-				}
-				var final []engines.Row
-				err = s.Exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
-					tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "read", ReadOnly: true})
-					if err != nil {
-						return err
+						r, _, err := tx.Get(ctx, table, key)
+						if err != nil {
+							return err
+						}
+						if err := tx.Update(ctx, table, key, engines.Set{Col: 1, Val: engines.Int(r[1].Int() + 1)}); err != nil {
+							return err
+						}
+						return tx.Commit(ctx)
+					}()
+					if err == nil {
+						acks[i]++
+					} else if _, ok := engines.AsAbort(err); !ok {
+						t.Errorf("client %d: %v", i, err)
+						break
 					}
-					if final, err = tx.Scan(ctx, table, engines.ScanSpec{}); err != nil {
-						return err
-					}
-					return tx.Commit(ctx)
-				})
-				if err != nil {
-					t.Fatal(err)
+					p.Sleep(time.Millisecond, sim.CatThink)
 				}
-				var total int64
-				for i := range clients {
-					got := final[i][1].Int() - 1000
-					total += acks[i]
-					if got != acks[i] {
-						t.Errorf("client %d: %d commits acknowledged, %d visible", i, acks[i], got)
-					}
-				}
-				if total == 0 {
-					t.Fatal("no commit was acknowledged")
-				}
+				done++
 			})
 		}
-	}
+		for done < clients && s.Kernel.Now() < time.Minute {
+			s.Kernel.Run(s.Kernel.Now() + 100*time.Millisecond)
+		}
+		if done < clients {
+			t.Fatalf("%d clients still blocked a minute after the faults healed", clients-done)
+		}
+		var final []engines.Row
+		err = s.Exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
+			tx, err := sess.Begin(ctx, engines.TxnOptions{Type: "read", ReadOnly: true})
+			if err != nil {
+				return err
+			}
+			if final, err = tx.Scan(ctx, table, engines.ScanSpec{}); err != nil {
+				return err
+			}
+			return tx.Commit(ctx)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var total int64
+		for i := range clients {
+			got := final[i][1].Int() - 1000
+			total += acks[i]
+			if got != acks[i] {
+				t.Errorf("client %d: %d commits acknowledged, %d visible", i, acks[i], got)
+			}
+		}
+		if total == 0 {
+			t.Fatal("no commit was acknowledged")
+		}
+	})
 }
 
 // A partition cuts us-east-1a off from the other two AZs: its clients cannot

@@ -59,6 +59,7 @@ func TestBadInputGivesOneLineAndExitCode2(t *testing.T) {
 	witnessOnly := writeFile(t, "w.yaml", "regions: [{name: r1, azs: [r1a], witness: true}]\n")
 	malformed := writeFile(t, "bad.yaml", "clients: [1,\n")
 	unknownOpt := writeFile(t, "unk.yaml", "clients: 4\nwarp-speed: 9\n")
+	badFaultList := writeFile(t, "f.yaml", "topology: region-3az\nfault:\n  - partition:us-east-1a|us-east-1b,us-east-1c@1s+1s\n  - crash:us-east-7b@2s\n")
 	cases := []struct {
 		name string
 		args []string
@@ -76,6 +77,12 @@ func TestBadInputGivesOneLineAndExitCode2(t *testing.T) {
 		{"unknown scenario option", []string{"run", "--config", unknownOpt}, "warp-speed"},
 		{"topology without data regions", []string{"run", "--topology", witnessOnly}, "regions"},
 		{"unknown flag", []string{"run", "--colour"}, "colour"},
+		{"fault syntax", []string{"run", "--fault", "crash:us-east-1a"}, "crash:us-east-1a"},
+		{"fault kind", []string{"run", "--fault", "meteor:us-east-1a@1s"}, "meteor"},
+		{"fault place", []string{"run", "--topology", "region-3az", "-d", "1s", "--fault", "crash:us-west-2a@1s"}, "us-west-2a"},
+		{"fault after the end", []string{"run", "--topology", "region-3az", "-d", "1s", "--fault", "crash:us-east-1a@5s"}, "after the run ends"},
+		{"overlapping crashes", []string{"run", "--topology", "region-3az", "-d", "1s", "--fault", "crash:us-east-1@100ms", "--fault", "crash:us-east-1a@200ms+1ms"}, "already down"},
+		{"fault list in a scenario", []string{"run", "-d", "1s", "--config", badFaultList}, "us-east-7b"},
 		{"unknown command", []string{"fly"}, "fly"},
 	}
 	for _, c := range cases {

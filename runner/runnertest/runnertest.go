@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/runner"
+	"github.com/txbench/txbench/workloads"
 )
 
 // Quick is a short run (200 ms warm-up, 1 s measured) of workload on
@@ -59,4 +61,26 @@ func Stable(t testing.TB, r *runner.Result) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// RunChecked runs cfg, then the workload's consistency checks on the final
+// state (the workload must be a workloads.Checker), and returns both.
+func RunChecked(t testing.TB, cfg runner.Config) (*runner.Result, []workloads.CheckResult) {
+	t.Helper()
+	var results []workloads.CheckResult
+	cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
+		err := exec(context.Background(), func(ctx context.Context, s engines.Session) error {
+			var err error
+			results, err = wl.(workloads.Checker).Check(ctx, s)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := Run(t, cfg)
+	if len(results) == 0 {
+		t.Fatal("no consistency check ran")
+	}
+	return res, results
 }

@@ -1,11 +1,9 @@
 package bank_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
-	"github.com/txbench/txbench/engines"
 	_ "github.com/txbench/txbench/engines/occ"
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
@@ -18,19 +16,7 @@ import (
 // check runs transfers on engine and returns the total-balance condition.
 func check(t *testing.T, engine string, opts map[string]string) workloads.CheckResult {
 	t.Helper()
-	cfg := runnertest.Quick(t, engine, "bank", opts)
-	var results []workloads.CheckResult
-	cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
-		err := exec(context.Background(), func(ctx context.Context, s engines.Session) error {
-			var err error
-			results, err = wl.(workloads.Checker).Check(ctx, s)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	res := runnertest.Run(t, cfg)
+	res, results := runnertest.RunChecked(t, runnertest.Quick(t, engine, "bank", opts))
 	if res.Summary.Committed == 0 {
 		t.Fatalf("%s: nothing committed", engine)
 	}
