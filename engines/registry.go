@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/internal/registry"
-	"github.com/txbench/txbench/sim"
 )
 
 // Meta registers an engine: adding an engine touches one folder, whose init()
@@ -32,9 +31,10 @@ type Meta struct {
 // Env is what an engine is built from.
 type Env struct {
 	Seed uint64
-	// Kernel and Cluster are set for simulated engines.
-	Kernel  *sim.Kernel
-	Cluster *sim.Cluster
+	// Sim is, for simulated engines, the *sim.Cluster they run on (the
+	// contract does not depend on the simulator: engines/simengine reads
+	// it); nil for real ones.
+	Sim any
 	// Flags holds the parsed options (the engine's own and the shared ones).
 	Flags *pflag.FlagSet
 	// Log receives diagnostics; never credentials.

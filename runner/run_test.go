@@ -84,7 +84,7 @@ func TestMemoryStaysBoundedInALongRun(t *testing.T) {
 	var versions, tracked int
 	cfg.Observe = func(s *runner.Simulation) {
 		e := s.Engine.(*occ.Engine)
-		versions = e.Store().Stats().Versions
+		versions = e.Store.Stats().Versions
 		tracked = e.Tracked()
 	}
 	res := run(t, cfg)

@@ -107,7 +107,7 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 	}
 	k := sim.NewKernel(cfg.Seed)
 	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps, NetDelay: cfg.NetDelay})
-	eng, err := em.New(engines.Env{Seed: cfg.Seed, Kernel: k, Cluster: cl, Flags: cfg.Flags})
+	eng, err := em.New(engines.Env{Seed: cfg.Seed, Sim: cl, Flags: cfg.Flags})
 	if err != nil {
 		return nil, err
 	}

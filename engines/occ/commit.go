@@ -22,8 +22,8 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	defer t.finish()
-	t.e.cl.Send(p, t.s.client, t.s.qp)
-	defer t.e.cl.Send(p, t.s.qp, t.s.client)
+	t.e.Cluster.Send(p, t.s.client, t.s.qp)
+	defer t.e.Cluster.Send(p, t.s.qp, t.s.client)
 	if t.ws.Len() == 0 {
 		// Read-only: nothing to validate, nothing to log; never aborts.
 		t.e.stats.ReadOnlyCommits++
@@ -93,15 +93,15 @@ func (t *txn) validateCPU(g keyGroup) sim.Time {
 // round) and acknowledges.
 func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
 	a := g.adj
-	t.e.cl.Send(p, t.s.qp, a.node)
-	defer t.e.cl.Send(p, a.node, t.s.qp)
+	t.e.Cluster.Send(p, t.s.qp, a.node)
+	defer t.e.Cluster.Send(p, a.node, t.s.qp)
 	a.node.CPU.Exec(p, t.validateCPU(g))
 	if k, ok := a.Check(t.id, t.start, g.keys); !ok {
 		return t.conflict(k)
 	}
 	ts := a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
 	a.Commit(t.id, ts, g.keys)
-	rec := t.e.journal.register(t.e.k, t.id, ts)
+	rec := t.e.journal.register(t.e.Kernel, t.id, ts)
 	t.decide(rec, ts)
 	t.e.journalAppend(p, a.node, rec)
 	a.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
@@ -114,7 +114,7 @@ func (t *txn) decide(rec *commitRecord, ts storage.Timestamp) {
 	rec.ts = ts
 	for w := range t.ws.All() {
 		if !w.LockOnly {
-			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
 		}
 	}
 	rec.decided.Set(true)
@@ -134,9 +134,9 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 	var rec *commitRecord
 	votes := make([]*sim.Future[vote], len(groups))
 	for i, g := range groups {
-		votes[i] = sim.Go(t.e.k, "occ-prepare", func(c *sim.Proc) vote {
+		votes[i] = sim.Go(t.e.Kernel, "occ-prepare", func(c *sim.Proc) vote {
 			a := g.adj
-			t.e.cl.Send(c, t.s.qp, a.node)
+			t.e.Cluster.Send(c, t.s.qp, a.node)
 			a.node.CPU.Exec(c, t.validateCPU(g))
 			v := vote{}
 			if k, ok := a.Check(t.id, t.start, g.keys); !ok {
@@ -146,15 +146,15 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 				v.proposal = a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
 				a.Prepare(t.id, g.keys)
 				if rec == nil {
-					rec = t.e.journal.register(t.e.k, t.id, v.proposal)
+					rec = t.e.journal.register(t.e.Kernel, t.id, v.proposal)
 				}
 				rec.lower = min(rec.lower, v.proposal)
 			}
-			t.e.cl.Send(c, a.node, t.s.qp)
+			t.e.Cluster.Send(c, a.node, t.s.qp)
 			return v
 		})
 	}
-	sim.Await(p, sim.All(t.e.k, votes), sim.CatNetwork)
+	sim.Await(p, sim.All(t.e.Kernel, votes), sim.CatNetwork)
 	var ts storage.Timestamp
 	conflict := ""
 	for _, f := range votes {
@@ -176,8 +176,8 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 		return t.conflict(conflict)
 	}
 	lead := groups[0].adj
-	t.e.cl.Send(p, t.s.qp, lead.node)
-	defer t.e.cl.Send(p, lead.node, t.s.qp)
+	t.e.Cluster.Send(p, t.s.qp, lead.node)
+	defer t.e.Cluster.Send(p, lead.node, t.s.qp)
 	lead.node.CPU.Exec(p, t.e.cfg.ValidateCPU)
 	lead.Commit(t.id, ts, groups[0].keys)
 	t.decide(rec, ts)
@@ -192,8 +192,8 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 // notify delivers a second-phase message to an adjudicator asynchronously.
 func (t *txn) notify(g keyGroup, apply func(a *adjNode)) {
 	from := t.s.qp
-	t.e.k.Spawn("occ-notify", func(c *sim.Proc) {
-		t.e.cl.Send(c, from, g.adj.node)
+	t.e.Kernel.Spawn("occ-notify", func(c *sim.Proc) {
+		t.e.Cluster.Send(c, from, g.adj.node)
 		apply(g.adj)
 	})
 }

@@ -6,44 +6,31 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
 
 func init() {
-	engines.Register(&engines.Meta{
+	simengine.Register(engines.Meta{
 		Name:            "occ",
 		Aliases:         []string{"dsql"},
 		Description:     "Aurora DSQL-style: optimistic CC, adjudicators (first committer wins), quorum-replicated journal; snapshot isolation",
-		Simulated:       true,
 		DefaultTopology: "region-3az",
 		DefaultEpsilon:  "20us",
 		Flags:           Flags,
-		New: func(env engines.Env) (engines.Engine, error) {
-			cfg, err := ConfigFromFlags(env.Flags)
-			if err != nil {
-				return nil, err
-			}
-			return New(env.Cluster, cfg)
-		},
-	})
+	}, ConfigFromFlags, New)
 }
 
 // Engine is the simulated DSQL-style database.
 type Engine struct {
+	simengine.Base
 	cfg     Config
-	k       *sim.Kernel
-	cl      *sim.Cluster
-	schema  *engines.Schema
-	store   *storage.Store[engines.Row]
-	snaps   *storage.Snapshots
 	adjs    []*adjNode
 	journal *journal
 	// replicas: one storage replica per AZ of every full region, in
 	// topology order (a slice, never a map, so iteration is deterministic).
 	replicas []*replica
-	nextTxn  uint64
-	sessions int
 	stats    Stats
 }
 
@@ -82,7 +69,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 	if len(full) == 0 {
 		return nil, fmt.Errorf("topology %s: occ needs a region that holds data", topo.Name)
 	}
-	e := &Engine{cfg: cfg, k: cl.Kernel(), cl: cl, snaps: storage.NewSnapshots()}
+	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg}
 
 	// Adjudicators spread over the AZs of the first full region.
 	home := full[0]
@@ -133,48 +120,21 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 // Stats returns the engine's counters.
 func (e *Engine) Stats() Stats { return e.stats }
 
-// Store exposes the storage core (tests, memory accounting).
-func (e *Engine) Store() *storage.Store[engines.Row] { return e.store }
-
-// CreateSchema lays out one MVCC store for all tables and starts the
-// garbage collector.
+// CreateSchema lays out one MVCC store for all tables, a view of it per
+// replica, and starts the garbage collector.
 func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
-	e.schema = s
-	e.store = storage.New[engines.Row](len(s.Tables))
+	e.Base.CreateSchema(s, simengine.GC{Name: "occ-gc", Every: e.cfg.GCInterval, Trim: func(h storage.Timestamp) {
+		// Adjudicators forget writes no snapshot can conflict with, and
+		// the journal forgets records every replica has applied.
+		for _, a := range e.adjs {
+			a.Trim(h)
+		}
+		e.journal.prune(e.Kernel.Now(), e.maxApplyLag())
+	}})
 	for _, r := range e.replicas {
-		r.view = storage.NewReplica(e.store)
-	}
-	e.k.Spawn("occ-gc", func(p *sim.Proc) {
-		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, func(h storage.Timestamp) {
-			// Adjudicators forget writes no snapshot can conflict with, and
-			// the journal forgets records every replica has applied.
-			for _, a := range e.adjs {
-				a.Trim(h)
-			}
-			e.journal.prune(e.k.Now(), e.maxApplyLag())
-		})
-	})
-	return nil
-}
-
-// loadTS is the commit timestamp of the initial population.
-const loadTS storage.Timestamp = 1
-
-// Load installs initial rows directly (like a restore, not transactions).
-func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) error {
-	for _, r := range rows {
-		e.store.Load(t.ID, t.KeyOf(r).Encode(), loadTS, r)
+		r.view = storage.NewReplica(e.Store)
 	}
 	return nil
-}
-
-// Close ends nothing by itself: the kernel owns the processes.
-func (e *Engine) Close() error { return nil }
-
-// horizon: a future snapshot is at least true time (QPs take the latest
-// bound of their clock), and live ones are tracked.
-func (e *Engine) horizon() storage.Timestamp {
-	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())), e.snaps)
 }
 
 func (e *Engine) maxApplyLag() time.Duration {

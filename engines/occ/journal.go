@@ -43,15 +43,15 @@ func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *
 func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 	acks := make([]*sim.Future[struct{}], len(e.journal.nodes))
 	for i, jn := range e.journal.nodes {
-		acks[i] = sim.Go(e.k, "journal-append", func(c *sim.Proc) struct{} {
-			e.cl.Send(c, from, jn)
+		acks[i] = sim.Go(e.Kernel, "journal-append", func(c *sim.Proc) struct{} {
+			e.Cluster.Send(c, from, jn)
 			jn.CPU.Exec(c, e.cfg.JournalAppend)
 			rec.arrived[i].Set(c.Now())
-			e.cl.Send(c, jn, from)
+			e.Cluster.Send(c, jn, from)
 			return struct{}{}
 		})
 	}
-	sim.Await(p, sim.Quorum(e.k, acks, e.journal.quorum), sim.CatReplication)
+	sim.Await(p, sim.Quorum(e.Kernel, acks, e.journal.quorum), sim.CatReplication)
 }
 
 // prune forgets records no replica can still be waiting for: aborted ones,

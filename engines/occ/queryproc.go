@@ -25,13 +25,8 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 	if rep == nil {
 		return nil, fmt.Errorf("occ: client %d is in AZ %q, which holds no storage replica (a witness region or an unknown AZ)", c.ID, c.AZ)
 	}
-	e.sessions++
-	return &session{
-		e:      e,
-		client: e.cl.AddNode(fmt.Sprintf("client-%d-%d", c.ID, e.sessions), c.AZ, 1),
-		qp:     e.cl.AddNode(fmt.Sprintf("qp-%d-%d", c.ID, e.sessions), c.AZ, 1),
-		rep:    rep,
-	}, nil
+	nodes := e.SessionNodes(c, "client", "qp")
+	return &session{e: e, client: nodes[0], qp: nodes[1], rep: rep}, nil
 }
 
 func (s *session) Close() error { return nil }
@@ -39,8 +34,7 @@ func (s *session) Close() error { return nil }
 // Begin is free: like PostgreSQL, the snapshot is taken at the first
 // statement, and drivers pipeline BEGIN with it.
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
-	s.e.nextTxn++
-	return &txn{s: s, e: s.e, opts: o, id: s.e.nextTxn}, nil
+	return &txn{s: s, e: s.e, opts: o, id: s.e.NextTxn()}, nil
 }
 
 type txn struct {
@@ -71,16 +65,16 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		return errors.New("occ: transaction already finished")
 	}
 	p := sim.ProcFrom(ctx)
-	t.e.cl.Send(p, t.s.client, t.s.qp)
+	t.e.Cluster.Send(p, t.s.client, t.s.qp)
 	if !t.started {
 		t.started = true
 		t.begun = p.Now()
 		t.start = storage.Timestamp(t.s.qp.Clock.Now().Latest)
-		t.snap = t.e.snaps.Acquire(t.start)
+		t.snap = t.e.Snaps.Acquire(t.start)
 	}
 	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU)
 	err := body(p)
-	t.e.cl.Send(p, t.s.qp, t.s.client)
+	t.e.Cluster.Send(p, t.s.qp, t.s.client)
 	if _, aborted := engines.AsAbort(err); aborted {
 		t.finish()
 	}
@@ -93,21 +87,21 @@ func (t *txn) finish() {
 	}
 	t.done = true
 	if t.started {
-		t.e.snaps.Release(t.snap)
+		t.e.Snaps.Release(t.snap)
 	}
 }
 
 // readStorage fetches one row as of the snapshot from the local replica.
 func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
 	node := t.s.rep.nodeFor(tb, k, len(t.e.adjs))
-	t.e.cl.Send(p, t.s.qp, node)
+	t.e.Cluster.Send(p, t.s.qp, node)
 	t.e.waitReadable(p, t.s.rep, t.start)
 	node.CPU.Exec(p, t.e.cfg.ReadCPU)
 	row, ok, err := t.s.rep.view.Get(tb.ID, enc, t.start)
 	if err != nil {
 		panic("occ: read before the replica caught up: " + err.Error()) // waitReadable guarantees it
 	}
-	t.e.cl.Send(p, node, t.s.qp)
+	t.e.Cluster.Send(p, node, t.s.qp)
 	return row, ok
 }
 
@@ -246,19 +240,19 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 	}
 	parts := make([]*sim.Future[[]txnkit.KeyedRow], len(nodes))
 	for i, node := range nodes {
-		parts[i] = sim.Go(t.e.k, "occ-scan", func(c *sim.Proc) []txnkit.KeyedRow {
-			t.e.cl.Send(c, t.s.qp, node)
+		parts[i] = sim.Go(t.e.Kernel, "occ-scan", func(c *sim.Proc) []txnkit.KeyedRow {
+			t.e.Cluster.Send(c, t.s.qp, node)
 			t.e.waitReadable(c, t.s.rep, t.start)
 			if shares == nil {
 				split()
 			}
 			got := shares[node]
 			node.CPU.Exec(c, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(got)))
-			t.e.cl.Send(c, node, t.s.qp)
+			t.e.Cluster.Send(c, node, t.s.qp)
 			return got
 		})
 	}
-	sim.Await(p, sim.All(t.e.k, parts), sim.CatNetwork)
+	sim.Await(p, sim.All(t.e.Kernel, parts), sim.CatNetwork)
 	lists := make([][]txnkit.KeyedRow, len(parts))
 	for i, f := range parts {
 		lists[i] = f.Value()
@@ -271,8 +265,8 @@ func (t *txn) Rollback(ctx context.Context) error {
 		return nil
 	}
 	p := sim.ProcFrom(ctx)
-	t.e.cl.Send(p, t.s.client, t.s.qp)
-	t.e.cl.Send(p, t.s.qp, t.s.client)
+	t.e.Cluster.Send(p, t.s.client, t.s.qp)
+	t.e.Cluster.Send(p, t.s.qp, t.s.client)
 	t.finish()
 	return nil
 }

@@ -27,7 +27,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.e.cl.Send(p, t.s.client, r)
+	t.e.Cluster.Send(p, t.s.client, r)
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
 	var written []*part
 	for _, pt := range t.parts {
@@ -40,16 +40,16 @@ func (t *txn) Commit(ctx context.Context) error {
 		// The store's horizon must stay below the commit timestamp until
 		// the writes are installed; every timestamp assigned from now on
 		// is at least a shard clock's latest bound, above true time now.
-		guard := t.e.snaps.Acquire(storage.Timestamp(sim.TrueTime(p.Now())))
+		guard := t.e.Snaps.Acquire(storage.Timestamp(sim.TrueTime(p.Now())))
 		if len(written) == 1 {
 			t.commitOne(p, written[0])
 		} else {
 			t.commitMany(p, written)
 		}
-		t.e.snaps.Release(guard)
+		t.e.Snaps.Release(guard)
 	}
 	t.finish(true)
-	t.e.cl.Send(p, r, t.s.client)
+	t.e.Cluster.Send(p, r, t.s.client)
 	st := &t.e.stats
 	switch d := p.Now() - t.begun; {
 	case len(written) == 0:
@@ -93,7 +93,7 @@ func (pt *part) keys() []string {
 func (t *txn) install(pt *part, ts storage.Timestamp) {
 	for w := range pt.ws.All() {
 		if !w.LockOnly {
-			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
 		}
 	}
 }
@@ -114,10 +114,10 @@ func (t *txn) commitOne(p *sim.Proc, pt *part) {
 func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written []*part) storage.Timestamp {
 	sh := pt.sh
 	r := t.s.router.node
-	t.e.cl.Send(p, r, sh.node)
+	t.e.Cluster.Send(p, r, sh.node)
 	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
 	ts := sh.assign(max(t.floor(sh), atLeast))
-	pd := sh.register(t.e.k, ts, pt.keys())
+	pd := sh.register(t.e.Kernel, ts, pt.keys())
 	for _, w := range written {
 		t.install(w, ts)
 	}
@@ -125,7 +125,7 @@ func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written
 	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
 	sh.resolve(pd)
 	sh.release(t.owner())
-	t.e.cl.Send(p, sh.node, r)
+	t.e.Cluster.Send(p, sh.node, r)
 	return ts
 }
 
@@ -136,7 +136,7 @@ func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written
 func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	r := t.s.router.node
 	lead := written[0]
-	topo := t.e.cl.Topology()
+	topo := t.e.Cluster.Topology()
 	for _, pt := range written[1:] {
 		if topo.RTT(r.AZ, pt.sh.node.AZ).Median < topo.RTT(r.AZ, lead.sh.node.AZ).Median {
 			lead = pt
@@ -155,12 +155,12 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	prepared := sim.FanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
 		pt := others[i]
 		sh := pt.sh
-		t.e.cl.Send(c, r, sh.node)
+		t.e.Cluster.Send(c, r, sh.node)
 		sh.node.CPU.Exec(c, t.e.cfg.CommitCPU)
 		ts := sh.assign(t.floor(sh))
-		pt.pd = sh.register(t.e.k, ts, pt.keys())
+		pt.pd = sh.register(t.e.Kernel, ts, pt.keys())
 		t.e.flush(c, sh)
-		t.e.cl.Send(c, sh.node, r)
+		t.e.Cluster.Send(c, sh.node, r)
 		return ts
 	})
 	// The lead commits at a timestamp above every prepare timestamp.
@@ -169,9 +169,9 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	// makes the rows visible and releases the locks.
 	o := t.owner()
 	for _, pt := range others {
-		t.e.k.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
+		t.e.Kernel.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
 			osh := pt.sh
-			t.e.cl.Send(c, r, osh.node)
+			t.e.Cluster.Send(c, r, osh.node)
 			osh.learn(ts)
 			osh.node.CPU.Exec(c, t.e.cfg.CommitCPU)
 			t.e.flush(c, osh)

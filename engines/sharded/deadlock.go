@@ -67,7 +67,7 @@ func (t *txn) lockRow(p *sim.Proc, sh *shard, key string, tb *engines.Table, k e
 	if sh.locks.Acquire(o, lock.Priority{}, key, lock.Exclusive, slot) {
 		return outcome{}
 	}
-	slot.f = sim.NewFuture[outcome](t.e.k)
+	slot.f = sim.NewFuture[outcome](t.e.Kernel)
 	sh.waiting[o] = slot
 	t.waits = append(t.waits, slot)
 	defer func() {
@@ -117,15 +117,15 @@ func (t *txn) lockRow(p *sim.Proc, sh *shard, key string, tb *engines.Table, k e
 // keeps waiting meanwhile.
 func (e *Engine) checkDistributed(slot *waitSlot) {
 	t := slot.t
-	e.k.Spawn("sharded-deadlock-check", func(c *sim.Proc) {
+	e.Kernel.Spawn("sharded-deadlock-check", func(c *sim.Proc) {
 		r := t.s.router.node
-		e.cl.Send(c, slot.sh.node, r)
+		e.Cluster.Send(c, slot.sh.node, r)
 		e.stats.DeadlockChecks++
 		parts := sim.FanOut(c, len(e.shards), "sharded-deadlock-edges", func(c *sim.Proc, i int) map[lock.Owner][]lock.Owner {
 			sh := e.shards[i]
-			e.cl.Send(c, r, sh.node)
+			e.Cluster.Send(c, r, sh.node)
 			edges := sh.edges()
-			e.cl.Send(c, sh.node, r)
+			e.Cluster.Send(c, sh.node, r)
 			return edges
 		})
 		if slot.f.Done() || t.done {

@@ -8,46 +8,33 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
-	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/sim"
 )
 
 func init() {
-	engines.Register(&engines.Meta{
+	simengine.Register(engines.Meta{
 		Name:            "sharded",
 		Aliases:         []string{"limitless"},
 		Description:     "Aurora Limitless-style: routers over hash-sharded PostgreSQL-like shards, row locks, 4-of-6 storage quorum, one-phase or two-phase commit; repeatable read or read committed",
-		Simulated:       true,
 		DefaultTopology: "region-3az",
 		// Bounded clocks from the Time Sync service (ClockBound), as occ.
 		DefaultEpsilon: "20us",
 		Flags:          Flags,
-		New: func(env engines.Env) (engines.Engine, error) {
-			cfg, err := ConfigFromFlags(env.Flags)
-			if err != nil {
-				return nil, err
-			}
-			return New(env.Cluster, cfg)
-		},
-	})
+	}, ConfigFromFlags, New)
 }
 
 // Engine is the simulated Limitless-style database.
 type Engine struct {
-	cfg    Config
-	k      *sim.Kernel
-	cl     *sim.Cluster
-	schema *engines.Schema
-	store  *storage.Store[engines.Row]
-	// snaps holds the snapshots of live transactions and statements and a
-	// guard per commit in progress, so the GC horizon stays below both.
-	snaps    *storage.Snapshots
-	routers  []*router
-	shards   []*shard
-	live     map[uint64]*txn
-	nextTxn  uint64
-	sessions int
-	stats    Stats
+	// Base's Snaps holds the snapshots of live transactions and statements
+	// and a guard per commit in progress, so the GC horizon stays below
+	// both.
+	simengine.Base
+	cfg     Config
+	routers []*router
+	shards  []*shard
+	live    map[uint64]*txn
+	stats   Stats
 }
 
 // router is a stateless front end: it holds session state only.
@@ -87,7 +74,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		return nil, fmt.Errorf("topology %s: sharded needs a region that holds data", topo.Name)
 	}
 	azs := full[0].AZs
-	e := &Engine{cfg: cfg, k: cl.Kernel(), cl: cl, snaps: storage.NewSnapshots(), live: map[uint64]*txn{}}
+	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg, live: map[uint64]*txn{}}
 	for i := range cfg.Routers {
 		e.routers = append(e.routers, &router{id: i, node: cl.AddNode(fmt.Sprintf("router-%d", i), azs[i%len(azs)], cfg.Cores)})
 	}
@@ -112,9 +99,6 @@ func (e *Engine) Stats() Stats { return e.stats }
 
 // Config returns the configuration the engine runs with.
 func (e *Engine) Config() Config { return e.cfg }
-
-// Store exposes the storage core (tests, memory accounting).
-func (e *Engine) Store() *storage.Store[engines.Row] { return e.store }
 
 // ShardOf returns the shard that holds a row of a sharded table (-1 for a
 // reference table, which every shard holds).
@@ -162,36 +146,12 @@ func (e *Engine) Notes() []string {
 }
 
 // CreateSchema lays out one MVCC store for every shard's rows and starts
-// the garbage collector.
+// the garbage collector: a future snapshot is at least true time (routers
+// take their clock's latest bound); writes lock the row and read its
+// newest version, which GC never removes.
 func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
-	e.schema = s
-	e.store = storage.New[engines.Row](len(s.Tables))
-	e.k.Spawn("sharded-gc", func(p *sim.Proc) {
-		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, nil)
-	})
+	e.Base.CreateSchema(s, simengine.GC{Name: "sharded-gc", Every: e.cfg.GCInterval})
 	return nil
-}
-
-// loadTS is the commit timestamp of the initial population.
-const loadTS storage.Timestamp = 1
-
-// Load installs initial rows directly (like a restore, not transactions).
-func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) error {
-	for _, r := range rows {
-		e.store.Load(t.ID, t.KeyOf(r).Encode(), loadTS, r)
-	}
-	return nil
-}
-
-// Close ends nothing by itself: the kernel owns the processes.
-func (e *Engine) Close() error { return nil }
-
-// horizon is the oldest timestamp anyone may still read or install at: a
-// future snapshot is at least true time (routers take their clock's latest
-// bound), and live snapshots and commits in progress are registered.
-// Writes lock the row and read its newest version, which GC never removes.
-func (e *Engine) horizon() storage.Timestamp {
-	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())), e.snaps)
 }
 
 // shardOf places a row of a sharded table by its shard-key value, so rows

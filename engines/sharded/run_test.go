@@ -203,7 +203,7 @@ func TestMemoryAndLocksStayBounded(t *testing.T) {
 	var versions, owners, keys, inflight, waiting, live int
 	cfg.Observe = func(s *runner.Simulation) {
 		e := s.Engine.(*sharded.Engine)
-		versions = e.Store().Stats().Versions
+		versions = e.Store.Stats().Versions
 		owners, keys, inflight, waiting, live = e.Residue()
 	}
 	res := run(t, cfg)

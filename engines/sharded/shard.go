@@ -165,12 +165,12 @@ func (sh *shard) localEdges(o lock.Owner) []lock.Owner {
 func (e *Engine) flush(p *sim.Proc, sh *shard) {
 	acks := make([]*sim.Future[struct{}], len(sh.copies))
 	for i, n := range sh.copies {
-		acks[i] = sim.Go(e.k, "sharded-flush", func(c *sim.Proc) struct{} {
-			e.cl.Send(c, sh.node, n)
+		acks[i] = sim.Go(e.Kernel, "sharded-flush", func(c *sim.Proc) struct{} {
+			e.Cluster.Send(c, sh.node, n)
 			n.CPU.Exec(c, e.cfg.FlushCPU)
-			e.cl.Send(c, n, sh.node)
+			e.Cluster.Send(c, n, sh.node)
 			return struct{}{}
 		})
 	}
-	sim.Await(p, sim.Quorum(e.k, acks, e.cfg.WriteQuorum), sim.CatReplication)
+	sim.Await(p, sim.Quorum(e.Kernel, acks, e.cfg.WriteQuorum), sim.CatReplication)
 }

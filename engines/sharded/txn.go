@@ -3,7 +3,6 @@ package sharded
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
@@ -26,11 +25,10 @@ type session struct {
 // Session connects the client to a router in its AZ (round robin by client
 // id when the AZ has several), or to the nearest router when it has none.
 func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, error) {
-	if e.cl.Topology().RegionOf(c.AZ) == "" {
-		return nil, fmt.Errorf("sharded: client %d is in AZ %q, which topology %s does not have", c.ID, c.AZ, e.cl.Topology().Name)
+	if err := e.CheckAZ("sharded", c); err != nil {
+		return nil, err
 	}
-	e.sessions++
-	client := e.cl.AddNode(fmt.Sprintf("client-%d-%d", c.ID, e.sessions), c.AZ, 1)
+	client := e.SessionNodes(c, "client")[0]
 	var local []*router
 	for _, r := range e.routers {
 		if r.node.AZ == c.AZ {
@@ -46,7 +44,7 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 		for i, rt := range e.routers {
 			nodes[i] = rt.node
 		}
-		best := e.cl.Nearest(client, nodes)
+		best := e.Cluster.Nearest(client, nodes)
 		for _, rt := range e.routers {
 			if rt.node == best {
 				r = rt
@@ -58,7 +56,7 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 	for i, sh := range e.shards {
 		nodes[i] = sh.node
 	}
-	best := e.cl.Nearest(r.node, nodes)
+	best := e.Cluster.Nearest(r.node, nodes)
 	s := &session{e: e, id: c.ID, client: client, router: r}
 	for _, sh := range e.shards {
 		if sh.node == best {
@@ -75,8 +73,7 @@ func (s *session) Close() error { return nil }
 // statement (drivers pipeline BEGIN with it).
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	e.nextTxn++
-	t := &txn{e: e, s: s, opts: o, id: e.nextTxn, parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now()}
+	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now()}
 	e.live[t.id] = t
 	return t, nil
 }
@@ -155,33 +152,33 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.e.cl.Send(p, t.s.client, r)
+	t.e.Cluster.Send(p, t.s.client, r)
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
 	perStatement := t.e.cfg.Isolation == ReadCommitted
 	if !t.started || perStatement {
 		t.started = true
 		t.snapshot = storage.Timestamp(r.Clock.Now().Latest)
 		t.maxSnap = max(t.maxSnap, t.snapshot)
-		t.snapID = t.e.snaps.Acquire(t.snapshot)
+		t.snapID = t.e.Snaps.Acquire(t.snapshot)
 	}
 	err := body(p)
 	if perStatement {
-		t.e.snaps.Release(t.snapID)
+		t.e.Snaps.Release(t.snapID)
 	}
 	if _, aborted := engines.AsAbort(err); aborted {
 		// The router sends the rollback to the shards as it answers.
 		t.finish(false)
 	}
-	t.e.cl.Send(p, r, t.s.client)
+	t.e.Cluster.Send(p, r, t.s.client)
 	return err
 }
 
 // onShard carries body to shard sh and its answer back to the router,
 // unless the router decided the outcome itself (atRouter).
 func (t *txn) onShard(p *sim.Proc, sh *shard, body func() (atRouter bool)) {
-	t.e.cl.Send(p, t.s.router.node, sh.node)
+	t.e.Cluster.Send(p, t.s.router.node, sh.node)
 	if !body() {
-		t.e.cl.Send(p, sh.node, t.s.router.node)
+		t.e.Cluster.Send(p, sh.node, t.s.router.node)
 	}
 }
 
@@ -212,7 +209,7 @@ func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (eng
 	}
 	sh.noteRead(t.snapshot)
 	sh.waitKey(p, txnkit.RowKey(tb, enc), t.snapshot)
-	return t.e.store.Get(tb.ID, enc, t.snapshot)
+	return t.e.Store.Get(tb.ID, enc, t.snapshot)
 }
 
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (row engines.Row, ok bool, err error) {
@@ -301,7 +298,7 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 // writeAt). No commit in progress can hold the row: its writer holds the
 // lock until the outcome is visible here.
 func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
-	newest, ts, live, any := t.e.store.Latest(tb.ID, enc)
+	newest, ts, live, any := t.e.Store.Latest(tb.ID, enc)
 	if t.e.cfg.Isolation == ReadCommitted {
 		return newest, any && live, nil
 	}
@@ -311,7 +308,7 @@ func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, k
 		// inserted since the snapshot is a duplicate, not a failure.
 		return newest, any && live, nil
 	}
-	row, ok := t.e.store.Get(tb.ID, enc, t.snapshot)
+	row, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
 	if !ok {
 		return nil, false, nil // not in the snapshot: UPDATE 0
 	}
@@ -432,7 +429,7 @@ func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string,
 	// t's own writes in the range supersede what storage has.
 	own := t.own(sh).Overlay(tb, from, to, reverse, limit)
 	var got []txnkit.KeyedRow
-	t.e.store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, func(enc string, r engines.Row) bool {
+	t.e.Store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, func(enc string, r engines.Row) bool {
 		if own.Supersedes(enc) || (filter && t.e.shardOfRow(tb, r) != sh) {
 			return true
 		}
@@ -452,9 +449,9 @@ func (t *txn) Rollback(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.e.cl.Send(p, t.s.client, r)
+	t.e.Cluster.Send(p, t.s.client, r)
 	t.finish(false)
-	t.e.cl.Send(p, r, t.s.client)
+	t.e.Cluster.Send(p, r, t.s.client)
 	return nil
 }
 
@@ -469,7 +466,7 @@ func (t *txn) finish(committed bool) {
 	t.done = true
 	delete(t.e.live, t.id)
 	if t.started && t.e.cfg.Isolation == RepeatableRead {
-		t.e.snaps.Release(t.snapID)
+		t.e.Snaps.Release(t.snapID)
 	}
 	for _, pt := range t.parts {
 		if pt == nil || !pt.locks || (committed && pt.ws.Len() > 0) {
@@ -482,8 +479,8 @@ func (t *txn) finish(committed bool) {
 // releaseAsync is a rollback (or release) message from the router to a
 // shard.
 func (e *Engine) releaseAsync(from *sim.Node, sh *shard, o lock.Owner) {
-	e.k.Spawn("sharded-rollback", func(c *sim.Proc) {
-		e.cl.Send(c, from, sh.node)
+	e.Kernel.Spawn("sharded-rollback", func(c *sim.Proc) {
+		e.Cluster.Send(c, from, sh.node)
 		sh.release(o)
 	})
 }

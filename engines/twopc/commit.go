@@ -51,8 +51,8 @@ func (t *txn) Commit(ctx context.Context) error {
 	// The store's horizon must stay below the commit timestamp until the
 	// writes are installed; every timestamp assigned from now on is above
 	// true time now.
-	guard := t.e.snaps.Acquire(storage.Timestamp(sim.TrueTime(p.Now())))
-	defer t.e.snaps.Release(guard)
+	guard := t.e.Snaps.Acquire(storage.Timestamp(sim.TrueTime(p.Now())))
+	defer t.e.Snaps.Release(guard)
 	var err error
 	switch {
 	case t.ws.Len() == 0:
@@ -110,7 +110,7 @@ func (t *txn) lockWrites(p *sim.Proc, pt *participant) error {
 	}
 	if t.e.cfg.Isolation == RepeatableRead {
 		for _, w := range pt.writes {
-			if _, ts, _, exists := t.e.store.Latest(w.Table.ID, w.Enc); exists && ts > t.readTS {
+			if _, ts, _, exists := t.e.Store.Latest(w.Table.ID, w.Enc); exists && ts > t.readTS {
 				t.e.stats.Conflicts++
 				return &engines.AbortError{Reason: ReasonWriteConflict, Retryable: true, Table: w.Table.Name, Key: w.Key.String()}
 			}
@@ -135,7 +135,7 @@ func (t *txn) floor(clock *sim.Clock) storage.Timestamp {
 func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 	for _, w := range writes {
 		if !w.LockOnly {
-			t.e.store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
 		}
 	}
 }
@@ -147,7 +147,7 @@ func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	g := pt.g
 	ld := g.leader.node
-	t.e.cl.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.s.client, ld)
 	ld.CPU.Exec(p, t.e.cfg.CommitCPU)
 	if err := t.lockWrites(p, pt); err != nil {
 		t.reply(p, ld)
@@ -156,14 +156,14 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	t.prepared = append(t.prepared, g)
 	t.decided = true
 	s := g.assign(t.floor(ld.Clock))
-	rec := g.register(t.e.k, s)
+	rec := g.register(t.e.Kernel, s)
 	rec.ts = s
 	t.install(pt.writes, s)
 	rec.decided.Set(true)
 	t.e.replicate(p, g, rec)
 	ld.Clock.WaitUntilEarliestAfter(p, int64(s), sim.CatCommitWait)
 	t.e.release(g, t)
-	t.e.cl.Send(p, ld, t.s.client)
+	t.e.Cluster.Send(p, ld, t.s.client)
 	return nil
 }
 
@@ -173,13 +173,13 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 func (t *txn) commitLocksOnly(p *sim.Proc, parts []*participant) error {
 	errs := sim.FanOut(p, len(parts), "2pc-release-check", func(c *sim.Proc, i int) error {
 		g := parts[i].g
-		t.e.cl.Send(c, t.s.client, g.leader.node)
+		t.e.Cluster.Send(c, t.s.client, g.leader.node)
 		if t.wounded {
 			t.reply(c, g.leader.node)
 			return t.woundedAbort(nil, nil)
 		}
 		t.e.release(g, t)
-		t.e.cl.Send(c, g.leader.node, t.s.client)
+		t.e.Cluster.Send(c, g.leader.node, t.s.client)
 		return nil
 	})
 	for _, err := range errs {
@@ -211,29 +211,29 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		pt := parts[i]
 		g := pt.g
 		ld := g.leader.node
-		t.e.cl.Send(c, t.s.client, ld)
+		t.e.Cluster.Send(c, t.s.client, ld)
 		ld.CPU.Exec(c, t.e.cfg.CommitCPU)
 		if err := t.lockWrites(c, pt); err != nil {
 			if !t.abandoned {
-				t.e.cl.Send(c, ld, cn)
+				t.e.Cluster.Send(c, ld, cn)
 			}
 			return vote{err: err}
 		}
 		t.prepared = append(t.prepared, g)
 		if pt == coord {
 			lower := g.assign(t.floor(ld.Clock))
-			pt.rec = g.register(t.e.k, lower)
+			pt.rec = g.register(t.e.Kernel, lower)
 			t.records = append(t.records, pt.rec)
 			return vote{ts: lower}
 		}
 		var ts storage.Timestamp
 		if len(pt.writes) > 0 {
 			ts = g.assign(t.floor(ld.Clock))
-			pt.rec = g.register(t.e.k, ts)
+			pt.rec = g.register(t.e.Kernel, ts)
 			t.records = append(t.records, pt.rec)
 			t.e.replicate(c, g, nil)
 		}
-		t.e.cl.Send(c, ld, cn)
+		t.e.Cluster.Send(c, ld, cn)
 		return vote{ts: ts}
 	})
 	var s storage.Timestamp
@@ -263,8 +263,8 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		if pt == coord {
 			continue
 		}
-		t.e.k.Spawn("2pc-commit-notice", func(c *sim.Proc) {
-			t.e.cl.Send(c, cn, pt.g.leader.node)
+		t.e.Kernel.Spawn("2pc-commit-notice", func(c *sim.Proc) {
+			t.e.Cluster.Send(c, cn, pt.g.leader.node)
 			if pt.rec != nil {
 				pt.g.lastTS = max(pt.g.lastTS, s)
 				t.e.replicate(c, pt.g, pt.rec)
@@ -272,7 +272,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 			t.e.release(pt.g, t)
 		})
 	}
-	t.e.cl.Send(p, cn, t.s.client)
+	t.e.Cluster.Send(p, cn, t.s.client)
 	return nil
 }
 
@@ -281,7 +281,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 func (t *txn) coordinator(parts []*participant) *participant {
 	var best *participant
 	var bestRTT sim.Time
-	topo := t.e.cl.Topology()
+	topo := t.e.Cluster.Topology()
 	for _, pt := range parts {
 		if len(pt.writes) == 0 {
 			continue

@@ -7,49 +7,36 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
 
 func init() {
-	engines.Register(&engines.Meta{
+	simengine.Register(engines.Meta{
 		Name:            "2pc",
 		Aliases:         []string{"spanner"},
 		Description:     "Spanner-style: 2PL with wound-wait at split leaders, two-phase commit over Paxos groups, TrueTime commit wait; strictly serializable",
-		Simulated:       true,
 		DefaultTopology: "region-3az",
 		// The 2012 paper's TrueTime: ε grows from 1 to 7 ms between
 		// time-master polls every 30 s.
 		DefaultEpsilon: "sawtooth:1ms-7ms/30s",
 		Flags:          Flags,
-		New: func(env engines.Env) (engines.Engine, error) {
-			cfg, err := ConfigFromFlags(env.Flags)
-			if err != nil {
-				return nil, err
-			}
-			return New(env.Cluster, cfg)
-		},
-	})
+	}, ConfigFromFlags, New)
 }
 
 // Engine is the simulated Spanner-style database.
 type Engine struct {
+	// Base's Snaps holds the read timestamps of live snapshot readers and
+	// a guard per commit in progress, so the GC horizon stays below both.
+	simengine.Base
 	cfg    Config
-	k      *sim.Kernel
-	cl     *sim.Cluster
-	schema *engines.Schema
-	store  *storage.Store[engines.Row]
-	// snaps holds the read timestamps of live snapshot readers and a guard
-	// per commit in progress, so the GC horizon stays below both.
-	snaps  *storage.Snapshots
 	groups []*group
 	// live maps lock owners to their transactions, for wound-wait. A
 	// transaction leaves it when it finishes; a lock it still holds then
 	// is on its way to being released.
-	live     map[uint64]*txn
-	nextTxn  uint64
-	sessions int
-	stats    Stats
+	live  map[uint64]*txn
+	stats Stats
 }
 
 // Stats are engine-side counters exposed for tests and reports.
@@ -90,7 +77,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("--leader-region: %q is a witness region of topology %s; leaders need a region that holds data", cfg.LeaderRegion, topo.Name)
 		}
 	}
-	e := &Engine{cfg: cfg, k: cl.Kernel(), cl: cl, snaps: storage.NewSnapshots(), live: map[uint64]*txn{}}
+	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg, live: map[uint64]*txn{}}
 	for i := range cfg.Splits {
 		g := &group{id: i, locks: lock.New[*waitSlot]()}
 		add := func(az string, witness bool) *replica {
@@ -132,9 +119,6 @@ func (e *Engine) Stats() Stats { return e.stats }
 // Config returns the configuration the engine runs with.
 func (e *Engine) Config() Config { return e.cfg }
 
-// Store exposes the storage core (tests, memory accounting).
-func (e *Engine) Store() *storage.Store[engines.Row] { return e.store }
-
 // SplitOf returns the split that owns a row.
 func (e *Engine) SplitOf(t *engines.Table, k engines.Key) int { return e.groupOf(t, k).id }
 
@@ -154,46 +138,23 @@ func (e *Engine) Residue() (owners, keys, records, live int) {
 }
 
 // CreateSchema lays out one MVCC store for all tables, a replica view per
-// data replica of every split, and starts the garbage collector.
+// data replica of every split, and starts the garbage collector. A future
+// strong snapshot is at least true time (clients take the latest bound of
+// their clock), a future stale one at least true time minus the
+// staleness; read-write reads take the newest version, which GC never
+// removes.
 func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
-	e.schema = s
-	e.store = storage.New[engines.Row](len(s.Tables))
+	e.Base.CreateSchema(s, simengine.GC{Name: "2pc-gc", Every: e.cfg.GCInterval, Lag: e.cfg.StaleReads, Trim: func(storage.Timestamp) {
+		for _, g := range e.groups {
+			g.prune() // Paxos records every replica has applied
+		}
+	}})
 	for _, g := range e.groups {
 		for _, r := range g.data {
-			r.view = storage.NewReplica(e.store)
+			r.view = storage.NewReplica(e.Store)
 		}
 	}
-	e.k.Spawn("2pc-gc", func(p *sim.Proc) {
-		engines.RunGC(p, e.cfg.GCInterval, e.store, e.horizon, func(storage.Timestamp) {
-			for _, g := range e.groups {
-				g.prune() // Paxos records every replica has applied
-			}
-		})
-	})
 	return nil
-}
-
-// loadTS is the commit timestamp of the initial population.
-const loadTS storage.Timestamp = 1
-
-// Load installs initial rows directly (like a restore, not transactions).
-func (e *Engine) Load(_ context.Context, t *engines.Table, rows []engines.Row) error {
-	for _, r := range rows {
-		e.store.Load(t.ID, t.KeyOf(r).Encode(), loadTS, r)
-	}
-	return nil
-}
-
-// Close ends nothing by itself: the kernel owns the processes.
-func (e *Engine) Close() error { return nil }
-
-// horizon is the oldest timestamp anyone may still read or install at. A
-// future strong snapshot is at least true time (clients take the latest
-// bound of their clock), a future stale one at least true time minus the
-// staleness; live snapshots and commits in progress are registered.
-// Read-write reads take the newest version, which GC never removes.
-func (e *Engine) horizon() storage.Timestamp {
-	return engines.Horizon(storage.Timestamp(sim.TrueTime(e.k.Now())-int64(e.cfg.StaleReads)), e.snaps)
 }
 
 // groupOf places a row by the hash of its table's shard-key value, so rows

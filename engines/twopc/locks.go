@@ -56,7 +56,7 @@ func (t *txn) acquireRange(p *sim.Proc, g *group, from, end string, tb *engines.
 // wait applies wound-wait to a queued request and blocks until it is
 // granted or t is wounded.
 func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
-	slot.f = sim.NewFuture[bool](t.e.k)
+	slot.f = sim.NewFuture[bool](t.e.Kernel)
 	for _, b := range blockers {
 		v := t.e.live[uint64(b)]
 		if v == nil {
@@ -118,8 +118,8 @@ func (e *Engine) wound(v *txn, by *waitSlot) {
 // transaction wounded it.
 func (e *Engine) woundNotice(v *txn, g *group) {
 	from := g.leader.node
-	e.k.Spawn("2pc-wound-notice", func(c *sim.Proc) {
-		e.cl.Send(c, from, v.s.client)
+	e.Kernel.Spawn("2pc-wound-notice", func(c *sim.Proc) {
+		e.Cluster.Send(c, from, v.s.client)
 		if v.done || v.decided {
 			return
 		}
@@ -145,8 +145,8 @@ func (e *Engine) release(g *group, v *txn) {
 
 // releaseAsync is a release message from a node to g's leader.
 func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
-	e.k.Spawn("2pc-release", func(c *sim.Proc) {
-		e.cl.Send(c, from, g.leader.node)
+	e.Kernel.Spawn("2pc-release", func(c *sim.Proc) {
+		e.Cluster.Send(c, from, g.leader.node)
 		e.release(g, v)
 	})
 }

@@ -84,17 +84,17 @@ func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 	from := g.leader.node
 	acks := make([]*sim.Future[struct{}], len(g.replicas))
 	for i, r := range g.replicas {
-		acks[i] = sim.Go(e.k, "paxos-accept", func(c *sim.Proc) struct{} {
-			e.cl.Send(c, from, r.node)
+		acks[i] = sim.Go(e.Kernel, "paxos-accept", func(c *sim.Proc) struct{} {
+			e.Cluster.Send(c, from, r.node)
 			r.node.CPU.Exec(c, e.cfg.LogAppend)
 			if rec != nil && r.data >= 0 {
 				rec.arrived[r.data].Set(c.Now())
 			}
-			e.cl.Send(c, r.node, from)
+			e.Cluster.Send(c, r.node, from)
 			return struct{}{}
 		})
 	}
-	sim.Await(p, sim.Quorum(e.k, acks, g.quorum), sim.CatReplication)
+	sim.Await(p, sim.Quorum(e.Kernel, acks, g.quorum), sim.CatReplication)
 }
 
 // waitSafe blocks p, at replica r of g, until r's safe time has reached ts,

@@ -160,7 +160,7 @@ func TestMemoryStaysBoundedInALongRun(t *testing.T) {
 	var versions, owners, keys, records, live int
 	cfg.Observe = func(s *runner.Simulation) {
 		e := s.Engine.(*twopc.Engine)
-		versions = e.Store().Stats().Versions
+		versions = e.Store.Stats().Versions
 		owners, keys, records, live = e.Residue()
 	}
 	res := run(t, cfg)

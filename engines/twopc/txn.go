@@ -3,7 +3,6 @@ package twopc
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 
@@ -31,16 +30,10 @@ type session struct {
 
 // Session places the client in its AZ.
 func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, error) {
-	if e.cl.Topology().RegionOf(c.AZ) == "" {
-		return nil, fmt.Errorf("2pc: client %d is in AZ %q, which topology %s does not have", c.ID, c.AZ, e.cl.Topology().Name)
+	if err := e.CheckAZ("2pc", c); err != nil {
+		return nil, err
 	}
-	e.sessions++
-	return &session{
-		e:      e,
-		id:     c.ID,
-		client: e.cl.AddNode(fmt.Sprintf("client-%d-%d", c.ID, e.sessions), c.AZ, 1),
-		near:   make([]*replica, len(e.groups)),
-	}, nil
+	return &session{e: e, id: c.ID, client: e.SessionNodes(c, "client")[0], near: make([]*replica, len(e.groups))}, nil
 }
 
 func (s *session) Close() error { return nil }
@@ -53,7 +46,7 @@ func (s *session) nearest(g *group) *replica {
 	for i, r := range g.data {
 		nodes[i] = r.node
 	}
-	best := s.e.cl.Nearest(s.client, nodes)
+	best := s.e.Cluster.Nearest(s.client, nodes)
 	for _, r := range g.data {
 		if r.node == best {
 			s.near[g.id] = r
@@ -65,8 +58,7 @@ func (s *session) nearest(g *group) *replica {
 // Begin is free: nothing is sent until the first statement.
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	e.nextTxn++
-	t := &txn{e: e, s: s, opts: o, id: e.nextTxn}
+	t := &txn{e: e, s: s, opts: o, id: e.NextTxn()}
 	t.prio = lock.Priority{Start: int64(o.FirstStart), Tie: uint64(s.id)}
 	t.snapshot = o.ReadOnly || e.cfg.Isolation == RepeatableRead
 	if !o.ReadOnly {
@@ -143,7 +135,7 @@ func (t *txn) start(p *sim.Proc) error {
 			if t.opts.ReadOnly {
 				t.readTS -= storage.Timestamp(t.e.cfg.StaleReads)
 			}
-			t.snap = t.e.snaps.Acquire(t.readTS)
+			t.snap = t.e.Snaps.Acquire(t.readTS)
 		}
 	}
 	return nil
@@ -170,7 +162,7 @@ func (t *txn) finish(committed bool) {
 	t.done = true
 	delete(t.e.live, t.id)
 	if t.snapshot && t.started {
-		t.e.snaps.Release(t.snap)
+		t.e.Snaps.Release(t.snap)
 	}
 	for _, rec := range t.records {
 		rec.decided.Set(false) // no-op for a decided record
@@ -201,14 +193,14 @@ func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (
 func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
 	g := t.e.groupOf(tb, k)
 	ld := g.leader.node
-	t.e.cl.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.s.client, ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	if err := t.acquire(p, g, key, m, tb, k); err != nil {
 		t.reply(p, ld)
 		return nil, false, err
 	}
-	row, ok := t.e.store.Get(tb.ID, enc, latest)
-	t.e.cl.Send(p, ld, t.s.client)
+	row, ok := t.e.Store.Get(tb.ID, enc, latest)
+	t.e.Cluster.Send(p, ld, t.s.client)
 	return row, ok, nil
 }
 
@@ -216,7 +208,7 @@ func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key
 // gave up on the request when it heard of a wound.
 func (t *txn) reply(p *sim.Proc, from *sim.Node) {
 	if !t.abandoned {
-		t.e.cl.Send(p, from, t.s.client)
+		t.e.Cluster.Send(p, from, t.s.client)
 	}
 }
 
@@ -225,14 +217,14 @@ func (t *txn) reply(p *sim.Proc, from *sim.Node) {
 func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
 	g := t.e.groupOf(tb, k)
 	r := t.s.nearest(g)
-	t.e.cl.Send(p, t.s.client, r.node)
+	t.e.Cluster.Send(p, t.s.client, r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
 	r.node.CPU.Exec(p, t.e.cfg.ReadCPU)
 	row, ok, err := r.view.Get(tb.ID, enc, t.readTS)
 	if err != nil {
 		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
 	}
-	t.e.cl.Send(p, r.node, t.s.client)
+	t.e.Cluster.Send(p, r.node, t.s.client)
 	return row, ok
 }
 
@@ -383,7 +375,7 @@ func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool
 // snapshotScan reads g's share of the range at the nearest replica.
 func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []txnkit.KeyedRow {
 	r := t.s.nearest(g)
-	t.e.cl.Send(p, t.s.client, r.node)
+	t.e.Cluster.Send(p, t.s.client, r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
 	rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
 		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, fn); err != nil {
@@ -391,7 +383,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 		}
 	}, tb, limit)
 	r.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-	t.e.cl.Send(p, r.node, t.s.client)
+	t.e.Cluster.Send(p, r.node, t.s.client)
 	return rows
 }
 
@@ -402,13 +394,13 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 // if deletes meanwhile moved the last row out of it.
 func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]txnkit.KeyedRow, error) {
 	ld := g.leader.node
-	t.e.cl.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.s.client, ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	var heldFrom, heldEnd string
 	held := false
 	for {
 		rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
-			t.e.store.Scan(tb.ID, from, to, latest, 0, reverse, fn)
+			t.e.Store.Scan(tb.ID, from, to, latest, 0, reverse, fn)
 		}, tb, limit)
 		lf, le := txnkit.TablePrefix(tb)+from, txnkit.TableEnd(tb)
 		if to != "" {
@@ -424,7 +416,7 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 		}
 		if held && heldFrom <= lf && le <= heldEnd {
 			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-			t.e.cl.Send(p, ld, t.s.client)
+			t.e.Cluster.Send(p, ld, t.s.client)
 			return rows, nil
 		}
 		immediate, err := t.acquireRange(p, g, lf, le, tb, start)
@@ -437,7 +429,7 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 			// Nothing in the range was write-locked, so nothing in it
 			// changed since it was read (writes install under the lock).
 			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-			t.e.cl.Send(p, ld, t.s.client)
+			t.e.Cluster.Send(p, ld, t.s.client)
 			return rows, nil
 		}
 	}

@@ -65,7 +65,7 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 			}
 			var sum int64
 			for _, k := range hot {
-				r, _ := w.e.Store().Get(table.ID, key(k).Encode(), 1<<62)
+				r, _ := w.e.Store.Get(table.ID, key(k).Encode(), 1<<62)
 				sum += r[1].Int()
 			}
 			if sum != 3*clients*each {

@@ -35,7 +35,7 @@ func BenchmarkLoad(b *testing.B) {
 		rows := 0
 		for range b.N {
 			s := prepare(b, "occ", nil)
-			rows += s.Engine.(*occ.Engine).Store().Stats().Keys
+			rows += s.Engine.(*occ.Engine).Store.Stats().Keys
 			s.Close()
 		}
 		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
