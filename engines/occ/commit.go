@@ -115,6 +115,9 @@ func (t *txn) decide(rec *commitRecord, ts storage.Timestamp) {
 	for w := range t.ws.All() {
 		if !w.LockOnly {
 			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+			if t.e.OnDurable != nil {
+				rec.rows = append(rec.rows, w.Row)
+			}
 		}
 	}
 	rec.decided.Set(true)

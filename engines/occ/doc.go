@@ -23,7 +23,9 @@
 //     journal (a majority of journal replicas), waits out clock uncertainty
 //     and acknowledges. With several adjudicators the QP runs a two-phase
 //     round first; the lowest-numbered one writes the single journal record.
-//   - Storage replicas apply the journal asynchronously.
+//   - Storage replicas apply the journal asynchronously, and expose a commit
+//     only once it is durable on a quorum of journal replicas and they have
+//     heard so: visibility follows durability.
 //
 // Isolation is strong snapshot isolation (PostgreSQL REPEATABLE READ): write
 // skew commits, lost updates never do.

@@ -3,6 +3,7 @@ package occ
 import (
 	"time"
 
+	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
@@ -27,10 +28,17 @@ type commitRecord struct {
 	decided   *sim.Future[bool] // true = committed
 	// arrived[j]: when journal replica j appended the record.
 	arrived []*sim.Future[sim.Time]
+	// durable is set when a quorum of journal replicas has appended the
+	// record; durableAt is the journal replica whose append completed it.
+	durable   *sim.Future[sim.Time]
+	durableAt *sim.Node
+	appended  int
+	// rows are the written rows, kept only for Engine.OnDurable.
+	rows []engines.Row
 }
 
 func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *commitRecord {
-	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k)}
+	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k)}
 	for range j.nodes {
 		rec.arrived = append(rec.arrived, sim.NewFuture[sim.Time](k))
 	}
@@ -47,6 +55,13 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 			e.Cluster.Send(c, from, jn)
 			jn.CPU.Exec(c, e.cfg.JournalAppend)
 			rec.arrived[i].Set(c.Now())
+			if rec.appended++; rec.appended == e.journal.quorum {
+				rec.durableAt = jn
+				rec.durable.Set(c.Now())
+				if e.OnDurable != nil {
+					e.OnDurable(rec.rows, c.Now())
+				}
+			}
 			e.Cluster.Send(c, jn, from)
 			return struct{}{}
 		})
@@ -82,7 +97,10 @@ func (r *commitRecord) appliedEverywhereBy(now sim.Time, maxLag time.Duration) b
 // waitReadable blocks p, at a storage node of replica r, until r can serve
 // reads at ts: every adjudicator's closed timestamp has passed ts (so no new
 // commit at or below ts can appear) and every commit already at or below ts
-// has been applied here.
+// has been applied here. A replica applies a record once its own journal
+// replica has delivered it and it has learned that the record is durable on
+// a quorum: one message from the journal replica that completed the quorum.
+// Before that a reader could see a commit a failure might still lose.
 func (e *Engine) waitReadable(p *sim.Proc, r *replica, ts storage.Timestamp) {
 	if r.view.CanRead(ts) {
 		return
@@ -100,8 +118,16 @@ func (e *Engine) waitReadable(p *sim.Proc, r *replica, ts storage.Timestamp) {
 		if !sim.Await(p, rec.decided, sim.CatReadWait) || rec.ts > ts {
 			continue
 		}
-		at := sim.Await(p, rec.arrived[r.journal], sim.CatReadWait) + r.applyLag
-		p.SleepUntil(at, sim.CatReadWait)
+		p.SleepUntil(e.visibleAt(p, r, rec), sim.CatReadWait)
 	}
 	r.view.Advance(ts)
+}
+
+// visibleAt is when replica r can expose committed record rec: its journal
+// replica's copy has been applied, and news of quorum durability has
+// reached it (the median delay from the replica that completed the quorum).
+func (e *Engine) visibleAt(p *sim.Proc, r *replica, rec *commitRecord) sim.Time {
+	applied := sim.Await(p, rec.arrived[r.journal], sim.CatReadWait) + r.applyLag
+	durable := sim.Await(p, rec.durable, sim.CatReadWait) + e.Cluster.MedianDelay(rec.durableAt.AZ, r.az)
+	return max(applied, durable)
 }

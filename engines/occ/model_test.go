@@ -45,12 +45,17 @@ func zeroCPU(c occ.Config) occ.Config {
 
 func newWorld(t testing.TB, preset string, cfg occ.Config, keys int) *world {
 	t.Helper()
+	return newWorldWith(t, preset, cfg, keys, sim.ClusterConfig{Jitter: false, Epsilon: sim.FixedEpsilon(0)})
+}
+
+func newWorldWith(t testing.TB, preset string, cfg occ.Config, keys int, cc sim.ClusterConfig) *world {
+	t.Helper()
 	topo, err := sim.Preset(preset)
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := sim.NewKernel(1)
-	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: false, Epsilon: sim.FixedEpsilon(0)})
+	cl := sim.NewCluster(k, topo, cc)
 	e, err := occ.New(cl, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -217,6 +222,44 @@ func TestMultiRegionCommitIsOneToTwoR1(t *testing.T) {
 	must(t, east2.err)
 	near(t, "us-east-1 commit", east1.commit, c+a+r1)
 	near(t, "us-east-2 commit", east2.commit, c+r1+r1)
+}
+
+// Adjudicators live in both full regions (DSQL keeps each shard's leader
+// in one region, and the shards' leaders in both), so the commit latency
+// of either region is the same mixture: keys whose adjudicator is local
+// commit in c + a + R₁, the others in c + R₁ + R₁ (Fig. 6: p99 alike in
+// us-east-1 and us-east-2).
+func TestMultiRegionCommitIsSymmetric(t *testing.T) {
+	cfg := zeroCPU(occ.DefaultConfig())
+	cfg.Adjudicators = 2
+	const r1 = 11500 * time.Microsecond
+	w := newWorld(t, "us-3", cfg, 100)
+	count := map[string][2]int{}
+	for i, az := range []string{"us-east-1a", "us-east-2a"} {
+		w.client(t, i, az, func(ctx context.Context, s engines.Session) {
+			// One region after the other: the same keys, no conflicts.
+			sim.ProcFrom(ctx).Sleep(time.Duration(i)*10*time.Second, sim.CatThink)
+			for k := range 100 {
+				got := runTxn(ctx, s, false, updates(ctx, k))
+				must(t, got.err)
+				n := count[az]
+				switch {
+				case got.commit > c+a+r1-time.Microsecond && got.commit < c+a+r1+time.Microsecond:
+					n[0]++
+				case got.commit > c+2*r1-time.Microsecond && got.commit < c+2*r1+time.Microsecond:
+					n[1]++
+				default:
+					t.Errorf("%s: commit of key %d took %v, neither one nor two R₁", az, k, got.commit)
+				}
+				count[az] = n
+			}
+		})
+	}
+	w.run()
+	e1, e2 := count["us-east-1a"], count["us-east-2a"]
+	if e1[0] != e2[1] || e1[1] != e2[0] || e1[0] < 30 || e1[1] < 30 {
+		t.Errorf("one-R₁/two-R₁ commits: us-east-1 %v, us-east-2 %v; want mirror images, each side at least 30", e1, e2)
+	}
 }
 
 // Keys owned by several adjudicators need a two-phase round first: one
