@@ -59,6 +59,9 @@ type replica struct {
 	journal int
 	// applyLag: journal replica → this AZ's storage (median one-way).
 	applyLag time.Duration
+	// durableLag[j]: news that journal replica j completed a record's
+	// quorum reaches this replica after this long (median one-way).
+	durableLag []time.Duration
 	// closedLag[i]: adjudicator i's closed timestamp reaches this replica
 	// through the journal after this long (median, continuous heartbeats).
 	closedLag []time.Duration
@@ -118,6 +121,9 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 				}
 			}
 			rep.applyLag = rtt(j.nodes[rep.journal].AZ, az)
+			for _, jn := range j.nodes {
+				rep.durableLag = append(rep.durableLag, rtt(jn.AZ, az))
+			}
 			for _, a := range e.adjs {
 				rep.closedLag = append(rep.closedLag, rtt(a.node.AZ, j.nodes[rep.journal].AZ)+rep.applyLag)
 			}

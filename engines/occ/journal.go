@@ -29,9 +29,10 @@ type commitRecord struct {
 	// arrived[j]: when journal replica j appended the record.
 	arrived []*sim.Future[sim.Time]
 	// durable is set when a quorum of journal replicas has appended the
-	// record; durableAt is the journal replica whose append completed it.
+	// record; durableAt is the index of the journal replica whose append
+	// completed it.
 	durable   *sim.Future[sim.Time]
-	durableAt *sim.Node
+	durableAt int
 	appended  int
 	// rows are the written rows, kept only for Engine.OnDurable.
 	rows []engines.Row
@@ -56,7 +57,7 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 			jn.CPU.Exec(c, e.cfg.JournalAppend)
 			rec.arrived[i].Set(c.Now())
 			if rec.appended++; rec.appended == e.journal.quorum {
-				rec.durableAt = jn
+				rec.durableAt = i
 				rec.durable.Set(c.Now())
 				if e.OnDurable != nil {
 					e.OnDurable(rec.rows, c.Now())
@@ -128,6 +129,6 @@ func (e *Engine) waitReadable(p *sim.Proc, r *replica, ts storage.Timestamp) {
 // reached it (the median delay from the replica that completed the quorum).
 func (e *Engine) visibleAt(p *sim.Proc, r *replica, rec *commitRecord) sim.Time {
 	applied := sim.Await(p, rec.arrived[r.journal], sim.CatReadWait) + r.applyLag
-	durable := sim.Await(p, rec.durable, sim.CatReadWait) + e.Cluster.MedianDelay(rec.durableAt.AZ, r.az)
+	durable := sim.Await(p, rec.durable, sim.CatReadWait) + r.durableLag[rec.durableAt]
 	return max(applied, durable)
 }
