@@ -60,6 +60,7 @@ func runCharts(runs []Run) []chartSpec {
 				build:   func() (*plot.Plot, error) { return timelineChart(runs, "p99 latency over time", "p99 (ms)", p99Of) },
 			})
 	}
+	specs = append(specs, availabilityCharts(runs)...)
 	if anyAborts(runs) {
 		specs = append(specs, chartSpec{
 			name: "abort-rate", title: "Abort rate by reason",

@@ -47,9 +47,9 @@ type FaultFigures struct {
 	// among the gaps that overlap the fault.
 	LongestGapS map[string]float64 `json:"longest_gap_s"`
 	// PreFaultTPS is the throughput (all groups) over the 5 s before the
-	// fault; RecoveryS is when a 1 s window's throughput was last below 90%
-	// of it (absent: still below at the end of the run or when the next
-	// fault starts; 0: never below).
+	// fault; RecoveryS is the first time from which every 1 s window has at
+	// least 90% of it (absent: still below at the end of the run or when the
+	// next fault starts; 0: never below).
 	PreFaultTPS float64  `json:"pre_fault_tps"`
 	RecoveryS   *float64 `json:"recovery_90pct_s,omitempty"`
 	// During the fault (to the end of the run when permanent): transactions
@@ -263,8 +263,8 @@ func (a *availRecorder) result(end time.Duration) *Availability {
 }
 
 // recovery: the pre-fault throughput over (up to) the 5 s before the fault,
-// and the time from the fault's start to the end of the last 1 s window,
-// starting at or after it, whose throughput is below 90% of that.
+// and the time from the fault's start until the first instant from which
+// every 1 s window (sliding by one interval) has at least 90% of it.
 func (a *availRecorder) recovery(f sim.Fault, end time.Duration) (float64, *float64) {
 	full := int(end / a.interval) // whole buckets only
 	b := a.all.buckets
@@ -302,6 +302,7 @@ func (a *availRecorder) recovery(f sim.Fault, end time.Duration) (float64, *floa
 	case lastBelow+w == full:
 		return roundSig(pre), nil // still below at the end
 	}
-	r := round3(max(time.Duration(lastBelow+w)*a.interval-f.Start, 0).Seconds())
+	// Every window from the next one on is at 90% or more: recovered then.
+	r := round3(max(time.Duration(lastBelow+1)*a.interval-f.Start, 0).Seconds())
 	return roundSig(pre), &r
 }

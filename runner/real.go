@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -88,6 +89,13 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 
 	total := cfg.Warmup + cfg.Duration
 	rec := NewRecorder(wl.TxnTypes(), cfg.Warmup, cfg.Interval)
+	killer, err := realFaults(cfg, eng)
+	if err != nil {
+		return nil, err
+	}
+	if len(cfg.Faults) > 0 {
+		rec.EnableAvailability(cfg.AvailabilityInterval, cfg.Faults, []string{realGroup})
+	}
 	var mu sync.Mutex // the Recorder is not safe for concurrent use
 	record := func(f func(*Recorder)) { mu.Lock(); f(rec); mu.Unlock() }
 	var committed atomic.Int64
@@ -115,7 +123,7 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 		}
 		defer sess.Close()
 		clients = append(clients, &client{
-			id: i, cfg: &cfg, clk: clk, sess: sess,
+			id: i, cfg: &cfg, clk: clk, sess: sess, group: realGroup,
 			gen: wl.NewClient(i, sim.NewStream(cfg.Seed, fmt.Sprintf("client/%d", i))),
 			rng: sim.NewStream(cfg.Seed, fmt.Sprintf("backoff/%d", i)),
 			rec: func(f func(*Recorder)) {
@@ -175,8 +183,27 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 			}()
 		}
 	}
+	var killNotes []string
+	var kills sync.WaitGroup
+	for _, f := range cfg.Faults {
+		kills.Add(1)
+		go func() {
+			defer kills.Done()
+			if clk.sleep(ctx, f.Start-clk.now(ctx), sim.CatOther) != nil {
+				return
+			}
+			n, err := killer.KillConnections(ctx)
+			note := fmt.Sprintf("%s: %d of the run's backends terminated", f, n)
+			if err != nil {
+				note = fmt.Sprintf("%s: %v", f, err)
+			}
+			mu.Lock()
+			killNotes = append(killNotes, note)
+			mu.Unlock()
+		}()
+	}
 	finished := make(chan struct{})
-	go func() { wg.Wait(); close(finished) }()
+	go func() { wg.Wait(); kills.Wait(); close(finished) }()
 
 	// Progress line per interval; stop at the end or on interrupt.
 	ticker := time.NewTicker(cfg.Interval)
@@ -225,6 +252,8 @@ wait:
 	if r, ok := eng.(interface{ Notes() []string }); ok {
 		res.Notes = r.Notes()
 	}
+	slices.Sort(killNotes)
+	res.Notes = append(res.Notes, killNotes...)
 	rec.Fill(res, measured)
 	workloadReport(res, wl, measured)
 	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
@@ -329,4 +358,31 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// realGroup is the one client group of a run against a real database.
+const realGroup = "clients"
+
+// connectionKiller is an engine that can end its own run's connections
+// (pg: pg_terminate_backend on its application_name).
+type connectionKiller interface {
+	KillConnections(ctx context.Context) (int, error)
+}
+
+// realFaults checks the faults of a run against a real database: only
+// kill-connections applies, and the engine must support it.
+func realFaults(cfg Config, eng engines.Engine) (connectionKiller, error) {
+	if len(cfg.Faults) == 0 {
+		return nil, nil
+	}
+	for _, f := range cfg.Faults {
+		if f.Kind != sim.FaultKillConnections {
+			return nil, fmt.Errorf("--fault %s: a real database takes kill-connections only; crashes, partitions, slow links and ε apply to simulated engines", f)
+		}
+	}
+	k, ok := eng.(connectionKiller)
+	if !ok {
+		return nil, fmt.Errorf("--fault %s: engine %s cannot end its connections", cfg.Faults[0], cfg.Engine)
+	}
+	return k, nil
 }

@@ -104,6 +104,8 @@ type Engine struct {
 	// reconnections counts sessions that lost their connection and opened
 	// a new one (in the results' notes).
 	reconnections atomic.Int64
+	// appName is the application_name of the run's connections.
+	appName string
 }
 
 // Open connects and checks that the server answers; an unreachable server
@@ -122,6 +124,10 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 		return err
 	}
 	pc.MinConns = 0
+	// The run's connections are named, so that --fault kill-connections
+	// ends exactly these backends.
+	appName := newAppName()
+	pc.ConnConfig.RuntimeParams["application_name"] = appName
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("--dsn %s: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))
@@ -135,7 +141,7 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	return &Engine{cfg: cfg, pool: pool, iso: isolations[cfg.Isolation], log: log, stmts: map[*engines.Table]*tableSQL{}}, nil
+	return &Engine{cfg: cfg, pool: pool, iso: isolations[cfg.Isolation], log: log, stmts: map[*engines.Table]*tableSQL{}, appName: appName}, nil
 }
 
 // redactErr keeps a driver message from echoing the DSN's secret.

@@ -514,3 +514,48 @@ func TestReuseKeepsOnlyAMatchingUnchangedLoad(t *testing.T) {
 		t.Fatalf("another seed's load was reused:\n%s", out)
 	}
 }
+
+// --fault kill-connections ends the run's own backends (by application_name)
+// and nothing else; the run reconnects, goes on, and the availability
+// figures show the failure.
+func TestKillConnectionsFaultEndsOnlyTheRunsBackends(t *testing.T) {
+	dsn := testDB(t)
+	ctx := context.Background()
+	bystander, err := pgx.Connect(ctx, dsn) // another application's connection
+	must(t, err)
+	defer bystander.Close(ctx)
+	cfg := runner.DefaultConfig()
+	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
+	cfg.Warmup, cfg.Duration, cfg.Clients = 0, 3*time.Second, 4
+	cfg.Flags = runner.NewFlagSet()
+	must(t, cfg.Flags.Set("dsn", dsn))
+	must(t, cfg.Flags.Set("records", "1000"))
+	must(t, cfg.Faults.Set("kill-connections@1s"))
+	res, err := runner.Run(ctx, cfg)
+	must(t, err)
+	var killed int
+	for _, n := range res.Notes {
+		if _, err := fmt.Sscanf(n, "kill-connections@1s: %d of the run's backends terminated", &killed); err == nil {
+			break
+		}
+	}
+	if killed < cfg.Clients {
+		t.Fatalf("%d backends terminated, want at least one per client (%d); notes %v", killed, cfg.Clients, res.Notes)
+	}
+	if err := bystander.Ping(ctx); err != nil {
+		t.Fatalf("a connection that is not the run's was ended: %v", err)
+	}
+	a := res.Availability
+	if a == nil || len(a.Faults) != 1 || a.Faults[0].FirstFailureS == nil {
+		t.Fatalf("no availability figures for the kill: %+v", a)
+	}
+	after := int64(0)
+	for _, p := range a.Timeline["clients"] {
+		if p.TS >= 1.5 {
+			after += p.Committed
+		}
+	}
+	if after == 0 {
+		t.Fatal("nothing committed after the kill")
+	}
+}
