@@ -229,12 +229,7 @@ func TestDeadlockIsClassified(t *testing.T) {
 
 func pgRun(t *testing.T, dsn string, opts map[string]string, d time.Duration) (*runner.Result, error) {
 	t.Helper()
-	cfg := runner.DefaultConfig()
-	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
-	cfg.Warmup, cfg.Duration, cfg.Clients = 0, d, 4
-	cfg.Flags = runner.NewFlagSet()
-	must(t, cfg.Flags.Set("dsn", dsn))
-	must(t, cfg.Flags.Set("records", "1000"))
+	cfg := pgConfig(t, dsn, d)
 	for k, v := range opts {
 		if k == "workload" {
 			cfg.Workload = v
@@ -243,6 +238,18 @@ func pgRun(t *testing.T, dsn string, opts map[string]string, d time.Duration) (*
 		must(t, cfg.Flags.Set(k, v))
 	}
 	return runner.Run(context.Background(), cfg)
+}
+
+// pgConfig is a YCSB-A run of 4 clients on 1000 records for d, no warm-up.
+func pgConfig(t *testing.T, dsn string, d time.Duration) runner.Config {
+	t.Helper()
+	cfg := runner.DefaultConfig()
+	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
+	cfg.Warmup, cfg.Duration, cfg.Clients = 0, d, 4
+	cfg.Flags = runner.NewFlagSet()
+	must(t, cfg.Flags.Set("dsn", dsn))
+	must(t, cfg.Flags.Set("records", "1000"))
+	return cfg
 }
 
 func TestYCSBUnderEveryIsolationLevel(t *testing.T) {
@@ -524,12 +531,7 @@ func TestKillConnectionsFaultEndsOnlyTheRunsBackends(t *testing.T) {
 	bystander, err := pgx.Connect(ctx, dsn) // another application's connection
 	must(t, err)
 	defer bystander.Close(ctx)
-	cfg := runner.DefaultConfig()
-	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
-	cfg.Warmup, cfg.Duration, cfg.Clients = 0, 3*time.Second, 4
-	cfg.Flags = runner.NewFlagSet()
-	must(t, cfg.Flags.Set("dsn", dsn))
-	must(t, cfg.Flags.Set("records", "1000"))
+	cfg := pgConfig(t, dsn, 3*time.Second)
 	must(t, cfg.Faults.Set("kill-connections@1s"))
 	res, err := runner.Run(ctx, cfg)
 	must(t, err)
