@@ -20,7 +20,7 @@ func TestReaderNeverSeesAVersionBeforeItIsDurable(t *testing.T) {
 	w := newWorldWith(t, "us-3", occ.DefaultConfig(), 4,
 		sim.ClusterConfig{Jitter: true, Epsilon: sim.FixedEpsilon(20 * time.Microsecond)})
 	durable := map[int64]sim.Time{} // value → when its record became durable
-	w.e.OnDurable = func(rows []engines.Row, at sim.Time) {
+	w.E.OnDurable = func(rows []engines.Row, at sim.Time) {
 		for _, r := range rows {
 			durable[r[1].Int()] = at
 		}
@@ -29,7 +29,7 @@ func TestReaderNeverSeesAVersionBeforeItIsDurable(t *testing.T) {
 	azs := []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-2a", "us-east-2b", "us-east-2c"}
 	next := int64(1)
 	for i := range 4 {
-		w.client(t, i, azs[i*2%len(azs)], func(ctx context.Context, s engines.Session) {
+		w.Client(t, i, azs[i*2%len(azs)], func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			for p.Now() < horizon {
 				v := next
@@ -42,7 +42,7 @@ func TestReaderNeverSeesAVersionBeforeItIsDurable(t *testing.T) {
 	}
 	checked := 0
 	for i, az := range azs {
-		w.client(t, 100+i, az, func(ctx context.Context, s engines.Session) {
+		w.Client(t, 100+i, az, func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			for p.Now() < horizon {
 				runTxn(ctx, s, true, func(tx engines.Txn) error {
@@ -66,7 +66,7 @@ func TestReaderNeverSeesAVersionBeforeItIsDurable(t *testing.T) {
 			}
 		})
 	}
-	w.run()
+	w.Run()
 	if checked < 1000 {
 		t.Fatalf("only %d reads of written values; the test shows nothing", checked)
 	}

@@ -6,16 +6,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/pg"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/workloads"
@@ -23,50 +22,9 @@ import (
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
 
-var dbSeq atomic.Int64
-
-// testDB creates a fresh database on the test server and drops it when the
-// test ends. The server is TXBENCH_TEST_DSN, else the local development
-// server; without one the test skips — except under CI=true, where it fails.
-func testDB(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv("TXBENCH_TEST_DSN")
-	if admin == "" {
-		admin = pg.DefaultDSN
-	}
-	ctx := context.Background()
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, admin)
-	if err != nil {
-		msg := fmt.Sprintf("no PostgreSQL at %s (%v); start one or set TXBENCH_TEST_DSN=postgres://user@host:port/db to a server where the user may create databases", admin, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	defer conn.Close(ctx)
-	name := fmt.Sprintf("txbench_test_%d_%d", os.Getpid(), dbSeq.Add(1))
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), admin)
-		if err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
-		}
-	})
-	cfg, err := pgx.ParseConfig(admin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, name)
-}
+// testDB is a fresh database on the test server (skipped without one,
+// failed under CI=true).
+var testDB = enginetest.PostgresDB
 
 var schema = &engines.Schema{Tables: []*engines.Table{
 	{Name: "kv", Columns: []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeInt}}, PrimaryKey: []int{0}, ShardKey: -1},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/sharded"
 	"github.com/txbench/txbench/sim"
 )
@@ -24,7 +25,7 @@ type step struct {
 func crossing(t *testing.T, w *world, t1, t2 [2]step) (errs [2]error, took [2]time.Duration) {
 	for i, st := range [2][2]step{t1, t2} {
 		az := []string{azA, azB}[i]
-		w.client(t, i, az, func(ctx context.Context, s engines.Session) {
+		w.Client(t, i, az, func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			tx, err := s.Begin(ctx, engines.TxnOptions{FirstStart: p.Now()})
 			must(t, err)
@@ -39,7 +40,7 @@ func crossing(t *testing.T, w *world, t1, t2 [2]step) (errs [2]error, took [2]ti
 			}
 		})
 	}
-	w.run()
+	w.Run()
 	return errs, took
 }
 
@@ -60,7 +61,7 @@ func TestShardDeadlockAbortsTheRequesterAfterDeadlockTimeout(t *testing.T) {
 		cfg := zeroCPU(sharded.DefaultConfig())
 		cfg.ShardDeadlockTimeout = timeout
 		w := newWorld(t, cfg, sim.FixedEpsilon(0), false, 100)
-		k1, k2 := w.keyOn(t, 1, 0), w.keyOn(t, 1, 1)
+		k1, k2 := keyOn(t, w, 1, 0), keyOn(t, w, 1, 1)
 		const ms = time.Millisecond
 		errs, took := crossing(t, w, [2]step{{0, k1}, {2 * ms, k2}}, [2]step{{0, k2}, {3 * ms, k1}})
 		wantAbort(t, errs[0], engines.ReasonDeadlock, k2)
@@ -70,7 +71,7 @@ func TestShardDeadlockAbortsTheRequesterAfterDeadlockTimeout(t *testing.T) {
 		// T1 was aborted there at 2.55 ms + timeout, and T2's answer
 		// travels a/2 + c/2 back.
 		near(t, "T2's update", took[1], 2550*time.Microsecond+timeout+a/2+c/2-3*time.Millisecond)
-		if st := w.e.Stats(); st.LocalDeadlocks != 1 || st.DistributedDeadlocks != 0 || st.DeadlockChecks != 0 {
+		if st := w.E.Stats(); st.LocalDeadlocks != 1 || st.DistributedDeadlocks != 0 || st.DeadlockChecks != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	}
@@ -89,7 +90,7 @@ func TestDistributedDeadlockIsBrokenByTheRouterAfterTheTimeout(t *testing.T) {
 		cfg := zeroCPU(sharded.DefaultConfig())
 		cfg.DeadlockTimeout = timeout
 		w := newWorld(t, cfg, sim.FixedEpsilon(0), false, 100)
-		k1, k2 := w.keyOn(t, 1, 0), w.keyOn(t, 2, 0)
+		k1, k2 := keyOn(t, w, 1, 0), keyOn(t, w, 2, 0)
 		const ms = time.Millisecond
 		errs, took := crossing(t, w, [2]step{{0, k1}, {2 * ms, k2}}, [2]step{{0, k2}, {12 * ms, k1}})
 		wantAbort(t, errs[0], sharded.ReasonDistributedDeadlock, k2)
@@ -101,7 +102,7 @@ func TestDistributedDeadlockIsBrokenByTheRouterAfterTheTimeout(t *testing.T) {
 		// T2's request (sent at 12 ms; shard 1 is in router 1's AZ) is
 		// granted when T1's rollback arrives (broken + x/2).
 		near(t, "T2's update", took[1], broken+x/2+a/2+c/2-12*ms)
-		if st := w.e.Stats(); st.LocalDeadlocks != 0 || st.DistributedDeadlocks != 1 || st.DeadlockChecks != 1 {
+		if st := w.E.Stats(); st.LocalDeadlocks != 0 || st.DistributedDeadlocks != 1 || st.DeadlockChecks != 1 {
 			t.Errorf("stats %+v", st)
 		}
 	}
@@ -115,22 +116,22 @@ func TestSlowHolderIsNoDeadlock(t *testing.T) {
 	cfg.DeadlockTimeout, cfg.ShardDeadlockTimeout = 100*time.Millisecond, 100*time.Millisecond
 	cfg.Isolation = sharded.ReadCommitted
 	w := newWorld(t, cfg, sim.FixedEpsilon(0), false, 100)
-	k := w.keyOn(t, 1, 0)
-	var waiter timed
-	w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
-		must(t, runTxn(ctx, s, rw, 500*time.Millisecond, updates(ctx, table, k)).err)
+	k := keyOn(t, w, 1, 0)
+	var waiter enginetest.Timed
+	w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+		must(t, runTxn(ctx, s, rw, 500*time.Millisecond, updates(ctx, table, k)).Err)
 	})
-	w.client(t, 1, azB, func(ctx context.Context, s engines.Session) {
+	w.Client(t, 1, azB, func(ctx context.Context, s engines.Session) {
 		sim.ProcFrom(ctx).Sleep(10*time.Millisecond, sim.CatOther)
 		waiter = runTxn(ctx, s, rw, 0, updates(ctx, table, k))
 	})
-	w.run()
-	must(t, waiter.err)
-	if st := w.e.Stats(); st.DeadlockChecks != 1 || st.DistributedDeadlocks+st.LocalDeadlocks != 0 {
+	w.Run()
+	must(t, waiter.Err)
+	if st := w.E.Stats(); st.DeadlockChecks != 1 || st.DistributedDeadlocks+st.LocalDeadlocks != 0 {
 		t.Errorf("stats %+v; want one check and no deadlock", st)
 	}
 	// T0 holds the lock from 0.55 ms to its commit: 1.1 ms + 500 ms +
 	// c/2 + x/2 to reach the shard, S to flush.
 	release := 1100*time.Microsecond + 500*time.Millisecond + c/2 + x/2 + S
-	near(t, "the waiter's update", waiter.stmts, release+a/2+c/2-10*time.Millisecond)
+	near(t, "the waiter's update", waiter.Stmts, release+a/2+c/2-10*time.Millisecond)
 }

@@ -7,38 +7,24 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/sharded"
 	"github.com/txbench/txbench/sim"
 )
 
-// kv is the schema of these tests: a table of integer counters, placed by
+// The tests use enginetest's schema: a table of integer counters placed by
 // key (key i lives on shard i mod 4 with the default 4 shards), and a
 // reference table every shard holds.
-var kv = &engines.Schema{Tables: []*engines.Table{
-	{
-		Name:       "kv",
-		Columns:    []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeInt}},
-		PrimaryKey: []int{0},
-		ShardKey:   -1,
-	},
-	{
-		Name:       "ref",
-		Columns:    []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeInt}},
-		PrimaryKey: []int{0},
-		ShardKey:   -1,
-		Reference:  true,
-	},
-}}
-
-func init() {
-	if err := kv.Validate(); err != nil {
-		panic(err)
-	}
-}
-
-var table, ref = kv.Tables[0], kv.Tables[1]
-
-func key(i int) engines.Key { return engines.Key{engines.Int(int64(i))} }
+var (
+	table, ref = enginetest.Table, enginetest.Ref
+	key        = enginetest.Key
+	must       = enginetest.Must
+	near       = enginetest.Near
+	rw, ro     = enginetest.RW, enginetest.RO
+	runTxn     = enginetest.RunTxnPaused
+	updates    = enginetest.Updates
+	reads      = enginetest.Reads
+)
 
 // The default layout on region-3az: shard i and router i in AZ i mod 3.
 const (
@@ -52,13 +38,12 @@ const (
 	S = x
 )
 
-// world is a cluster with a sharded engine and n preloaded keys (value 0)
-// in kv and in ref.
-type world struct {
-	k   *sim.Kernel
-	cl  *sim.Cluster
-	e   *sharded.Engine
-	ctx context.Context
+type world = enginetest.Sim[*sharded.Engine]
+
+// newWorld is region-3az with a sharded engine and keys preloaded keys
+// (value 0) in kv and in ref.
+func newWorld(t testing.TB, cfg sharded.Config, eps sim.Epsilon, jitter bool, keys int) *world {
+	return enginetest.NewSim(t, enginetest.SimConfig{Cluster: sim.ClusterConfig{Jitter: jitter, Epsilon: eps}}, func(cl *sim.Cluster) (*sharded.Engine, error) { return sharded.New(cl, cfg) }, keys)
 }
 
 // zeroCPU makes service times zero so latencies are pure network formulas.
@@ -67,46 +52,11 @@ func zeroCPU(cfg sharded.Config) sharded.Config {
 	return cfg
 }
 
-func newWorld(t testing.TB, cfg sharded.Config, eps sim.Epsilon, jitter bool, keys int) *world {
-	t.Helper()
-	topo, err := sim.Preset("region-3az")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := sim.NewKernel(1)
-	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: jitter, Epsilon: eps})
-	e, err := sharded.New(cl, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	must(t, e.CreateSchema(ctx, kv))
-	rows := make([]engines.Row, keys)
-	for i := range rows {
-		rows[i] = engines.Row{engines.Int(int64(i)), engines.Int(0)}
-	}
-	must(t, e.Load(ctx, table, rows))
-	must(t, e.Load(ctx, ref, rows))
-	t.Cleanup(k.Shutdown)
-	return &world{k: k, cl: cl, e: e, ctx: ctx}
-}
-
-// client runs body in a process as client id in az.
-func (w *world) client(t testing.TB, id int, az string, body func(ctx context.Context, s engines.Session)) {
-	s, err := w.e.Session(w.ctx, engines.Client{ID: id, AZ: az})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.k.Spawn(fmt.Sprintf("client-%d", id), func(p *sim.Proc) { body(sim.WithProc(w.ctx, p), s) })
-}
-
-func (w *world) run() { w.k.Run(10 * time.Minute) }
-
 // keyOn returns the n-th key (from 0) that lives on shard.
-func (w *world) keyOn(t testing.TB, shard, n int) int {
+func keyOn(t testing.TB, w *world, shard, n int) int {
 	t.Helper()
 	for i := 0; i < 1000; i++ {
-		if w.e.ShardOf(table, key(i)) == shard {
+		if w.E.ShardOf(table, key(i)) == shard {
 			if n == 0 {
 				return i
 			}
@@ -115,76 +65,6 @@ func (w *world) keyOn(t testing.TB, shard, n int) int {
 	}
 	t.Fatalf("no key on shard %d", shard)
 	return -1
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// timed measures one transaction: statements and commit separately, with
-// the ledger of the commit.
-type timed struct {
-	stmts, commit time.Duration
-	commitLedger  sim.Ledger
-	info          engines.TxnInfo
-	err           error
-}
-
-// runTxn runs body, sleeps pause (so that a commit timestamp taken from a
-// shard's clock is above the snapshot whatever the clocks' offsets), and
-// commits.
-func runTxn(ctx context.Context, s engines.Session, o engines.TxnOptions, pause time.Duration, body func(tx engines.Txn) error) timed {
-	p := sim.ProcFrom(ctx)
-	start := p.Now()
-	tx, err := s.Begin(ctx, o)
-	if err != nil {
-		return timed{err: err}
-	}
-	if err := body(tx); err != nil {
-		if _, aborted := engines.AsAbort(err); !aborted {
-			_ = tx.Rollback(ctx)
-		}
-		return timed{err: err, stmts: p.Now() - start}
-	}
-	mid := p.Now()
-	p.Sleep(pause, sim.CatOther)
-	cstart, before := p.Now(), p.Ledger()
-	err = tx.Commit(ctx)
-	return timed{stmts: mid - start, commit: p.Now() - cstart, commitLedger: p.Ledger().Sub(before), info: tx.(engines.InfoTxn).Info(), err: err}
-}
-
-var rw, ro = engines.TxnOptions{}, engines.TxnOptions{ReadOnly: true}
-
-func updates(ctx context.Context, tb *engines.Table, keys ...int) func(engines.Txn) error {
-	return func(tx engines.Txn) error {
-		for _, k := range keys {
-			if err := tx.Update(ctx, tb, key(k), engines.Set{Col: 1, Val: engines.Int(int64(k) + 100)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-func reads(ctx context.Context, tb *engines.Table, keys ...int) func(engines.Txn) error {
-	return func(tx engines.Txn) error {
-		for _, k := range keys {
-			if _, _, err := tx.Get(ctx, tb, key(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-func near(t *testing.T, what string, got, want time.Duration) {
-	t.Helper()
-	if d := got - want; d < -time.Microsecond || d > time.Microsecond {
-		t.Errorf("%s = %v, want %v", what, got, want)
-	}
 }
 
 // Every statement is the client's round trip to its router plus the
@@ -214,11 +94,11 @@ func TestStatementsCostTheRouterAndShardRoundTrips(t *testing.T) {
 					if tc.shard < 0 {
 						tb, keys[i] = ref, i
 					} else {
-						keys[i] = w.keyOn(t, tc.shard, i)
+						keys[i] = keyOn(t, w, tc.shard, i)
 					}
 				}
-				var got timed
-				w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+				var got enginetest.Timed
+				w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 					got = runTxn(ctx, s, rw, 0, func(tx engines.Txn) error {
 						if tc.write {
 							return updates(ctx, tb, keys...)(tx)
@@ -226,9 +106,9 @@ func TestStatementsCostTheRouterAndShardRoundTrips(t *testing.T) {
 						return reads(ctx, tb, keys...)(tx)
 					})
 				})
-				w.run()
-				must(t, got.err)
-				near(t, "statements", got.stmts, time.Duration(n)*(c+tc.rtt))
+				w.Run()
+				must(t, got.Err)
+				near(t, "statements", got.Stmts, time.Duration(n)*(c+tc.rtt))
 			})
 		}
 	}
@@ -239,17 +119,17 @@ func TestStatementsCostTheRouterAndShardRoundTrips(t *testing.T) {
 func TestReadOnlyCommitStaysAtTheRouter(t *testing.T) {
 	for _, o := range []engines.TxnOptions{ro, rw} {
 		w := newWorld(t, zeroCPU(sharded.DefaultConfig()), sim.FixedEpsilon(20*time.Microsecond), false, 100)
-		var got timed
-		w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+		var got enginetest.Timed
+		w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 			got = runTxn(ctx, s, o, 0, reads(ctx, table, 1, 2, 3))
 		})
-		w.run()
-		must(t, got.err)
-		near(t, fmt.Sprintf("commit (declared read-only %v)", o.ReadOnly), got.commit, c)
-		if got.info.Participants != 0 {
-			t.Errorf("read-only commit reported %d participants", got.info.Participants)
+		w.Run()
+		must(t, got.Err)
+		near(t, fmt.Sprintf("commit (declared read-only %v)", o.ReadOnly), got.Commit, c)
+		if got.Info.Participants != 0 {
+			t.Errorf("read-only commit reported %d participants", got.Info.Participants)
 		}
-		if st := w.e.Stats(); st.ReadOnlyCommits != 1 || st.Commits != 0 {
+		if st := w.E.Stats(); st.ReadOnlyCommits != 1 || st.Commits != 0 {
 			t.Errorf("stats %+v", st)
 		}
 	}
@@ -282,23 +162,23 @@ func TestOneShardCommitIsOneFlushOverlappedWithCommitWait(t *testing.T) {
 			cfg := zeroCPU(sharded.DefaultConfig())
 			cfg.FlushCPU = tc.flush
 			w := newWorld(t, cfg, sim.FixedEpsilon(tc.eps), false, 100)
-			k1, k2 := w.keyOn(t, tc.shard, 0), w.keyOn(t, tc.shard, 1)
-			var got timed
-			w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+			k1, k2 := keyOn(t, w, tc.shard, 0), keyOn(t, w, tc.shard, 1)
+			var got enginetest.Timed
+			w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 				got = runTxn(ctx, s, rw, 3*tc.eps, updates(ctx, table, k1, k2))
 			})
-			w.run()
-			must(t, got.err)
+			w.Run()
+			must(t, got.Err)
 			s := S + tc.flush
 			wait := 2*tc.eps + time.Nanosecond
-			near(t, "statements", got.stmts, 2*(c+tc.rtt))
-			near(t, "commit", got.commit, c+tc.rtt+max(s, wait))
-			near(t, "replication in the breakdown", got.commitLedger[sim.CatReplication], s)
-			near(t, "commit wait in the breakdown", got.commitLedger[sim.CatCommitWait], max(0, wait-s))
-			if got.info.Participants != 1 {
-				t.Errorf("participants %d, want 1", got.info.Participants)
+			near(t, "statements", got.Stmts, 2*(c+tc.rtt))
+			near(t, "commit", got.Commit, c+tc.rtt+max(s, wait))
+			near(t, "replication in the breakdown", got.CommitLedger[sim.CatReplication], s)
+			near(t, "commit wait in the breakdown", got.CommitLedger[sim.CatCommitWait], max(0, wait-s))
+			if got.Info.Participants != 1 {
+				t.Errorf("participants %d, want 1", got.Info.Participants)
 			}
-			if st := w.e.Stats(); st.SingleShard != 1 || st.MultiShard != 0 {
+			if st := w.E.Stats(); st.SingleShard != 1 || st.MultiShard != 0 {
 				t.Errorf("stats %+v", st)
 			}
 		})
@@ -329,21 +209,21 @@ func TestMultiShardCommitAddsAPrepareRound(t *testing.T) {
 			w := newWorld(t, zeroCPU(sharded.DefaultConfig()), sim.FixedEpsilon(0), false, 100)
 			var keys []int
 			for _, sh := range tc.shards {
-				keys = append(keys, w.keyOn(t, sh, 0))
+				keys = append(keys, keyOn(t, w, sh, 0))
 			}
-			var one, many timed
-			w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+			var one, many enginetest.Timed
+			w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 				one = runTxn(ctx, s, rw, 0, updates(ctx, table, keys[0]))
 				many = runTxn(ctx, s, rw, 0, updates(ctx, table, keys...))
 			})
-			w.run()
-			must(t, one.err)
-			must(t, many.err)
-			near(t, "commit", many.commit, tc.want)
-			if many.info.Participants != len(tc.shards) {
-				t.Errorf("participants %d, want %d", many.info.Participants, len(tc.shards))
+			w.Run()
+			must(t, one.Err)
+			must(t, many.Err)
+			near(t, "commit", many.Commit, tc.want)
+			if many.Info.Participants != len(tc.shards) {
+				t.Errorf("participants %d, want %d", many.Info.Participants, len(tc.shards))
 			}
-			if st := w.e.Stats(); st.SingleShard != 1 || st.MultiShard != 1 {
+			if st := w.E.Stats(); st.SingleShard != 1 || st.MultiShard != 1 {
 				t.Errorf("stats %+v", st)
 			}
 		})
@@ -358,22 +238,22 @@ func TestMultiShardCommitAddsAPrepareRound(t *testing.T) {
 func TestMultiShardCommitWaitFollowsThePrepareTimestamps(t *testing.T) {
 	const eps = 5 * time.Millisecond
 	w := newWorld(t, zeroCPU(sharded.DefaultConfig()), sim.FixedEpsilon(eps), false, 100)
-	k0, k1 := w.keyOn(t, 0, 0), w.keyOn(t, 1, 0)
-	var got timed
+	k0, k1 := keyOn(t, w, 0, 0), keyOn(t, w, 1, 0)
+	var got enginetest.Timed
 	var commitAt time.Duration
-	w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+	w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 		got = runTxn(ctx, s, rw, 3*eps, updates(ctx, table, k0, k1))
-		commitAt = sim.ProcFrom(ctx).Now() - got.commit
+		commitAt = sim.ProcFrom(ctx).Now() - got.Commit
 	})
-	w.run()
-	must(t, got.err)
-	lead, other := w.e.ShardNode(0).Clock, w.e.ShardNode(1).Clock
+	w.Run()
+	must(t, got.Err)
+	lead, other := w.E.ShardNode(0).Clock, w.E.ShardNode(1).Clock
 	prepareAt := commitAt + c/2 + x/2
 	leadAt := prepareAt + S + x/2 + a/2
 	s := max(lead.At(leadAt).Latest, other.At(prepareAt).Latest)
 	wait := time.Duration(s-lead.At(leadAt).Earliest) + time.Nanosecond
-	near(t, "commit", got.commit, c+x+S+a+max(S, wait))
-	near(t, "commit wait in the breakdown", got.commitLedger[sim.CatCommitWait], max(0, wait-S))
+	near(t, "commit", got.Commit, c+x+S+a+max(S, wait))
+	near(t, "commit wait in the breakdown", got.CommitLedger[sim.CatCommitWait], max(0, wait-S))
 	if wait < 2*eps {
 		t.Errorf("commit wait %v below 2ε", wait)
 	}
@@ -390,9 +270,9 @@ func TestMultiShardCommitWaitFollowsThePrepareTimestamps(t *testing.T) {
 // AZ b read k1 through router 1, whose shard 1 is local (c + a).
 func TestReadersWaitForPreparedRows(t *testing.T) {
 	w := newWorld(t, zeroCPU(sharded.DefaultConfig()), sim.FixedEpsilon(0), false, 100)
-	k0, k1, other := w.keyOn(t, 0, 0), w.keyOn(t, 1, 0), w.keyOn(t, 2, 0)
-	var writer timed
-	w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+	k0, k1, other := keyOn(t, w, 0, 0), keyOn(t, w, 1, 0), keyOn(t, w, 2, 0)
+	var writer enginetest.Timed
+	w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 		writer = runTxn(ctx, s, rw, 0, updates(ctx, table, k0, k1))
 	})
 	const us = time.Microsecond
@@ -414,7 +294,7 @@ func TestReadersWaitForPreparedRows(t *testing.T) {
 	}
 	got := make([]read, len(cases))
 	for i, tc := range cases {
-		w.client(t, 1+i, azB, func(ctx context.Context, s engines.Session) {
+		w.Client(t, 1+i, azB, func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			tx, _ := s.Begin(ctx, ro)
 			if tc.earlyRead {
@@ -429,9 +309,9 @@ func TestReadersWaitForPreparedRows(t *testing.T) {
 			must(t, tx.Commit(ctx))
 		})
 	}
-	w.run()
-	must(t, writer.err)
-	near(t, "writer's commit", writer.commit, c+x+S+a+S)
+	w.Run()
+	must(t, writer.Err)
+	near(t, "writer's commit", writer.Commit, c+x+S+a+S)
 	for i, tc := range cases {
 		if got[i].v != tc.v {
 			t.Errorf("%s: saw %d, want %d", tc.name, got[i].v, tc.v)
@@ -446,13 +326,13 @@ func TestReadersWaitForPreparedRows(t *testing.T) {
 // shard, in any AZ.
 func TestReferenceTableWritesTouchEveryShard(t *testing.T) {
 	w := newWorld(t, zeroCPU(sharded.DefaultConfig()), sim.FixedEpsilon(0), false, 10)
-	var write timed
+	var write enginetest.Timed
 	var seen []int64
-	w.client(t, 0, azA, func(ctx context.Context, s engines.Session) {
+	w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) {
 		write = runTxn(ctx, s, rw, 0, updates(ctx, ref, 7))
 	})
 	for i, az := range []string{azA, azB, azC} {
-		w.client(t, 1+i, az, func(ctx context.Context, s engines.Session) {
+		w.Client(t, 1+i, az, func(ctx context.Context, s engines.Session) {
 			sim.ProcFrom(ctx).Sleep(20*time.Millisecond, sim.CatOther)
 			tx, _ := s.Begin(ctx, ro)
 			r, _, err := tx.Get(ctx, ref, key(7))
@@ -461,12 +341,12 @@ func TestReferenceTableWritesTouchEveryShard(t *testing.T) {
 			must(t, tx.Commit(ctx))
 		})
 	}
-	w.run()
-	must(t, write.err)
-	near(t, "write statement", write.stmts, c+x)
-	near(t, "commit", write.commit, c+x+S+a+S)
-	if write.info.Participants != 4 {
-		t.Errorf("participants %d, want every shard (4)", write.info.Participants)
+	w.Run()
+	must(t, write.Err)
+	near(t, "write statement", write.Stmts, c+x)
+	near(t, "commit", write.Commit, c+x+S+a+S)
+	if write.Info.Participants != 4 {
+		t.Errorf("participants %d, want every shard (4)", write.Info.Participants)
 	}
 	if fmt.Sprint(seen) != "[107 107 107]" {
 		t.Errorf("readers saw %v, want 107 everywhere", seen)

@@ -2,39 +2,29 @@ package twopc_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/sim"
 )
 
-// kv is the schema of these tests: one table of integer counters.
-var kv = &engines.Schema{Tables: []*engines.Table{{
-	Name:       "kv",
-	Columns:    []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeInt}},
-	PrimaryKey: []int{0},
-	ShardKey:   -1,
-}}}
+var (
+	table  = enginetest.Table
+	key    = enginetest.Key
+	must   = enginetest.Must
+	near   = enginetest.Near
+	rw, ro = enginetest.RW, enginetest.RO
+	runTxn = enginetest.RunTxn
+)
 
-func init() {
-	if err := kv.Validate(); err != nil {
-		panic(err)
-	}
-}
+type world = enginetest.Sim[*twopc.Engine]
 
-var table = kv.Tables[0]
-
-func key(i int) engines.Key { return engines.Key{engines.Int(int64(i))} }
-
-// world is a cluster with a 2pc engine and n preloaded keys (value 0).
-type world struct {
-	k   *sim.Kernel
-	cl  *sim.Cluster
-	e   *twopc.Engine
-	ctx context.Context
+// newWorld is a cluster with a 2pc engine and keys preloaded keys (value 0).
+func newWorld(t testing.TB, preset string, cfg twopc.Config, eps sim.Epsilon, jitter bool, keys int) *world {
+	return enginetest.NewSim(t, enginetest.SimConfig{Preset: preset, Cluster: sim.ClusterConfig{Jitter: jitter, Epsilon: eps}}, func(cl *sim.Cluster) (*twopc.Engine, error) { return twopc.New(cl, cfg) }, keys)
 }
 
 // zeroCPU makes service times zero so latencies are pure network formulas.
@@ -43,46 +33,12 @@ func zeroCPU(c twopc.Config) twopc.Config {
 	return c
 }
 
-func newWorld(t testing.TB, preset string, cfg twopc.Config, eps sim.Epsilon, jitter bool, keys int) *world {
-	t.Helper()
-	topo, err := sim.Preset(preset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := sim.NewKernel(1)
-	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: jitter, Epsilon: eps})
-	e, err := twopc.New(cl, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	must(t, e.CreateSchema(ctx, kv))
-	rows := make([]engines.Row, keys)
-	for i := range rows {
-		rows[i] = engines.Row{engines.Int(int64(i)), engines.Int(0)}
-	}
-	must(t, e.Load(ctx, table, rows))
-	t.Cleanup(k.Shutdown)
-	return &world{k: k, cl: cl, e: e, ctx: ctx}
-}
-
-// client runs body in a process as client id in az.
-func (w *world) client(t testing.TB, id int, az string, body func(ctx context.Context, s engines.Session)) {
-	s, err := w.e.Session(w.ctx, engines.Client{ID: id, AZ: az})
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.k.Spawn(fmt.Sprintf("client-%d", id), func(p *sim.Proc) { body(sim.WithProc(w.ctx, p), s) })
-}
-
-func (w *world) run() { w.k.Run(10 * time.Minute) }
-
 // keysIn returns n keys of split, among the first limit keys.
-func (w *world) keysIn(t testing.TB, split, n, limit int) []int {
+func keysIn(t testing.TB, w *world, split, n, limit int) []int {
 	t.Helper()
 	var ks []int
 	for i := 0; i < limit && len(ks) < n; i++ {
-		if w.e.SplitOf(table, key(i)) == split {
+		if w.E.SplitOf(table, key(i)) == split {
 			ks = append(ks, i)
 		}
 	}
@@ -93,22 +49,15 @@ func (w *world) keysIn(t testing.TB, split, n, limit int) []int {
 }
 
 // splitLedIn returns the first split (from `from` on) whose leader is in az.
-func (w *world) splitLedIn(t testing.TB, az string, from int) int {
+func splitLedIn(t testing.TB, w *world, az string, from int) int {
 	t.Helper()
-	for s := from; s < w.e.Config().Splits; s++ {
-		if w.e.Leader(s).AZ == az {
+	for s := from; s < w.E.Config().Splits; s++ {
+		if w.E.Leader(s).AZ == az {
 			return s
 		}
 	}
 	t.Fatalf("no split led in %s from %d on", az, from)
 	return -1
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 const (
@@ -117,61 +66,12 @@ const (
 	r1 = 11500 * time.Microsecond // us-east-1 ↔ us-east-2
 )
 
-// timed measures one transaction: statements and commit separately, with
-// the ledger of the commit.
-type timed struct {
-	stmts, commit time.Duration
-	commitLedger  sim.Ledger
-	err           error
-}
-
-func runTxn(ctx context.Context, s engines.Session, o engines.TxnOptions, body func(tx engines.Txn) error) timed {
-	p := sim.ProcFrom(ctx)
-	start := p.Now()
-	tx, err := s.Begin(ctx, o)
-	if err != nil {
-		return timed{err: err}
-	}
-	if err := body(tx); err != nil {
-		if _, aborted := engines.AsAbort(err); !aborted {
-			_ = tx.Rollback(ctx)
-		}
-		return timed{err: err, stmts: p.Now() - start}
-	}
-	mid, before := p.Now(), p.Ledger()
-	err = tx.Commit(ctx)
-	return timed{stmts: mid - start, commit: p.Now() - mid, commitLedger: p.Ledger().Sub(before), err: err}
-}
-
-var rw, ro = engines.TxnOptions{}, engines.TxnOptions{ReadOnly: true}
-
 func updates(ctx context.Context, keys ...int) func(engines.Txn) error {
-	return func(tx engines.Txn) error {
-		for _, k := range keys {
-			if err := tx.Update(ctx, table, key(k), engines.Set{Col: 1, Val: engines.Int(int64(k))}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
+	return enginetest.Updates(ctx, table, keys...)
 }
 
 func reads(ctx context.Context, keys ...int) func(engines.Txn) error {
-	return func(tx engines.Txn) error {
-		for _, k := range keys {
-			if _, _, err := tx.Get(ctx, table, key(k)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-}
-
-func near(t *testing.T, what string, got, want time.Duration) {
-	t.Helper()
-	if d := got - want; d < -time.Microsecond || d > time.Microsecond {
-		t.Errorf("%s = %v, want %v", what, got, want)
-	}
+	return enginetest.Reads(ctx, table, keys...)
 }
 
 // A read-write read costs the round trip to its split's leader: intra-AZ,
@@ -190,14 +90,14 @@ func TestReadCostsTheRoundTripToItsLeader(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.preset+"/"+tc.clientAZ+"->"+tc.leaderAZ, func(t *testing.T) {
 			w := newWorld(t, tc.preset, zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(0), false, 400)
-			ks := w.keysIn(t, w.splitLedIn(t, tc.leaderAZ, 0), 3, 400)
-			var got timed
-			w.client(t, 0, tc.clientAZ, func(ctx context.Context, s engines.Session) {
+			ks := keysIn(t, w, splitLedIn(t, w, tc.leaderAZ, 0), 3, 400)
+			var got enginetest.Timed
+			w.Client(t, 0, tc.clientAZ, func(ctx context.Context, s engines.Session) {
 				got = runTxn(ctx, s, rw, reads(ctx, ks...))
 			})
-			w.run()
-			must(t, got.err)
-			near(t, "3 reads", got.stmts, 3*tc.rtt)
+			w.Run()
+			must(t, got.Err)
+			near(t, "3 reads", got.Stmts, 3*tc.rtt)
 		})
 	}
 }
@@ -223,20 +123,20 @@ func TestOneSplitCommitIsLeaderRoundPlusMajorityPlusRestOfCommitWait(t *testing.
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, tc.preset, zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(tc.eps), false, 400)
-			ks := w.keysIn(t, w.splitLedIn(t, tc.leaderAZ, 0), 2, 400)
-			var got timed
-			w.client(t, 0, tc.clientAZ, func(ctx context.Context, s engines.Session) {
+			ks := keysIn(t, w, splitLedIn(t, w, tc.leaderAZ, 0), 2, 400)
+			var got enginetest.Timed
+			w.Client(t, 0, tc.clientAZ, func(ctx context.Context, s engines.Session) {
 				got = runTxn(ctx, s, rw, updates(ctx, ks...))
 			})
-			w.run()
-			must(t, got.err)
+			w.Run()
+			must(t, got.Err)
 			wait := max(0, 2*tc.eps-tc.p)
 			if wait > 0 {
 				wait += time.Nanosecond // TT.after(s) needs earliest > s
 			}
-			near(t, "commit", got.commit, tc.rl+tc.p+wait)
-			near(t, "commit wait in the breakdown", got.commitLedger[sim.CatCommitWait], wait)
-			near(t, "replication in the breakdown", got.commitLedger[sim.CatReplication], tc.p)
+			near(t, "commit", got.Commit, tc.rl+tc.p+wait)
+			near(t, "commit wait in the breakdown", got.CommitLedger[sim.CatCommitWait], wait)
+			near(t, "replication in the breakdown", got.CommitLedger[sim.CatReplication], tc.p)
 		})
 	}
 }
@@ -248,25 +148,25 @@ func TestOneSplitCommitIsLeaderRoundPlusMajorityPlusRestOfCommitWait(t *testing.
 // a participant led in another AZ its vote travels farther: 3x + a/2.
 func TestMultiSplitCommitAddsAReplicationRoundAndALeaderHop(t *testing.T) {
 	w := newWorld(t, "region-3az", zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(0), false, 400)
-	s0 := w.splitLedIn(t, "us-east-1a", 0)
-	s1 := w.splitLedIn(t, "us-east-1a", s0+1)
-	sb := w.splitLedIn(t, "us-east-1b", 0)
-	k0, k1, kb := w.keysIn(t, s0, 2, 400), w.keysIn(t, s1, 1, 400), w.keysIn(t, sb, 1, 400)
-	var one, sameAZ, otherAZ timed
-	w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+	s0 := splitLedIn(t, w, "us-east-1a", 0)
+	s1 := splitLedIn(t, w, "us-east-1a", s0+1)
+	sb := splitLedIn(t, w, "us-east-1b", 0)
+	k0, k1, kb := keysIn(t, w, s0, 2, 400), keysIn(t, w, s1, 1, 400), keysIn(t, w, sb, 1, 400)
+	var one, sameAZ, otherAZ enginetest.Timed
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
 		one = runTxn(ctx, s, rw, updates(ctx, k0[0]))
 		sameAZ = runTxn(ctx, s, rw, updates(ctx, k0[1], k1[0]))
 		otherAZ = runTxn(ctx, s, rw, updates(ctx, k0[0], kb[0]))
 	})
-	w.run()
-	for _, r := range []timed{one, sameAZ, otherAZ} {
-		must(t, r.err)
+	w.Run()
+	for _, r := range []enginetest.Timed{one, sameAZ, otherAZ} {
+		must(t, r.Err)
 	}
-	near(t, "one split", one.commit, a+x)
-	near(t, "two splits led in the client's AZ", sameAZ.commit, a/2+x+a/2+x+a/2)
-	near(t, "difference", sameAZ.commit-one.commit, x+a/2)
-	near(t, "two splits, one led in another AZ", otherAZ.commit, x/2+x+x/2+x+a/2)
-	if st := w.e.Stats(); st.TwoPhase != 2 || st.Commits != 3 {
+	near(t, "one split", one.Commit, a+x)
+	near(t, "two splits led in the client's AZ", sameAZ.Commit, a/2+x+a/2+x+a/2)
+	near(t, "difference", sameAZ.Commit-one.Commit, x+a/2)
+	near(t, "two splits, one led in another AZ", otherAZ.Commit, x/2+x+x/2+x+a/2)
+	if st := w.E.Stats(); st.TwoPhase != 2 || st.Commits != 3 {
 		t.Fatalf("stats %+v; want 2 two-phase commits of 3", st)
 	}
 }
@@ -292,15 +192,15 @@ func TestReadOnlyReadsAtTheNearestReplica(t *testing.T) {
 			cfg := zeroCPU(twopc.DefaultConfig())
 			cfg.StaleReads = tc.stale
 			w := newWorld(t, "region-3az", cfg, sim.FixedEpsilon(0), false, 400)
-			ks := w.keysIn(t, w.splitLedIn(t, tc.leaderAZ, 0), 1, 400)
-			var got timed
-			w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+			ks := keysIn(t, w, splitLedIn(t, w, tc.leaderAZ, 0), 1, 400)
+			var got enginetest.Timed
+			w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
 				got = runTxn(ctx, s, ro, reads(ctx, ks[0]))
 			})
-			w.run()
-			must(t, got.err)
-			near(t, "read", got.stmts, tc.read)
-			near(t, "read-only commit", got.commit, 0)
+			w.Run()
+			must(t, got.Err)
+			near(t, "read", got.Stmts, tc.read)
+			near(t, "read-only commit", got.Commit, 0)
 		})
 	}
 }

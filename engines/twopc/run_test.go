@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/runner/runnertest"
@@ -75,19 +76,19 @@ func TestLeaderRegionMovesTheLeaders(t *testing.T) {
 	cfg.LeaderRegion = "us-east-2"
 	w := newWorld(t, "us-3", cfg, sim.FixedEpsilon(0), false, 400)
 	for s := range cfg.Splits {
-		if got := w.cl.Topology().RegionOf(w.e.Leader(s).AZ); got != "us-east-2" {
+		if got := w.Cl.Topology().RegionOf(w.E.Leader(s).AZ); got != "us-east-2" {
 			t.Fatalf("split %d led from %s", s, got)
 		}
 	}
-	ks := w.keysIn(t, w.splitLedIn(t, "us-east-2a", 0), 1, 400)
-	var got timed
-	w.client(t, 0, "us-east-2a", func(ctx context.Context, s engines.Session) {
+	ks := keysIn(t, w, splitLedIn(t, w, "us-east-2a", 0), 1, 400)
+	var got enginetest.Timed
+	w.Client(t, 0, "us-east-2a", func(ctx context.Context, s engines.Session) {
 		got = runTxn(ctx, s, rw, updates(ctx, ks...))
 	})
-	w.run()
-	must(t, got.err)
-	near(t, "read", got.stmts, a)
-	near(t, "commit: majority needs us-east-1", got.commit, a+r1)
+	w.Run()
+	must(t, got.Err)
+	near(t, "read", got.Stmts, a)
+	near(t, "commit: majority needs us-east-1", got.Commit, a+r1)
 }
 
 // The shape of the 2012 paper's Table 4: two-phase commit latency grows
@@ -105,12 +106,12 @@ func TestCommitLatencyGrowsWithParticipants(t *testing.T) {
 		w := newWorld(t, "us-3", cfg, sim.SawtoothEpsilon(time.Millisecond, 7*time.Millisecond, 30*time.Second), true, 2000)
 		var ks []int
 		for s := range n {
-			ks = append(ks, w.keysIn(t, s, 1, 2000)[0])
+			ks = append(ks, keysIn(t, w, s, 1, 2000)[0])
 		}
 		const txns = 20
 		var sum time.Duration
 		var parts []int
-		w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			for i := range txns {
 				p.SleepUntil(time.Duration(i)*1500*time.Millisecond, sim.CatOther)
@@ -123,7 +124,7 @@ func TestCommitLatencyGrowsWithParticipants(t *testing.T) {
 				parts = append(parts, tx.(engines.InfoTxn).Info().Participants)
 			}
 		})
-		w.run()
+		w.Run()
 		for _, got := range parts {
 			if got != n {
 				t.Fatalf("%d-split transaction reported %d participants", n, got)

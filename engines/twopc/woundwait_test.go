@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/sim"
 )
@@ -31,10 +32,10 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 			w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.SawtoothEpsilon(time.Millisecond, 7*time.Millisecond, 30*time.Second), true, 400)
 			var hot []int
 			if splits == "one split" {
-				hot = w.keysIn(t, 0, 3, 400)
+				hot = keysIn(t, w, 0, 3, 400)
 			} else {
 				for s := range 3 {
-					hot = append(hot, w.keysIn(t, s, 1, 400)[0])
+					hot = append(hot, keysIn(t, w, s, 1, 400)[0])
 				}
 			}
 			orders := [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}}
@@ -42,9 +43,9 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 			done, wounded := 0, 0
 			for i := range clients {
 				order := orders[i%len(orders)]
-				w.client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
+				w.Client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
 					for range each {
-						wounded += len(retry(t, ctx, s, rw, func(tx engines.Txn) error {
+						wounded += len(enginetest.Retry(t, ctx, s, rw, func(tx engines.Txn) error {
 							for _, j := range order {
 								if err := rmw(ctx, tx, hot[j], time.Millisecond); err != nil {
 									return err
@@ -56,7 +57,7 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 					}
 				})
 			}
-			w.run()
+			w.Run()
 			if done != clients*each {
 				t.Fatalf("%d of %d transactions finished in 10 virtual minutes: a stall", done, clients*each)
 			}
@@ -65,13 +66,13 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 			}
 			var sum int64
 			for _, k := range hot {
-				r, _ := w.e.Store.Get(table.ID, key(k).Encode(), 1<<62)
+				r, _ := w.E.Store.Get(table.ID, key(k).Encode(), 1<<62)
 				sum += r[1].Int()
 			}
 			if sum != 3*clients*each {
 				t.Fatalf("counters sum to %d, want %d", sum, 3*clients*each)
 			}
-			if o, k, r, l := w.e.Residue(); o+k+r+l != 0 {
+			if o, k, r, l := w.E.Residue(); o+k+r+l != 0 {
 				t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
 			}
 		})
@@ -85,11 +86,11 @@ func TestOldestTransactionFinishesFirstTime(t *testing.T) {
 	w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.FixedEpsilon(2*time.Millisecond), true, 400)
 	var hot []int
 	for s := range 4 {
-		hot = append(hot, w.keysIn(t, s, 1, 400)[0])
+		hot = append(hot, keysIn(t, w, s, 1, 400)[0])
 	}
 	var oldest []engines.Reason
-	w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
-		oldest = retry(t, ctx, s, rw, func(tx engines.Txn) error {
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		oldest = enginetest.Retry(t, ctx, s, rw, func(tx engines.Txn) error {
 			for _, k := range hot {
 				if err := rmw(ctx, tx, k, 5*time.Millisecond); err != nil {
 					return err
@@ -100,17 +101,17 @@ func TestOldestTransactionFinishesFirstTime(t *testing.T) {
 	})
 	younger := 0
 	for i := 1; i <= 8; i++ {
-		w.client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
+		w.Client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
 			p := sim.ProcFrom(ctx)
 			p.Sleep(time.Duration(i)*time.Millisecond, sim.CatOther)
 			for n := range 10 {
-				younger += len(retry(t, ctx, s, rw, func(tx engines.Txn) error {
+				younger += len(enginetest.Retry(t, ctx, s, rw, func(tx engines.Txn) error {
 					return rmw(ctx, tx, hot[(i+n)%len(hot)], 0)
 				}))
 			}
 		})
 	}
-	w.run()
+	w.Run()
 	if len(oldest) != 0 {
 		t.Fatalf("the oldest transaction aborted: %v", oldest)
 	}
@@ -127,9 +128,9 @@ func TestRetryKeepsItsPriority(t *testing.T) {
 	for _, keep := range []bool{true, false} {
 		t.Run(fmt.Sprintf("keep=%v", keep), func(t *testing.T) {
 			w := newWorld(t, "region-3az", zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(0), false, 10)
-			var z, y timed
+			var z, y enginetest.Timed
 			// Z starts at 10 ms and holds a shared lock on key 1 for 50 ms.
-			w.client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
+			w.Client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
 				p := sim.ProcFrom(ctx)
 				p.Sleep(10*time.Millisecond, sim.CatOther)
 				z = runTxn(ctx, s, engines.TxnOptions{FirstStart: p.Now()}, func(tx engines.Txn) error {
@@ -137,7 +138,7 @@ func TestRetryKeepsItsPriority(t *testing.T) {
 				})
 			})
 			// Y's second attempt starts at 20 ms; its first began at 1 ms.
-			w.client(t, 2, "us-east-1c", func(ctx context.Context, s engines.Session) {
+			w.Client(t, 2, "us-east-1c", func(ctx context.Context, s engines.Session) {
 				p := sim.ProcFrom(ctx)
 				p.Sleep(20*time.Millisecond, sim.CatOther)
 				first := time.Millisecond
@@ -148,16 +149,16 @@ func TestRetryKeepsItsPriority(t *testing.T) {
 					return rmw(ctx, tx, 1, 0)
 				})
 			})
-			w.run()
+			w.Run()
 			// Both read key 1 and upgrade at commit: the older one wounds
 			// the other.
 			older, younger := y, z
 			if !keep {
 				older, younger = z, y
 			}
-			must(t, older.err)
-			if a, ok := engines.AsAbort(younger.err); !ok || a.Reason != engines.ReasonWounded {
-				t.Fatalf("younger: %v; want wounded", younger.err)
+			must(t, older.Err)
+			if a, ok := engines.AsAbort(younger.Err); !ok || a.Reason != engines.ReasonWounded {
+				t.Fatalf("younger: %v; want wounded", younger.Err)
 			}
 		})
 	}
@@ -170,10 +171,10 @@ func TestRetryKeepsItsPriority(t *testing.T) {
 // instead and O finishes.
 func TestPreparedHolderThatWouldCloseACycleAborts(t *testing.T) {
 	w := newWorld(t, "region-3az", zeroCPU(twopc.DefaultConfig()), sim.FixedEpsilon(500*time.Microsecond), false, 400)
-	kg, kh := w.keysIn(t, 0, 1, 400)[0], w.keysIn(t, 1, 1, 400)[0]
-	var o, first timed
+	kg, kh := keysIn(t, w, 0, 1, 400)[0], keysIn(t, w, 1, 1, 400)[0]
+	var o, first enginetest.Timed
 	var tReasons []engines.Reason
-	w.client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
 		o = runTxn(ctx, s, engines.TxnOptions{FirstStart: 0}, func(tx engines.Txn) error {
 			if _, _, err := tx.Get(ctx, table, key(kg)); err != nil {
 				return err
@@ -182,7 +183,7 @@ func TestPreparedHolderThatWouldCloseACycleAborts(t *testing.T) {
 			return rmw(ctx, tx, kh, 0)
 		})
 	})
-	w.client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
+	w.Client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
 		p := sim.ProcFrom(ctx)
 		p.Sleep(time.Millisecond, sim.CatOther)
 		opts := engines.TxnOptions{FirstStart: p.Now()}
@@ -193,19 +194,19 @@ func TestPreparedHolderThatWouldCloseACycleAborts(t *testing.T) {
 			return rmw(ctx, tx, kh, 0)
 		}
 		first = runTxn(ctx, s, opts, body)
-		if first.err != nil {
-			tReasons = retry(t, ctx, s, opts, body)
+		if first.Err != nil {
+			tReasons = enginetest.Retry(t, ctx, s, opts, body)
 		}
 	})
-	w.run()
-	must(t, o.err)
-	if a, ok := engines.AsAbort(first.err); !ok || a.Reason != engines.ReasonWounded {
-		t.Fatalf("T's first attempt: %v; want wounded", first.err)
+	w.Run()
+	must(t, o.Err)
+	if a, ok := engines.AsAbort(first.Err); !ok || a.Reason != engines.ReasonWounded {
+		t.Fatalf("T's first attempt: %v; want wounded", first.Err)
 	}
 	if len(tReasons) > 3 {
 		t.Fatalf("T retried %d times", len(tReasons))
 	}
-	if o, k, r, l := w.e.Residue(); o+k+r+l != 0 {
+	if o, k, r, l := w.E.Residue(); o+k+r+l != 0 {
 		t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
 	}
 }
