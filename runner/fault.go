@@ -137,6 +137,9 @@ func (c *client) reconnect(ctx context.Context) {
 		return
 	}
 	if s, err := c.reopen(ctx); err == nil {
+		// Hanging up ends the abandoned attempt's transaction on the
+		// server side (engines roll it back on Close).
+		_ = c.sess.Close()
 		c.sess = s
 	}
 }

@@ -242,3 +242,42 @@ func TestFaultsNamingUnknownPlacesOrLateStartsAreRefused(t *testing.T) {
 		}
 	}
 }
+
+// 2pc: a permanent AZ loss takes the leaders of some splits with it; those
+// splits stall until the 10 s leader lease runs out, then a replica in
+// another AZ leads and the surviving clients commit again, with nothing
+// lost.
+func TestTwoPCLeaderLossStallsForTheLeaseThenRecovers(t *testing.T) {
+	cfg := quickBank(t, "2pc")
+	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 16*time.Second, 2*time.Second
+	if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
+		t.Fatal(err)
+	}
+	res, checks := runnertest.RunChecked(t, cfg)
+	for _, c := range checks {
+		if c.Status != workloads.CheckPass {
+			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+		}
+	}
+	// Every client soon needs a split that lost its leader (1 s), so
+	// commits stop within a few seconds and resume only once the lease
+	// ran out (11 s).
+	var stalled, after int64
+	for _, p := range res.Availability.Timeline["us-east-1a"] {
+		switch {
+		case p.TS >= 4 && p.TS < 10.9:
+			stalled += p.Committed
+		case p.TS >= 11.5:
+			after += p.Committed
+		}
+	}
+	if stalled != 0 {
+		t.Errorf("%d commits in us-east-1a while the lost leaders' leases ran", stalled)
+	}
+	if gap := res.Availability.Faults[0].LongestGapS["us-east-1a"]; gap < 6.9 || gap > 11 {
+		t.Errorf("us-east-1a went %.2fs without a commit, want most of the 10 s lease", gap)
+	}
+	if after == 0 {
+		t.Error("no commit in us-east-1a after the new leaders took over")
+	}
+}

@@ -30,6 +30,8 @@ type Cluster struct {
 	links  map[[2]*Node]*rand.Rand
 	// faults is nil unless a fault schedule is installed (fault.go).
 	faults *faultSchedule
+	// watches are OnDown callbacks (fault.go).
+	watches []downWatch
 	// messages counts one-way messages sent (a cheap sanity statistic).
 	messages uint64
 }

@@ -348,6 +348,9 @@ func (c *Cluster) SetFaults(faults []Fault) {
 	for _, n := range c.nodes {
 		n.Clock.raised = fs.epsilonAt
 	}
+	for _, w := range c.watches {
+		c.schedule(w)
+	}
 }
 
 // epsilonAt is the raised ε bound at t (0 outside ε faults).
@@ -486,4 +489,57 @@ func (s *faultSchedule) hold(p *Proc, until Time) {
 		return
 	}
 	p.SleepUntil(until, CatNetwork)
+}
+
+// downWatch is a callback for when a node has been down for a while.
+type downWatch struct {
+	n     *Node
+	after time.Duration
+	fn    func()
+}
+
+// OnDown calls fn each time n has been crashed for after without a break:
+// how an engine models a lease running out or a failure detector firing.
+// Watches may be set before the fault schedule is installed; fn runs in the
+// kernel's event loop and must not block (spawn a process for work).
+func (c *Cluster) OnDown(n *Node, after time.Duration, fn func()) {
+	w := downWatch{n: n, after: after, fn: fn}
+	c.watches = append(c.watches, w)
+	if c.faults != nil {
+		c.schedule(w)
+	}
+}
+
+// schedule plans a watch's calls from the fault schedule: the node's crash
+// windows are merged, and every merged window at least after long (or
+// permanent) fires once, after into it.
+func (c *Cluster) schedule(w downWatch) {
+	type span struct{ from, to Time } // to < 0: permanent
+	var spans []span
+	for _, f := range c.faults.faults {
+		if f.Kind != FaultCrash || !w.n.In(f.Places[0]) {
+			continue
+		}
+		to := Time(-1)
+		if !f.Permanent() {
+			to = f.End()
+		}
+		spans = append(spans, span{f.Start, to})
+	}
+	slices.SortFunc(spans, func(a, b span) int { return int(a.from - b.from) })
+	var merged []span
+	for _, s := range spans {
+		if n := len(merged); n > 0 && (merged[n-1].to < 0 || s.from <= merged[n-1].to) {
+			if merged[n-1].to >= 0 && (s.to < 0 || s.to > merged[n-1].to) {
+				merged[n-1].to = s.to
+			}
+			continue
+		}
+		merged = append(merged, s)
+	}
+	for _, s := range merged {
+		if s.to < 0 || s.to-s.from >= w.after {
+			c.k.At(s.from+w.after, w.fn)
+		}
+	}
 }

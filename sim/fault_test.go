@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -234,5 +235,27 @@ func TestFaultsAreDeterministic(t *testing.T) {
 		if a[i] != b[i] {
 			t.Fatalf("send %d: %v then %v", i, a[i], b[i])
 		}
+	}
+}
+
+func TestOnDownFiresAfterTheNodeHasBeenDownThatLong(t *testing.T) {
+	c := faultCluster(t, "region-3az")
+	a := c.Node("n-us-east-1a")
+	var fired []Time
+	c.OnDown(a, time.Second, func() { fired = append(fired, c.k.Now()) }) // before the schedule
+	c.SetFaults(mustFaults(t,
+		"crash:us-east-1a@1s+500ms", // too short
+		"crash:n-us-east-1a@3s+2s",  // merged with the next: down 3s..7s
+		"crash:us-east-1@4s+3s",
+		"crash:us-east-1a@10s")) // permanent
+	var late []Time
+	c.OnDown(a, 2*time.Second, func() { late = append(late, c.k.Now()) }) // after it
+	c.k.Spawn("idle", func(p *Proc) { p.Sleep(time.Minute, CatOther) })
+	c.k.Run(time.Minute)
+	if want := []Time{4 * time.Second, 11 * time.Second}; !slices.Equal(fired, want) {
+		t.Errorf("fired at %v, want %v", fired, want)
+	}
+	if want := []Time{5 * time.Second, 12 * time.Second}; !slices.Equal(late, want) {
+		t.Errorf("late watch fired at %v, want %v", late, want)
 	}
 }

@@ -206,6 +206,7 @@ type vote struct {
 // the others, which log the outcome, apply and release.
 func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 	coord := t.coordinator(parts)
+	t.coord = coord.g
 	cn := coord.g.leader.node
 	votes := sim.FanOut(p, len(parts), "2pc-prepare", func(c *sim.Proc, i int) vote {
 		pt := parts[i]
@@ -245,6 +246,12 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 			return v.err
 		}
 		s = max(s, v.ts)
+	}
+	if t.leaderLost {
+		// The coordinator's leader changed while it waited for the votes:
+		// the new one aborted the transaction (failover.go).
+		t.reply(p, cn)
+		return t.woundedAbort(nil, nil)
 	}
 	t.decided = true
 	cn.CPU.Exec(p, t.e.cfg.CommitCPU)

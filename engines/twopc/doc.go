@@ -43,20 +43,14 @@
 // and validate their writes at commit (first committer wins), so write skew
 // commits and lost updates do not.
 //
-// # Leader failure (not modelled yet)
+// # Leader failure
 //
-// Only the steady state runs: leaders never fail. The design leaves room
-// for it. A leader holds a lease (Spanner: 10 s, renewed by its Paxos
-// majority); everything that is leader state — the lock table, lastTS, the
-// choice of leader — is reached through the group, never cached by
-// clients or transactions, so a failover is a change of group.leader. A
-// fault model would: stop the failed node's processes answering (requests
-// to it time out: a deadline abort); let the lease run out; elect the
-// replica with the most recent log in the leader region (or the nearest
-// full region) after the lease, plus a round of Paxos; rebuild the lock
-// table from the log, where only prepared transactions' locks survive —
-// the others' read locks are lost, so those transactions abort when they
-// next reach the split or vote; and start the new leader's timestamps above
-// the old lease's end, which keeps assigned timestamps monotonic and the
-// closed timestamps replicas derive from the leader's clock sound.
+// A leader holds a 10 s lease. When its node has been crashed that long
+// (sim.Cluster.OnDown), failover.go elects the live data replica nearest it,
+// starts its timestamps above the old lease's end, completes the commit
+// records the old leader had decided, and aborts every undecided
+// transaction that touched the split (its locks were never logged; see
+// docs/models.md for what this simplifies). Clients silent for 10 s have
+// their open transaction aborted (idle); a closed connection aborts it at
+// once.
 package twopc

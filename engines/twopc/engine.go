@@ -47,6 +47,8 @@ type Stats struct {
 	// Wounds counts wound decisions; WoundedAborts the attempts that ended
 	// because of one; Conflicts the repeatable-read write-write aborts.
 	Wounds, WoundedAborts, Conflicts int64
+	// Failovers counts leader changes after a lease ran out.
+	Failovers int64
 }
 
 // New places the Paxos groups in the cluster's topology: a replica of each
@@ -110,6 +112,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		}
 		e.groups = append(e.groups, g)
 	}
+	e.watchLeaders()
 	return e, nil
 }
 

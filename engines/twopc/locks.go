@@ -156,6 +156,12 @@ func (t *txn) woundedAbort(tb *engines.Table, k engines.Key) error {
 		tb, k = t.woundTable, t.woundKey
 	}
 	a := &engines.AbortError{Reason: engines.ReasonWounded, Retryable: true}
+	switch {
+	case t.abandonedFor != "":
+		a.Reason = t.abandonedFor
+	case t.leaderLost:
+		a.Reason = ReasonLeaderLost
+	}
 	if tb != nil {
 		a.Table, a.Key = tb.Name, k.String()
 	}

@@ -33,10 +33,18 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 	if err := e.CheckAZ("2pc", c); err != nil {
 		return nil, err
 	}
-	return &session{e: e, id: c.ID, client: e.SessionNodes(c, "client")[0], near: make([]*replica, len(e.groups))}, nil
+	s := &session{e: e, id: c.ID, client: e.SessionNodes(c, "client")[0], near: make([]*replica, len(e.groups))}
+	e.watchClient(s)
+	return s, nil
 }
 
-func (s *session) Close() error { return nil }
+// Close ends the connection: an open transaction is rolled back at every
+// split it touched, as the server does when a client hangs up (the runner
+// closes a session whose attempt timed out before it reconnects).
+func (s *session) Close() error {
+	s.e.abandon(s, ReasonClosed)
+	return nil
+}
 
 func (s *session) nearest(g *group) *replica {
 	if r := s.near[g.id]; r != nil {
@@ -97,6 +105,13 @@ type txn struct {
 	wounded, notified, abandoned bool
 	// mustNotWait: t is prepared where an older transaction waits for it.
 	mustNotWait bool
+	// leaderLost: a split's new leader dropped t's unlogged locks
+	// (failover.go); coord is the split coordinating t's two-phase commit.
+	leaderLost bool
+	coord      *group
+	// abandonedFor: the client went silent (idle) or closed the
+	// connection, and the leaders aborted it for that reason.
+	abandonedFor engines.Reason
 	woundTable  *engines.Table
 	woundKey    engines.Key
 	// decided: the commit timestamp is fixed; wounds no longer apply.

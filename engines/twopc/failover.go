@@ -1,0 +1,189 @@
+package twopc
+
+import (
+	"slices"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
+)
+
+// LeaderLease is how long a split's leader lease lasts (Spanner, OSDI 2012
+// §4.1.1: leases of 10 s, renewed by the Paxos majority). A leader that
+// crashes keeps its lease for this long; no other replica may lead the
+// split before it runs out, so the split stalls that long.
+const LeaderLease = 10 * time.Second
+
+// IdleTimeout is how long a transaction whose client went silent keeps its
+// locks before the leaders abort it (Spanner aborts transactions idle for
+// 10 s: the "idle" abort of the brief).
+const IdleTimeout = 10 * time.Second
+
+// ReasonIdle: the client went silent (crashed, cut off) and the leaders
+// aborted its transaction after IdleTimeout.
+const ReasonIdle engines.Reason = "idle(ABORTED)"
+
+// ReasonClosed: the client closed the connection (after a timeout) with
+// the transaction open.
+const ReasonClosed engines.Reason = "connection-closed"
+
+// ReasonLeaderLost: a split's leader was replaced while the transaction
+// held unprepared locks there; the new leader does not have them (they were
+// never logged), so the transaction aborts. Spanner reports ABORTED.
+const ReasonLeaderLost engines.Reason = "leader-lost(ABORTED)"
+
+// watchLeaders arranges a failover for every replica that could lead a
+// split: when it has been down for a lease while leading, another replica
+// takes over.
+func (e *Engine) watchLeaders() {
+	for _, g := range e.groups {
+		for _, r := range g.data {
+			e.Cluster.OnDown(r.node, LeaderLease, func() {
+				if g.leader == r && e.Cluster.Down(r.node) {
+					e.failover(g)
+				}
+			})
+		}
+	}
+}
+
+// failover elects a new leader for g once the old one's lease ran out, as
+// Spanner's Paxos does, and rebuilds the leader state from the log:
+//
+//   - the new leader is the live data replica nearest the old one (its own
+//     region first); with none alive the split stays leaderless until the
+//     old leader returns;
+//   - its timestamps start above the old lease's end (now), so assigned
+//     timestamps stay monotonic;
+//   - commit records the old leader had decided are completed (they reach
+//     every live replica now): the client never heard of them, and
+//     finishing them is one of the outcomes it must expect;
+//   - locks are rebuilt from the log: every undecided transaction that
+//     touched the split aborts and its locks everywhere go (a coordinator
+//     logs nothing before it decides; a prepared participant's vote left
+//     with the old leader — Spanner would resend it, the model aborts, which
+//     is safe because no decision was taken); one that was decided is
+//     finished: the participants learn the outcome from the new leader.
+func (e *Engine) failover(g *group) {
+	old := g.leader
+	var next *replica
+	for _, r := range g.data {
+		if r == old || e.Cluster.Down(r.node) {
+			continue
+		}
+		if next == nil || closer(e.Cluster, old.node, r.node, next.node) {
+			next = r
+		}
+	}
+	if next == nil {
+		return
+	}
+	e.stats.Failovers++
+	g.leader = next
+	topo := e.Cluster.Topology()
+	for _, r := range g.replicas {
+		r.lag = topo.RTT(next.node.AZ, r.node.AZ).Median / 2
+	}
+	g.lastTS = max(g.lastTS, storage.Timestamp(next.node.Clock.Now().Latest))
+	now := e.Kernel.Now()
+	for _, rec := range g.inflight {
+		if rec.decided.Done() && rec.decided.Value() {
+			for _, a := range rec.arrived {
+				a.Set(now)
+			}
+		}
+	}
+	var live []*txn
+	for _, t := range e.live {
+		if slices.Contains(t.touched, g) {
+			live = append(live, t)
+		}
+	}
+	slices.SortFunc(live, func(a, b *txn) int { return int(a.id - b.id) }) // map order must not matter
+	for _, t := range live {
+		switch {
+		case t.decided:
+			e.finishFor(g, t)
+		default:
+			// Undecided: the new leader has no decision (a coordinator logs
+			// none before it decides) or only a prepare whose coordinator
+			// is waiting for this split's vote, which the old leader took
+			// with it; aborting is safe because the coordinator checks
+			// (commitMany) before it decides.
+			e.loseLeader(g, t)
+		}
+	}
+}
+
+// closer reports whether a is a better successor to old than b: in old's
+// region before elsewhere, then by round trip.
+func closer(cl *sim.Cluster, old, a, b *sim.Node) bool {
+	if (a.Region == old.Region) != (b.Region == old.Region) {
+		return a.Region == old.Region
+	}
+	topo := cl.Topology()
+	return topo.RTT(old.AZ, a.AZ).Median < topo.RTT(old.AZ, b.AZ).Median
+}
+
+// watchClient aborts the open transaction of a session whose client node has
+// been down for IdleTimeout, at every split: its locks there go, and it
+// aborts if its client ever comes back.
+func (e *Engine) watchClient(s *session) {
+	e.Cluster.OnDown(s.client, IdleTimeout, func() { e.abandon(s, ReasonIdle) })
+}
+
+// abandon aborts s's undecided transactions at every split they touched,
+// at once (the leaders act on a closed connection or an idle timeout).
+func (e *Engine) abandon(s *session, why engines.Reason) {
+	var open []*txn
+	for _, t := range e.live {
+		if t.s == s && !t.decided {
+			open = append(open, t)
+		}
+	}
+	slices.SortFunc(open, func(a, b *txn) int { return int(a.id - b.id) })
+	for _, t := range open {
+		t.abandonedFor = why
+		for _, g := range t.touched {
+			e.loseLeader(g, t)
+		}
+	}
+}
+
+// loseLeader aborts t, which held unlogged state at g: its records are
+// failed, everything it holds at g goes at once, and its other splits are
+// released by messages from g's new leader.
+func (e *Engine) loseLeader(g *group, t *txn) {
+	t.wounded, t.leaderLost = true, true
+	for _, rec := range t.records {
+		rec.decided.Set(false)
+	}
+	e.release(g, t)
+	for _, s := range t.waits {
+		if s.g == g {
+			s.f.Set(false)
+		}
+	}
+	for _, o := range t.touched {
+		if o != g && t.abandonedFor == "" {
+			e.releaseAsync(g.leader.node, o, t)
+		}
+	}
+}
+
+// finishFor completes, from g's new leader, a commit that was decided but
+// whose outcome may not have reached the other participants.
+func (e *Engine) finishFor(g *group, t *txn) {
+	for _, o := range t.touched {
+		e.Kernel.Spawn("2pc-commit-resend", func(c *sim.Proc) {
+			e.Cluster.Send(c, g.leader.node, o.leader.node)
+			for _, rec := range t.records {
+				for _, a := range rec.arrived {
+					a.Set(c.Now())
+				}
+			}
+			e.release(o, t)
+		})
+	}
+}
