@@ -112,8 +112,8 @@ type txn struct {
 	// abandonedFor: the client went silent (idle) or closed the
 	// connection, and the leaders aborted it for that reason.
 	abandonedFor engines.Reason
-	woundTable  *engines.Table
-	woundKey    engines.Key
+	woundTable   *engines.Table
+	woundKey     engines.Key
 	// decided: the commit timestamp is fixed; wounds no longer apply.
 	decided bool
 	done    bool
