@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/txbench/txbench/engines"
@@ -26,10 +27,11 @@ type Point struct {
 	File string
 }
 
-// Plan is a list of runs executed one after another — `bench compare` and
-// `bench sweep` are plans. Runs are sequential on purpose: a simulated run
-// is single-threaded and deterministic, and parallel runs would make a real
-// database's figures depend on each other.
+// Plan is a list of runs — `bench compare` and `bench sweep` are plans.
+// A simulated run is single-threaded and deterministic, so independent
+// simulated runs go on every core (Parallel) and give the same results as
+// one after another. Runs against a real database stay sequential: in
+// parallel they would share the database and make each other's figures.
 type Plan struct {
 	Points []Point
 	// Config builds the configuration of a run from a point's options; an
@@ -38,23 +40,30 @@ type Plan struct {
 	Config func(opts map[string]string) (runner.Config, error)
 	// OutDir, if set, keeps every point's results file there.
 	OutDir string
+	// Parallel is how many simulated runs may go at once (0 or 1: one at a
+	// time). Results, files and the order of Finished calls do not depend
+	// on it.
+	Parallel int
 	// Started, if set, is called before each point (for a progress bar).
 	Started func(i int, p Point)
-	// Progress, if set, receives each run's own progress.
+	// Progress, if set, receives each run's own progress (runs one at a
+	// time only: with several at once there is no single run to follow).
 	Progress func(done, total time.Duration, committed int64)
-	// Finished, if set, is called after each run (and its file) is done.
+	// Finished, if set, is called after each run (and its file) is done,
+	// in the order of the points.
 	Finished func(i int, r Run)
 }
 
 // Run validates every point's configuration first — so a typo fails before
-// an hour of runs, not after — then runs the points in order. When ctx is
-// cancelled the run in progress stops early, its result is kept (marked
-// partial) and the plan stops; Run returns the runs that finished and
-// context.Canceled. An error in a run stops the plan and is returned with
-// the runs before it.
+// an hour of runs, not after — then runs the points, in order or Parallel
+// at a time. When ctx is cancelled the runs in progress stop early, their
+// results are kept (marked partial) and the plan stops; Run returns the
+// runs that finished and context.Canceled. An error in a run stops the
+// plan and is returned with the runs before it.
 func (pl *Plan) Run(ctx context.Context) ([]Run, error) {
 	cfgs := make([]runner.Config, len(pl.Points))
 	var errs []error
+	simulated := true
 	for i, p := range pl.Points {
 		cfg, err := pl.Config(p.Options)
 		if err == nil {
@@ -63,6 +72,9 @@ func (pl *Plan) Run(ctx context.Context) ([]Run, error) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if m, err := engines.Lookup(cfg.Engine); err == nil && !m.Simulated {
+			simulated = false
 		}
 		cfgs[i] = cfg
 	}
@@ -74,6 +86,17 @@ func (pl *Plan) Run(ctx context.Context) ([]Run, error) {
 			return nil, fmt.Errorf("--out-dir: %w", err)
 		}
 	}
+	workers := 1
+	if simulated {
+		workers = min(max(pl.Parallel, 1), len(pl.Points))
+	}
+	if workers <= 1 {
+		return pl.serial(ctx, cfgs)
+	}
+	return pl.parallel(ctx, cfgs, workers)
+}
+
+func (pl *Plan) serial(ctx context.Context, cfgs []runner.Config) ([]Run, error) {
 	var runs []Run
 	for i, p := range pl.Points {
 		if ctx.Err() != nil {
@@ -84,26 +107,115 @@ func (pl *Plan) Run(ctx context.Context) ([]Run, error) {
 		}
 		cfg := cfgs[i]
 		cfg.Progress = pl.Progress
-		res, err := runner.Run(ctx, cfg)
+		run, err := pl.runPoint(ctx, i, cfg)
 		if err != nil {
-			return runs, fmt.Errorf("%s: %w", p.Label, err)
-		}
-		run := Run{Label: p.Label, Result: res}
-		if pl.OutDir != "" {
-			run.Path = filepath.Join(pl.OutDir, p.File)
-			if err := res.WriteFile(run.Path); err != nil {
-				return runs, fmt.Errorf("--out-dir: %w", err)
-			}
+			return runs, err
 		}
 		runs = append(runs, run)
 		if pl.Finished != nil {
 			pl.Finished(i, run)
 		}
-		if res.Partial {
+		if run.Result.Partial {
 			return runs, context.Canceled
 		}
 	}
 	return runs, nil
+}
+
+// parallel runs the points on workers goroutines, taking points in order.
+// Each run is a simulation of its own (its own kernel, engine, workload
+// and flag set), so runs share nothing that could make one depend on
+// another. Finished is called in point order as the runs before each one
+// are done, so the output reads as a serial run's.
+func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int) ([]Run, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type outcome struct {
+		run Run
+		err error
+	}
+	var (
+		mu       sync.Mutex
+		next     int // the next point to start
+		reported int // points passed to Finished
+		outcomes = make([]*outcome, len(pl.Points))
+		runs     []Run
+		firstErr error
+		stopped  bool // an error or an interrupt: nothing new starts
+		wg       sync.WaitGroup
+	)
+	// flush reports, in order, the runs whose predecessors are all done.
+	flush := func() {
+		for reported < len(outcomes) && outcomes[reported] != nil && firstErr == nil {
+			o := outcomes[reported]
+			if o.err != nil {
+				firstErr = o.err
+				break
+			}
+			runs = append(runs, o.run)
+			if pl.Finished != nil {
+				pl.Finished(reported, o.run)
+			}
+			reported++
+		}
+	}
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if stopped || next == len(pl.Points) || ctx.Err() != nil {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				if pl.Started != nil {
+					pl.Started(i, pl.Points[i])
+				}
+				mu.Unlock()
+
+				run, err := pl.runPoint(ctx, i, cfgs[i])
+
+				mu.Lock()
+				outcomes[i] = &outcome{run, err}
+				if err != nil || run.Result.Partial {
+					stopped = true
+					cancel()
+				}
+				flush()
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return runs, firstErr
+	}
+	// Runs after a gap (a point never started) are dropped, as a serial
+	// plan would never have reached them; partial runs are kept.
+	if stopped || len(runs) < len(pl.Points) {
+		return runs, context.Canceled
+	}
+	return runs, nil
+}
+
+// runPoint runs point i and writes its results file.
+func (pl *Plan) runPoint(ctx context.Context, i int, cfg runner.Config) (Run, error) {
+	p := pl.Points[i]
+	res, err := runner.Run(ctx, cfg)
+	if err != nil {
+		return Run{}, fmt.Errorf("%s: %w", p.Label, err)
+	}
+	run := Run{Label: p.Label, Result: res}
+	if pl.OutDir != "" {
+		run.Path = filepath.Join(pl.OutDir, p.File)
+		if err := res.WriteFile(run.Path); err != nil {
+			return Run{}, fmt.Errorf("--out-dir: %w", err)
+		}
+	}
+	return run, nil
 }
 
 // checkConfig catches what would make a run fail at once: bad run

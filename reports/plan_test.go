@@ -1,7 +1,9 @@
 package reports
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -206,5 +208,45 @@ func TestPlanStopsOnCancelKeepingWhatFinished(t *testing.T) {
 	runs, err := pl.Run(ctx)
 	if err != context.Canceled || len(runs) != 1 {
 		t.Fatalf("err %v, %d runs", err, len(runs))
+	}
+}
+
+// Simulated runs in parallel give the files a serial plan gives, and
+// Finished still sees the points in order.
+func TestParallelPlanGivesTheSerialResults(t *testing.T) {
+	pts := SweepPlan([]string{"occ"}, "theta", []string{"0", "0.5", "0.9", "0.99"}, "")
+	files := func(parallel int) ([][]byte, []int) {
+		dir := t.TempDir()
+		var finished []int
+		pl := &Plan{Points: pts, Config: testConfig(tiny), OutDir: dir, Parallel: parallel,
+			Finished: func(i int, _ Run) { finished = append(finished, i) }}
+		runs, err := pl.Run(context.Background())
+		if err != nil || len(runs) != len(pts) {
+			t.Fatalf("parallel %d: %d runs, %v", parallel, len(runs), err)
+		}
+		var out [][]byte
+		for _, p := range pts {
+			r, err := runner.ReadResult(filepath.Join(dir, p.File))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.Wall = runner.WallFacts{}
+			b, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out, finished
+	}
+	serial, _ := files(1)
+	par, order := files(3)
+	if fmt.Sprint(order) != "[0 1 2 3]" {
+		t.Errorf("Finished saw %v, want the points in order", order)
+	}
+	for i := range serial {
+		if !bytes.Equal(serial[i], par[i]) {
+			t.Errorf("%s: the parallel run's results differ from the serial run's", pts[i].File)
+		}
 	}
 }

@@ -107,6 +107,26 @@ type WallFacts struct {
 	// while clients ran, loading excluded: the load generator's own cost,
 	// which is what comparisons with other drivers (pgbench) need.
 	ClientCPUSeconds float64 `json:"client_cpu_seconds,omitempty"`
+	// SimSpeed is how fast the simulator ran (simulated runs only).
+	SimSpeed *SimSpeed `json:"sim_speed,omitempty"`
+}
+
+// SimSpeed is the simulator's speed over a simulated run, loading excluded:
+// virtual time and kernel events per second of wall time. Like every wall
+// fact it varies between identical runs.
+type SimSpeed struct {
+	SimSecondsPerWallSecond float64 `json:"sim_seconds_per_wall_second"`
+	EventsPerSecond         float64 `json:"events_per_second"`
+}
+
+// NewSimSpeed returns the speed of a simulation that covered simulated
+// time in wall time and ran events.
+func NewSimSpeed(simulated, wall time.Duration, events uint64) *SimSpeed {
+	w := max(wall.Seconds(), 1e-9)
+	return &SimSpeed{
+		SimSecondsPerWallSecond: round3(simulated.Seconds() / w),
+		EventsPerSecond:         math.Round(float64(events) / w),
+	}
 }
 
 // NewWallFacts returns the wall facts of this process for a run that started

@@ -256,7 +256,9 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 			}
 		}
 	})
+	runStart, simStart, eventsBefore := time.Now(), k.Now(), k.Events()
 	k.Run(total)
+	speed := NewSimSpeed(k.Now()-simStart, time.Since(runStart), k.Events()-eventsBefore)
 
 	measured := min(k.Now(), total) - cfg.Warmup
 	if measured < 0 {
@@ -288,6 +290,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 	rec.Fill(res, measured)
 	workloadReport(res, s.Workload, measured)
 	res.Wall = NewWallFacts(wallStart, time.Since(wallStart))
+	res.Wall.SimSpeed = speed
 	// Observe and AfterRun run after the figures are final: whatever they
 	// run in the simulation (a consistency check through Exec) cannot change
 	// them. Transactions still in flight at the end finish first, so a check

@@ -122,6 +122,10 @@ func WriteSummary(w io.Writer, r *Result) {
 		writeWrapped(w, "top contended keys (aborts): ", parts, " · ")
 	}
 	writeAvailability(w, r.Availability)
+	if sp := r.Wall.SimSpeed; sp != nil {
+		fmt.Fprintf(w, "sim_speed: %s simulated s per wall s · %s events/s (loading excluded)\n",
+			formatRate(sp.SimSecondsPerWallSecond), formatRate(sp.EventsPerSecond))
+	}
 }
 
 // writeAvailability prints one line per fault: how soon it hurt, how long a

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -35,6 +36,7 @@ type planOptions struct {
 	png      string
 	scenario string
 	quiet    bool
+	parallel int
 }
 
 // planFlags registers the run options exactly as `bench run` has them
@@ -51,6 +53,7 @@ func planFlags(fs *pflag.FlagSet, po *planOptions, defaultOut string) {
 	fs.StringVar(&po.png, "png", "", "also write every chart as a PNG into this folder")
 	fs.StringVar(&po.scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&po.quiet, "quiet", "q", false, "no progress bar")
+	fs.IntVar(&po.parallel, "parallel", runtime.NumCPU(), "simulated runs at once (results are the same as one at a time; runs on a real database always go one at a time)")
 	engines.RegisterFlags(fs)
 	workloads.RegisterFlags(fs)
 }
@@ -61,7 +64,13 @@ func (po *planOptions) prepare(fs *pflag.FlagSet) error {
 	if fs.Changed("engine") {
 		return errors.New("--engine: this command runs several engines: use --engines")
 	}
-	return applyOptions(fs, po.scenario)
+	if err := applyOptions(fs, po.scenario); err != nil {
+		return err
+	}
+	if po.parallel < 1 {
+		return fmt.Errorf("--parallel must be at least 1, got %d", po.parallel)
+	}
+	return nil
 }
 
 // configFrom returns a plan's Config function: each call builds a fresh
@@ -129,7 +138,7 @@ func executePlan(cmd *cobra.Command, pl *reports.Plan, quiet bool) (runs []repor
 			drawPlanBar(os.Stderr, i, n, p.Label, 0)
 		}
 	}
-	if bar {
+	if bar && pl.Parallel <= 1 {
 		pl.Progress = func(done, total time.Duration, _ int64) {
 			drawPlanBar(os.Stderr, current, n, pl.Points[current].Label, float64(done)/float64(total))
 		}
@@ -194,7 +203,7 @@ uncertainty unless --epsilon is given.`,
 			}
 			topo, _ := fs.GetString("topology")
 			points, topo := reports.ComparePlan(names, topo)
-			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir}
+			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir, Parallel: po.parallel}
 			out := cmd.OutOrStdout()
 			if topo == "" {
 				topo = "each engine's default"

@@ -49,7 +49,7 @@ line per engine. bench report --sweep NAME re-draws the report from the files.`,
 			}
 			topo, _ := fs.GetString("topology")
 			points := reports.SweepPlan(names, name, values, topo)
-			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir}
+			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir, Parallel: po.parallel}
 			out := cmd.OutOrStdout()
 			runs, interrupted, err := executePlan(cmd, pl, po.quiet)
 			if err != nil {
