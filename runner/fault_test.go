@@ -281,3 +281,42 @@ func TestTwoPCLeaderLossStallsForTheLeaseThenRecovers(t *testing.T) {
 		t.Error("no commit in us-east-1a after the new leaders took over")
 	}
 }
+
+// Permanent AZ and region losses: the run completes, bank's invariants
+// hold, and the surviving clients commit again after the failover.
+func TestPermanentLossesAreSurvived(t *testing.T) {
+	cases := []struct {
+		engine, topology, fault, survivor string
+		back                             float64 // s: commits resume by then
+	}{
+		{"occ", "region-3az", "crash:us-east-1a@1s", "us-east-1b", 8},
+		{"occ", "us-3", "crash:us-east-1@1s", "us-east-2", 8},
+		{"occ", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
+		{"2pc", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
+	}
+	for _, c := range cases {
+		t.Run(c.engine+"/"+c.fault, func(t *testing.T) {
+			cfg := quickBank(t, c.engine)
+			cfg.Topology = c.topology
+			cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 12*time.Second, 2*time.Second
+			if err := cfg.Faults.Set(c.fault); err != nil {
+				t.Fatal(err)
+			}
+			res, checks := runnertest.RunChecked(t, cfg)
+			for _, ch := range checks {
+				if ch.Status != workloads.CheckPass {
+					t.Errorf("%s: %s %s", ch.Name, ch.Status, ch.Detail)
+				}
+			}
+			var after int64
+			for _, p := range res.Availability.Timeline[c.survivor] {
+				if p.TS >= c.back {
+					after += p.Committed
+				}
+			}
+			if after == 0 {
+				t.Errorf("no commit in %s after %vs", c.survivor, c.back)
+			}
+		})
+	}
+}

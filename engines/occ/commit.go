@@ -93,9 +93,15 @@ func (t *txn) validateCPU(g keyGroup) sim.Time {
 // round) and acknowledges.
 func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
 	a := g.adj
-	t.e.Cluster.Send(p, t.s.qp, a.node)
-	defer t.e.Cluster.Send(p, a.node, t.s.qp)
-	a.node.CPU.Exec(p, t.validateCPU(g))
+	n := a.node
+	t.e.Cluster.Send(p, t.s.qp, n)
+	defer t.e.Cluster.Send(p, n, t.s.qp)
+	n.CPU.Exec(p, t.validateCPU(g))
+	if t.lost || a.node != n {
+		// Abandoned while the request was held, or the adjudicator moved
+		// meanwhile: the request is refused.
+		return t.lostAbort()
+	}
 	if k, ok := a.Check(t.id, t.start, g.keys); !ok {
 		return t.conflict(k)
 	}
@@ -103,8 +109,8 @@ func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
 	a.Commit(t.id, ts, g.keys)
 	rec := t.e.journal.register(t.e.Kernel, t.id, ts)
 	t.decide(rec, ts)
-	t.e.journalAppend(p, a.node, rec)
-	a.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	t.e.journalAppend(p, n, rec)
+	n.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
 	return nil
 }
 
@@ -139,10 +145,13 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 	for i, g := range groups {
 		votes[i] = sim.Go(t.e.Kernel, "occ-prepare", func(c *sim.Proc) vote {
 			a := g.adj
-			t.e.Cluster.Send(c, t.s.qp, a.node)
-			a.node.CPU.Exec(c, t.validateCPU(g))
+			n := a.node
+			t.e.Cluster.Send(c, t.s.qp, n)
+			n.CPU.Exec(c, t.validateCPU(g))
 			v := vote{}
-			if k, ok := a.Check(t.id, t.start, g.keys); !ok {
+			if t.lost || a.node != n {
+				v.conflict = "" // refused: the round is abandoned below
+			} else if k, ok := a.Check(t.id, t.start, g.keys); !ok {
 				v.conflict = k
 			} else {
 				v.ok = true
@@ -150,10 +159,11 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 				a.Prepare(t.id, g.keys)
 				if rec == nil {
 					rec = t.e.journal.register(t.e.Kernel, t.id, v.proposal)
+					t.round = &openRound{groups: groups, rec: rec}
 				}
 				rec.lower = min(rec.lower, v.proposal)
 			}
-			t.e.Cluster.Send(c, a.node, t.s.qp)
+			t.e.Cluster.Send(c, n, t.s.qp)
 			return v
 		})
 	}
@@ -167,6 +177,26 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 		}
 		ts = max(ts, v.proposal)
 	}
+	if t.lost || func() bool {
+		for _, f := range votes {
+			if !f.Value().ok && f.Value().conflict == "" {
+				return true
+			}
+		}
+		return false
+	}() {
+		// Abandoned (failover.go) or refused by a moved adjudicator: the
+		// prepared keys go, the record fails.
+		for i, g := range groups {
+			if votes[i].Value().ok {
+				t.notify(g, func(a *adjNode) { a.Release(t.id, g.keys) })
+			}
+		}
+		if rec != nil {
+			rec.decided.Set(false)
+		}
+		return t.lostAbort()
+	}
 	if conflict != "" {
 		for i, g := range groups {
 			if votes[i].Value().ok {
@@ -179,16 +209,28 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 		return t.conflict(conflict)
 	}
 	lead := groups[0].adj
-	t.e.Cluster.Send(p, t.s.qp, lead.node)
-	defer t.e.Cluster.Send(p, lead.node, t.s.qp)
-	lead.node.CPU.Exec(p, t.e.cfg.ValidateCPU)
+	ln := lead.node
+	t.e.Cluster.Send(p, t.s.qp, ln)
+	defer t.e.Cluster.Send(p, ln, t.s.qp)
+	ln.CPU.Exec(p, t.e.cfg.ValidateCPU)
+	if t.lost || lead.node != ln {
+		// Abandoned while the decision was on its way (its keys and
+		// record are gone already), or the lead adjudicator moved.
+		if !t.lost {
+			for _, g := range groups {
+				t.notify(g, func(a *adjNode) { a.Release(t.id, g.keys) })
+			}
+			rec.decided.Set(false)
+		}
+		return t.lostAbort()
+	}
 	lead.Commit(t.id, ts, groups[0].keys)
 	t.decide(rec, ts)
-	t.e.journalAppend(p, lead.node, rec)
+	t.e.journalAppend(p, ln, rec)
 	for _, g := range groups[1:] {
 		t.notify(g, func(a *adjNode) { a.Commit(t.id, ts, g.keys) })
 	}
-	lead.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
+	ln.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
 	return nil
 }
 

@@ -42,6 +42,8 @@ type Engine struct {
 // Stats are engine-side counters exposed for tests and reports.
 type Stats struct {
 	Commits, ReadOnlyCommits, Conflicts, TwoPhase, LimitAborts int64
+	// Failovers counts adjudicators moved to a new node.
+	Failovers int64
 }
 
 type adjNode struct {
@@ -130,6 +132,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 			e.replicas = append(e.replicas, rep)
 		}
 	}
+	e.watchAdjudicators()
 	return e, nil
 }
 
@@ -145,7 +148,7 @@ func (e *Engine) CreateSchema(_ context.Context, s *engines.Schema) error {
 		for _, a := range e.adjs {
 			a.Trim(h)
 		}
-		e.journal.prune(e.Kernel.Now(), e.maxApplyLag())
+		e.journal.prune(e.Kernel.Now(), e.maxApplyLag(), e.Cluster.Down)
 	}})
 	for _, r := range e.replicas {
 		r.view = storage.NewReplica(e.Store)

@@ -72,10 +72,11 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 
 // prune forgets records no replica can still be waiting for: aborted ones,
 // and committed ones applied everywhere.
-func (j *journal) prune(now sim.Time, maxLag time.Duration) {
+// A crashed journal replica is not waited for: nothing reads from it.
+func (j *journal) prune(now sim.Time, maxLag time.Duration, down func(*sim.Node) bool) {
 	keep := j.inflight[:0]
 	for _, r := range j.inflight {
-		if r.decided.Done() && (!r.decided.Value() || r.appliedEverywhereBy(now, maxLag)) {
+		if r.decided.Done() && (!r.decided.Value() || r.appliedEverywhereBy(now, maxLag, j.nodes, down)) {
 			continue
 		}
 		keep = append(keep, r)
@@ -86,8 +87,11 @@ func (j *journal) prune(now sim.Time, maxLag time.Duration) {
 	j.inflight = keep
 }
 
-func (r *commitRecord) appliedEverywhereBy(now sim.Time, maxLag time.Duration) bool {
-	for _, a := range r.arrived {
+func (r *commitRecord) appliedEverywhereBy(now sim.Time, maxLag time.Duration, nodes []*sim.Node, down func(*sim.Node) bool) bool {
+	for i, a := range r.arrived {
+		if !a.Done() && down(nodes[i]) {
+			continue
+		}
 		if !a.Done() || a.Value()+maxLag > now {
 			return false
 		}

@@ -17,6 +17,8 @@ type session struct {
 	client *sim.Node
 	qp     *sim.Node
 	rep    *replica
+	// cur is the session's latest transaction (failover.go).
+	cur *txn
 }
 
 // Session places the client and its query processor in the client's AZ.
@@ -26,15 +28,23 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 		return nil, fmt.Errorf("occ: client %d is in AZ %q, which holds no storage replica (a witness region or an unknown AZ)", c.ID, c.AZ)
 	}
 	nodes := e.SessionNodes(c, "client", "qp")
-	return &session{e: e, client: nodes[0], qp: nodes[1], rep: rep}, nil
+	s := &session{e: e, client: nodes[0], qp: nodes[1], rep: rep}
+	e.watchQP(s)
+	return s, nil
 }
 
-func (s *session) Close() error { return nil }
+// Close hangs up: an open commit round is abandoned (failover.go).
+func (s *session) Close() error {
+	s.abandon()
+	return nil
+}
 
 // Begin is free: like PostgreSQL, the snapshot is taken at the first
 // statement, and drivers pipeline BEGIN with it.
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
-	return &txn{s: s, e: s.e, opts: o, id: s.e.NextTxn()}, nil
+	t := &txn{s: s, e: s.e, opts: o, id: s.e.NextTxn()}
+	s.cur = t
+	return t, nil
 }
 
 type txn struct {
@@ -53,6 +63,15 @@ type txn struct {
 	// adjudicators validate (FOR UPDATE rows included).
 	ws   txnkit.WriteSet
 	info engines.TxnInfo
+	// lost: the session was abandoned (QP lost, connection closed); round:
+	// the open two-phase round, for abandoning it (failover.go).
+	lost  bool
+	round *openRound
+}
+
+type openRound struct {
+	groups []keyGroup
+	rec    *commitRecord
 }
 
 func (t *txn) Info() engines.TxnInfo { return t.info }
