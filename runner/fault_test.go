@@ -287,7 +287,7 @@ func TestTwoPCLeaderLossStallsForTheLeaseThenRecovers(t *testing.T) {
 func TestPermanentLossesAreSurvived(t *testing.T) {
 	cases := []struct {
 		engine, topology, fault, survivor string
-		back                             float64 // s: commits resume by then
+		back                              float64 // s: commits resume by then
 	}{
 		{"occ", "region-3az", "crash:us-east-1a@1s", "us-east-1b", 8},
 		{"occ", "us-3", "crash:us-east-1@1s", "us-east-2", 8},
