@@ -174,11 +174,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 		if !ok {
 			return engines.ErrNotFound
 		}
-		row := old.Clone()
-		for _, s := range sets {
-			row[s.Col] = s.Val
-		}
-		t.ws.Put(tb, k, k.Encode(), row)
+		t.ws.Put(tb, k, k.Encode(), txnkit.Updated(old, sets))
 		return t.checkLimits()
 	})
 }

@@ -1,7 +1,6 @@
 package sharded_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -19,54 +18,26 @@ import (
 )
 
 func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
-	cases := []struct {
-		workload string
-		opts     map[string]string
-	}{
-		{"ycsb-a", nil},
-		{"ycsb-e", nil}, // scans over every shard, inserts
-		{"ycsb", map[string]string{"ops-per-txn": "4", "theta": "0.9", "partitions": "4", "partitions-per-txn": "2", "deadlock-timeout": "50ms", "shard-deadlock-timeout": "50ms"}},
-		{"ycsb", map[string]string{"isolation": "read-committed", "theta": "0.9"}},
-		{"tpcc", map[string]string{"scale": "0.02", "warehouses": "2"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.workload+fmt.Sprint(tc.opts), func(t *testing.T) {
-			cfg := quick(t, tc.workload, tc.opts)
-			cfg.Duration, cfg.Seed = 500*time.Millisecond, 7
-			a, b := stable(t, run(t, cfg)), stable(t, run(t, cfg))
-			if !bytes.Equal(a, b) {
-				t.Fatal("two runs with seed 7 differ")
-			}
-			cfg.Seed = 8
-			if bytes.Equal(a, stable(t, run(t, cfg))) {
-				t.Fatal("seeds 7 and 8 gave identical results")
-			}
-		})
-	}
+	runnertest.Deterministic(t, "sharded", []runnertest.Variant{
+		{Workload: "ycsb-a"},
+		{Workload: "ycsb-e"}, // scans over every shard, inserts
+		{Workload: "ycsb", Opts: map[string]string{"ops-per-txn": "4", "theta": "0.9", "partitions": "4", "partitions-per-txn": "2", "deadlock-timeout": "50ms", "shard-deadlock-timeout": "50ms"}},
+		{Workload: "ycsb", Opts: map[string]string{"isolation": "read-committed", "theta": "0.9"}},
+		{Workload: "tpcc", Opts: map[string]string{"scale": "0.02", "warehouses": "2"}},
+	})
 }
 
 func TestBadInputNamesTheFlag(t *testing.T) {
-	cases := []struct {
-		opts map[string]string
-		want string
-	}{
-		{map[string]string{"shards": "0"}, "--shards must be at least 1, got 0"},
-		{map[string]string{"routers": "-2"}, "--routers must be at least 1, got -2"},
-		{map[string]string{"isolation": "serializable"}, `--isolation: sharded supports repeatable-read (default) or read-committed, got "serializable"`},
-		{map[string]string{"deadlock-timeout": "0s"}, "--deadlock-timeout must be positive, got 0s"},
-		{map[string]string{"shard-deadlock-timeout": "-1s"}, "--shard-deadlock-timeout must be positive, got -1s"},
-		{map[string]string{"sharded-write-quorum": "3"}, "--sharded-write-quorum must be a majority of --sharded-storage-copies=6 (more than half, at most all), got 3"},
-		{map[string]string{"sharded-write-quorum": "7"}, "--sharded-write-quorum must be a majority"},
-		{map[string]string{"sharded-cores": "0", "sharded-flush": "-1us"}, "--sharded-cores must be at least 1, got 0\n--sharded-flush must not be negative, got -1µs"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.want, func(t *testing.T) {
-			_, err := runner.Run(context.Background(), quick(t, "ycsb-a", tc.opts))
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v; want it to contain %q", err, tc.want)
-			}
-		})
-	}
+	runnertest.RejectsBadInput(t, "sharded", []runnertest.BadInput{
+		{Opts: map[string]string{"shards": "0"}, Want: "--shards must be at least 1, got 0"},
+		{Opts: map[string]string{"routers": "-2"}, Want: "--routers must be at least 1, got -2"},
+		{Opts: map[string]string{"isolation": "serializable"}, Want: `--isolation: sharded supports repeatable-read (default) or read-committed, got "serializable"`},
+		{Opts: map[string]string{"deadlock-timeout": "0s"}, Want: "--deadlock-timeout must be positive, got 0s"},
+		{Opts: map[string]string{"shard-deadlock-timeout": "-1s"}, Want: "--shard-deadlock-timeout must be positive, got -1s"},
+		{Opts: map[string]string{"sharded-write-quorum": "3"}, Want: "--sharded-write-quorum must be a majority of --sharded-storage-copies=6 (more than half, at most all), got 3"},
+		{Opts: map[string]string{"sharded-write-quorum": "7"}, Want: "--sharded-write-quorum must be a majority"},
+		{Opts: map[string]string{"sharded-cores": "0", "sharded-flush": "-1us"}, Want: "--sharded-cores must be at least 1, got 0\n--sharded-flush must not be negative, got -1µs"},
+	})
 }
 
 // The engine is registered under its name and alias, single-region by
@@ -220,24 +191,11 @@ func TestMemoryAndLocksStayBounded(t *testing.T) {
 // BenchmarkSimulatedYCSBAOnRegion3AZ reports how many simulated
 // transactions the simulator commits per wall-clock second with the
 // sharded engine on its default single-region topology.
-func BenchmarkSimulatedYCSBAOnRegion3AZ(b *testing.B) {
-	var committed int64
-	start := time.Now()
-	for range b.N {
-		cfg := quick(b, "ycsb-a", map[string]string{"records": "100000"})
-		cfg.Clients, cfg.Duration = 64, 5*time.Second
-		committed += run(b, cfg).Summary.Committed
-	}
-	b.ReportMetric(float64(committed)/time.Since(start).Seconds(), "sim-txn/wall-s")
-}
+func BenchmarkSimulatedYCSBAOnRegion3AZ(b *testing.B) { runnertest.SimRate(b, "sharded", "") }
 
 // quick, run and stable: the shared helpers for whole simulated runs.
-func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
-	t.Helper()
-	return runnertest.Quick(t, "sharded", workload, opts)
-}
-
 var (
+	quick  = runnertest.QuickFor("sharded")
 	run    = runnertest.Run
 	stable = runnertest.Stable
 )

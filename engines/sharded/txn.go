@@ -280,11 +280,7 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
 		}
-		row := cur.Clone()
-		for _, s := range sets {
-			row[s.Col] = s.Val
-		}
-		ws.Put(tb, k, enc, row)
+		ws.Put(tb, k, enc, txnkit.Updated(cur, sets))
 	case kindDelete:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound

@@ -1,7 +1,6 @@
 package twopc_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -18,55 +17,24 @@ import (
 )
 
 func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
-	cases := []struct {
-		workload string
-		opts     map[string]string
-	}{
-		{"ycsb-a", nil},
-		{"ycsb-e", nil}, // scans (range locks) and inserts
-		{"ycsb", map[string]string{"ops-per-txn": "4", "theta": "0.9"}}, // 2PC and wounds
-		{"ycsb", map[string]string{"isolation": "repeatable-read", "stale-reads": "1s"}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.workload+fmt.Sprint(tc.opts), func(t *testing.T) {
-			cfg := quick(t, tc.workload, tc.opts)
-			cfg.Duration, cfg.Seed = 500*time.Millisecond, 7
-			a, b := stable(t, run(t, cfg)), stable(t, run(t, cfg))
-			if !bytes.Equal(a, b) {
-				t.Fatal("two runs with seed 7 differ")
-			}
-			cfg.Seed = 8
-			if bytes.Equal(a, stable(t, run(t, cfg))) {
-				t.Fatal("seeds 7 and 8 gave identical results")
-			}
-		})
-	}
+	runnertest.Deterministic(t, "2pc", []runnertest.Variant{
+		{Workload: "ycsb-a"},
+		{Workload: "ycsb-e"}, // scans (range locks) and inserts
+		{Workload: "ycsb", Opts: map[string]string{"ops-per-txn": "4", "theta": "0.9"}}, // 2PC and wounds
+		{Workload: "ycsb", Opts: map[string]string{"isolation": "repeatable-read", "stale-reads": "1s"}},
+	})
 }
 
 func TestBadInputNamesTheFlag(t *testing.T) {
-	cases := []struct {
-		opts     map[string]string
-		topology string
-		want     string
-	}{
-		{map[string]string{"splits": "0"}, "", "--splits must be at least 1"},
-		{map[string]string{"leader-region": "mars-1"}, "", `--leader-region: topology region-3az has no region "mars-1"`},
-		{map[string]string{"leader-region": "us-east-2"}, "", `--leader-region: topology region-3az has no region "us-east-2"`},
-		{map[string]string{"leader-region": "us-west-2"}, "us-3", `--leader-region: "us-west-2" is a witness region`},
-		{map[string]string{"isolation": "snapshot"}, "", `--isolation: 2pc supports serializable (default) or repeatable-read, got "snapshot"`},
-		{map[string]string{"stale-reads": "-1s"}, "", "--stale-reads must not be negative"},
-		{map[string]string{"2pc-cores": "0", "2pc-log-append": "-1us"}, "", "--2pc-cores must be at least 1, got 0\n--2pc-log-append must not be negative"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.want, func(t *testing.T) {
-			cfg := quick(t, "ycsb-a", tc.opts)
-			cfg.Topology = tc.topology
-			_, err := runner.Run(context.Background(), cfg)
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error %v; want it to contain %q", err, tc.want)
-			}
-		})
-	}
+	runnertest.RejectsBadInput(t, "2pc", []runnertest.BadInput{
+		{Opts: map[string]string{"splits": "0"}, Want: "--splits must be at least 1"},
+		{Opts: map[string]string{"leader-region": "mars-1"}, Want: `--leader-region: topology region-3az has no region "mars-1"`},
+		{Opts: map[string]string{"leader-region": "us-east-2"}, Want: `--leader-region: topology region-3az has no region "us-east-2"`},
+		{Opts: map[string]string{"leader-region": "us-west-2"}, Topology: "us-3", Want: `--leader-region: "us-west-2" is a witness region`},
+		{Opts: map[string]string{"isolation": "snapshot"}, Want: `--isolation: 2pc supports serializable (default) or repeatable-read, got "snapshot"`},
+		{Opts: map[string]string{"stale-reads": "-1s"}, Want: "--stale-reads must not be negative"},
+		{Opts: map[string]string{"2pc-cores": "0", "2pc-log-append": "-1us"}, Want: "--2pc-cores must be at least 1, got 0\n--2pc-log-append must not be negative"},
+	})
 }
 
 // Leaders can move to another full region: from us-east-2 a client there
@@ -203,24 +171,11 @@ func TestResultNamesReasonsAndParticipants(t *testing.T) {
 // BenchmarkSimulatedYCSBAOnUS3 reports how many simulated transactions the
 // simulator commits per wall-clock second with the 2pc engine (compare
 // runner's benchmark of the same name for occ).
-func BenchmarkSimulatedYCSBAOnUS3(b *testing.B) {
-	var committed int64
-	start := time.Now()
-	for range b.N {
-		cfg := quick(b, "ycsb-a", map[string]string{"records": "100000"})
-		cfg.Topology, cfg.Clients, cfg.Duration = "us-3", 64, 5*time.Second
-		committed += run(b, cfg).Summary.Committed
-	}
-	b.ReportMetric(float64(committed)/time.Since(start).Seconds(), "sim-txn/wall-s")
-}
+func BenchmarkSimulatedYCSBAOnUS3(b *testing.B) { runnertest.SimRate(b, "2pc", "us-3") }
 
 // quick, run and stable: the shared helpers for whole simulated runs.
-func quick(t testing.TB, workload string, opts map[string]string) runner.Config {
-	t.Helper()
-	return runnertest.Quick(t, "2pc", workload, opts)
-}
-
 var (
+	quick  = runnertest.QuickFor("2pc")
 	run    = runnertest.Run
 	stable = runnertest.Stable
 )

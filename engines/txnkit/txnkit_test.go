@@ -278,3 +278,11 @@ func TestMerge(t *testing.T) {
 		t.Errorf("reverse merge, limit 2: %s", ints(got))
 	}
 }
+
+func TestUpdated(t *testing.T) {
+	old := row(1, 10)
+	got := Updated(old, []engines.Set{{Col: 1, Val: engines.Int(11)}})
+	if got[1].Int() != 11 || old[1].Int() != 10 || got[0].Int() != 1 {
+		t.Fatalf("updated %v from %v: want a new version, the old one untouched", got, old)
+	}
+}

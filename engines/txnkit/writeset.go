@@ -134,3 +134,12 @@ func (w *WriteSet) All() iter.Seq[*Entry] {
 		}
 	}
 }
+
+// Updated is an UPDATE's new version: a copy of row with sets applied.
+func Updated(row engines.Row, sets []engines.Set) engines.Row {
+	out := row.Clone()
+	for _, s := range sets {
+		out[s.Col] = s.Val
+	}
+	return out
+}

@@ -33,6 +33,14 @@ func Quick(t testing.TB, engine, workload string, opts map[string]string) runner
 	return cfg
 }
 
+// QuickFor is Quick for one engine.
+func QuickFor(engine string) func(t testing.TB, workload string, opts map[string]string) runner.Config {
+	return func(t testing.TB, workload string, opts map[string]string) runner.Config {
+		t.Helper()
+		return Quick(t, engine, workload, opts)
+	}
+}
+
 func set(t testing.TB, cfg runner.Config, name, value string) {
 	t.Helper()
 	if err := cfg.Flags.Set(name, value); err != nil {
