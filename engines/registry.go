@@ -3,8 +3,7 @@ package engines
 import (
 	"io"
 
-	"github.com/spf13/pflag"
-
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/internal/registry"
 )
 
@@ -21,11 +20,15 @@ type Meta struct {
 	// models out of the box (e.g. one region with 3 AZs, ClockBound's ε).
 	DefaultTopology string
 	DefaultEpsilon  string
-	// Flags registers the engine's own options. Options shared by several
-	// engines (isolation, ...) are looked up first and only added once.
-	Flags func(fs *pflag.FlagSet)
-	// New builds the engine from its options.
-	New func(env Env) (Engine, error)
+	// Configure declares the engine's options on s, bound to the fields of
+	// a fresh configuration with its defaults, and returns the builder that
+	// makes the engine from that configuration once the options are set and
+	// checked (s.Check). Each option is declared here once: flags, scenario
+	// keys, validation, help and the results' config all come from it (see
+	// docs/architecture.md, "Declaring an option"). Every engine declares
+	// "isolation" with the levels it runs, its default the level it runs
+	// when none is asked for.
+	Configure func(s *option.Set) Builder
 }
 
 // Env is what an engine is built from.
@@ -35,8 +38,9 @@ type Env struct {
 	// contract does not depend on the simulator: engines/simengine reads
 	// it); nil for real ones.
 	Sim any
-	// Flags holds the parsed options (the engine's own and the shared ones).
-	Flags *pflag.FlagSet
+	// Clients is the number of clients the run drives (a real database's
+	// connection pool is sized by it).
+	Clients int
 	// Log receives diagnostics; never credentials.
 	Log io.Writer
 	// Partitioned is set when this process is one of several driving one
@@ -58,17 +62,3 @@ func All() []*Meta { return entries.All() }
 
 // Names returns the primary names, sorted.
 func Names() []string { return entries.Names() }
-
-// RegisterFlags adds every engine's options to fs. Options several engines
-// share are registered here once, with help that covers each of them.
-func RegisterFlags(fs *pflag.FlagSet) {
-	if fs.Lookup("isolation") == nil {
-		fs.String("isolation", "", "isolation level (default: the engine's): occ repeatable-read (snapshot) only; 2pc serializable|repeatable-read; "+
-			"sharded repeatable-read|read-committed; pg read-committed|repeatable-read|serializable")
-	}
-	for _, m := range All() {
-		if m.Flags != nil {
-			m.Flags(fs)
-		}
-	}
-}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/runner"
-	"github.com/txbench/txbench/workloads"
 )
 
 // Point is one run of a plan: option overrides (long flag name → value) on
@@ -218,27 +217,17 @@ func (pl *Plan) runPoint(ctx context.Context, i int, cfg runner.Config) (Run, er
 	return run, nil
 }
 
-// checkConfig catches what would make a run fail at once: bad run
-// options, an unknown engine or workload, bad workload options (building a
-// workload is cheap; loading it is not, and happens only in the run).
-// Engine options are checked when the engine is built, at the run itself.
+// checkConfig catches what would make a run fail at once: every option
+// checked against its declaration, the engine and workload resolved, the
+// workload built (building is cheap; loading it is not, and happens only
+// in the run).
 func checkConfig(cfg runner.Config) error {
-	if err := cfg.Validate(); err != nil {
+	r, err := runner.Resolve(cfg)
+	if err != nil {
 		return err
 	}
-	if _, err := engines.Lookup(cfg.Engine); err != nil {
-		return fmt.Errorf("--engines: %w", err)
-	}
-	wm, err := workloads.Lookup(cfg.Workload)
-	if err != nil {
-		return fmt.Errorf("--workload: %w", err)
-	}
-	if cfg.Flags != nil {
-		if _, err := wm.New(cfg.Flags, cfg.Seed); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = r.NewWorkload()
+	return err
 }
 
 // dedupe keeps each distinct line of a joined error once: every point of a

@@ -5,11 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	_ "github.com/txbench/txbench/engines/occ"
 	"github.com/txbench/txbench/runner"
@@ -110,36 +110,9 @@ func TestNewSweepOrdersNumericValues(t *testing.T) {
 func testConfig(common map[string]string) func(map[string]string) (runner.Config, error) {
 	return func(opts map[string]string) (runner.Config, error) {
 		cfg := runner.DefaultConfig()
-		cfg.Flags = runner.NewFlagSet()
-		all := map[string]string{}
-		for k, v := range common {
-			all[k] = v
-		}
-		for k, v := range opts {
-			all[k] = v
-		}
-		for k, v := range all {
-			var err error
-			switch k {
-			case "engine":
-				cfg.Engine = v
-			case "workload":
-				cfg.Workload = v
-			case "topology":
-				cfg.Topology = v
-			case "clients":
-				_, err = fmt.Sscan(v, &cfg.Clients)
-			case "duration":
-				cfg.Duration, err = time.ParseDuration(v)
-			case "warmup":
-				cfg.Warmup, err = time.ParseDuration(v)
-			default:
-				err = cfg.Flags.Set(k, v)
-			}
-			if err != nil {
-				return cfg, fmt.Errorf("--param %s=%s: %v", k, v, err)
-			}
-		}
+		cfg.Options = map[string]string{}
+		maps.Copy(cfg.Options, common)
+		maps.Copy(cfg.Options, opts)
 		return cfg, nil
 	}
 }

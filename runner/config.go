@@ -2,13 +2,9 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/workloads"
@@ -73,8 +69,11 @@ type Config struct {
 	// be this workload's load, unchanged (row counts as loaded).
 	Reuse bool
 
-	// Flags carries the engine's and workload's own options.
-	Flags *pflag.FlagSet
+	// Options sets options by name (flag name without dashes → value in
+	// command-line syntax), on top of the fields above and the engine's and
+	// workload's defaults: how the CLI, scenario files and plans pass every
+	// option. Resolve checks them against their declarations.
+	Options map[string]string
 	// Progress, if set, is called about every 1% of the run with the time
 	// done and the total (virtual time for simulated runs).
 	Progress func(done, total time.Duration, committed int64)
@@ -142,58 +141,9 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate names every bad field, by its flag, at once.
+// Validate checks every option against its declaration (see Resolve) and
+// names every bad one at once.
 func (c *Config) Validate() error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
-	if c.Clients < 1 {
-		bad("--clients must be at least 1, got %d", c.Clients)
-	}
-	if c.Rate < 0 || math.IsNaN(c.Rate) || math.IsInf(c.Rate, 0) {
-		bad("--rate must be a non-negative number, got %v", c.Rate)
-	}
-	if c.Think < 0 {
-		bad("--think must not be negative, got %v", c.Think)
-	}
-	if c.Warmup < 0 {
-		bad("--warmup must not be negative, got %v", c.Warmup)
-	}
-	if c.Duration <= 0 {
-		bad("--duration must be positive, got %v", c.Duration)
-	}
-	if c.Interval <= 0 {
-		bad("--interval must be positive, got %v", c.Interval)
-	}
-	if c.MaxAttempts < 1 {
-		bad("--max-attempts must be at least 1, got %d", c.MaxAttempts)
-	}
-	if c.Backoff < 0 {
-		bad("--backoff must not be negative, got %v", c.Backoff)
-	}
-	if c.BackoffMax < c.Backoff {
-		bad("--backoff-max (%v) must be at least --backoff (%v)", c.BackoffMax, c.Backoff)
-	}
-	if c.NetDelay < 0 {
-		bad("--net-delay must not be negative, got %v", c.NetDelay)
-	}
-	for _, o := range []struct {
-		name string
-		d    time.Duration
-	}{{"--txn-timeout", c.TxnTimeout}, {"--reconnect-backoff", c.ReconnectBackoff}} {
-		if o.d < 0 {
-			bad("%s must not be negative, got %v", o.name, o.d)
-		}
-	}
-	if c.AvailabilityInterval <= 0 {
-		bad("--availability-interval must be positive, got %v", c.AvailabilityInterval)
-	}
-	for _, f := range c.Faults {
-		if end := c.Warmup + c.Duration; f.Start >= end {
-			bad("--fault %s: starts at %v, after the run ends at %v", f, f.Start, end)
-		}
-	}
-	if c.RTTScale <= 0 || math.IsNaN(c.RTTScale) || math.IsInf(c.RTTScale, 0) {
-		bad("--rtt-scale must be positive, got %v", c.RTTScale)
-	}
-	return errors.Join(errs...)
+	_, err := Resolve(*c)
+	return err
 }

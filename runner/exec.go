@@ -15,20 +15,14 @@ import (
 // check the initial state (bench check --load-only). The caller ends it
 // with Close.
 func Prepare(ctx context.Context, cfg Config) (*Simulation, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	em, wm, err := Lookup(cfg)
+	r, err := Resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if !em.Simulated {
-		return nil, fmt.Errorf("--engine: %s is a real database, not a simulation", em.Name)
+	if !r.Engine.Simulated {
+		return nil, badInput(fmt.Errorf("--engine: %s is a real database, not a simulation", r.Engine.Name))
 	}
-	if cfg.Flags == nil {
-		cfg.Flags = NewFlagSet()
-	}
-	return NewSimulation(ctx, cfg, em, wm)
+	return NewSimulation(ctx, r)
 }
 
 // Close ends every process of the simulation and releases the engine.

@@ -325,13 +325,13 @@ func recomputeWorkloadMetrics(out *Result) {
 	if err != nil {
 		return
 	}
-	fs := NewFlagSet()
-	for k, v := range out.Config {
-		if fs.Lookup(k) != nil {
-			_ = fs.Set(k, v)
+	opts, build := workloads.DeclareOptions(wm)
+	for _, o := range opts.Options() {
+		if v, ok := out.Config[o.Name]; ok {
+			_ = o.Set(v)
 		}
 	}
-	wl, err := wm.New(fs, out.Seed)
+	wl, err := build(out.Seed)
 	if err != nil {
 		return
 	}

@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/sim"
@@ -47,22 +44,23 @@ func (wallClock) ledger(context.Context) (sim.Ledger, bool) { return sim.Ledger{
 // runReal drives a real database in wall time. Transactions in flight when
 // the time is up finish (they are counted); none start after it. An
 // interrupt stops new transactions at once and marks the result partial.
-func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Result, error) {
+func runReal(ctx context.Context, r *Resolved) (*Result, error) {
+	cfg, em, wm := r.Config, r.Engine, r.Workload
 	wallStart := time.Now()
 	log := cfg.Log
 	if log == nil {
 		log = io.Discard
 	}
 	parted := cfg.Partition.Count > 1
-	eng, err := em.New(engines.Env{Seed: cfg.Seed, Flags: cfg.Flags, Log: log, Partitioned: parted})
+	wl, err := r.NewWorkload()
+	if err != nil {
+		return nil, err
+	}
+	eng, err := r.NewEngine(engines.Env{Log: log, Partitioned: parted})
 	if err != nil {
 		return nil, err
 	}
 	defer eng.Close()
-	wl, err := wm.New(cfg.Flags, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
 	schema := wl.Schema()
 	if parted {
 		pw, ok := wl.(workloads.Partitioned)
@@ -77,12 +75,12 @@ func runReal(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Me
 	if err := schema.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)
 	}
-	reused, err := reuse(ctx, cfg, eng, schema, wm, log)
+	reused, err := reuse(ctx, r, eng, schema, log)
 	if err != nil {
 		return nil, err
 	}
 	if !reused {
-		if err := prepareData(ctx, cfg, eng, wl, schema, wm, log); err != nil {
+		if err := prepareData(ctx, r, eng, wl, schema, log); err != nil {
 			return nil, err
 		}
 	}
@@ -246,7 +244,7 @@ wait:
 		Workload: wm.Name,
 		Seed:     cfg.Seed,
 		Mode:     "real",
-		Config:   configMap(cfg, "", ""),
+		Config:   configMap(r, "", ""),
 		Partial:  interrupted,
 	}
 	if r, ok := eng.(interface{ Notes() []string }); ok {
@@ -273,7 +271,8 @@ wait:
 
 // reuse keeps a previous load when --reuse is set and the engine finds the
 // tables hold exactly this workload's load.
-func reuse(ctx context.Context, cfg Config, eng engines.Engine, schema *engines.Schema, wm *workloads.Meta, log io.Writer) (bool, error) {
+func reuse(ctx context.Context, rs *Resolved, eng engines.Engine, schema *engines.Schema, log io.Writer) (bool, error) {
+	cfg := rs.Config
 	if !cfg.Reuse {
 		return false, nil
 	}
@@ -284,7 +283,7 @@ func reuse(ctx context.Context, cfg Config, eng engines.Engine, schema *engines.
 	if cfg.Partition.Count > 1 {
 		return false, errors.New("--reuse: a partitioned run always loads its share (run bench cleanup first)")
 	}
-	fp := loadFingerprint(cfg, wm)
+	fp := rs.DataFingerprint()
 	ok, why, err := r.Reuse(ctx, schema, fp)
 	if err != nil {
 		return false, fmt.Errorf("--reuse: %w", err)
@@ -299,7 +298,8 @@ func reuse(ctx context.Context, cfg Config, eng engines.Engine, schema *engines.
 
 // prepareData creates the tables and loads them (a partitioned run: this
 // process's share, then the barrier), and records the load for --reuse.
-func prepareData(ctx context.Context, cfg Config, eng engines.Engine, wl workloads.Workload, schema *engines.Schema, wm *workloads.Meta, log io.Writer) error {
+func prepareData(ctx context.Context, rs *Resolved, eng engines.Engine, wl workloads.Workload, schema *engines.Schema, log io.Writer) error {
+	cfg, wm := rs.Config, rs.Workload
 	parted := cfg.Partition.Count > 1
 	if err := eng.CreateSchema(ctx, schema); err != nil {
 		return err
@@ -325,30 +325,11 @@ func prepareData(ctx context.Context, cfg Config, eng engines.Engine, wl workloa
 		return bar.arrive(log)
 	}
 	if r, ok := eng.(engines.Reuser); ok {
-		if err := r.MarkLoaded(ctx, schema, loadFingerprint(cfg, wm)); err != nil {
+		if err := r.MarkLoaded(ctx, schema, rs.DataFingerprint()); err != nil {
 			fmt.Fprintf(log, "could not record the load for --reuse: %v\n", err)
 		}
 	}
 	return nil
-}
-
-// loadFingerprint names a load: the workload, the seed and the workload's
-// own options (found by registering them into a scratch flag set), which
-// together determine every row it loads.
-func loadFingerprint(cfg Config, wm *workloads.Meta) string {
-	parts := []string{wm.Name, fmt.Sprintf("seed=%d", cfg.Seed)}
-	if wm.Flags != nil {
-		own := pflag.NewFlagSet("fingerprint", pflag.ContinueOnError)
-		wm.Flags(own)
-		own.VisitAll(func(f *pflag.Flag) {
-			v := f.DefValue
-			if cur := cfg.Flags.Lookup(f.Name); cur != nil {
-				v = cur.Value.String()
-			}
-			parts = append(parts, f.Name+"="+v)
-		})
-	}
-	return strings.Join(parts, " ")
 }
 
 // processCPU is this process's user + system CPU time so far.

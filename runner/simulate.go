@@ -8,10 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
-	"github.com/txbench/txbench/internal/dsn"
 	"github.com/txbench/txbench/sim"
 	"github.com/txbench/txbench/workloads"
 )
@@ -19,27 +16,18 @@ import (
 // Run executes one run as cfg describes and returns its result. When ctx is
 // cancelled (Ctrl-C) the run stops early and the result, marked Partial,
 // covers what finished.
+//
+// Every option is checked before any work starts (Resolve); an error in
+// them is a BadInput.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	em, wm, err := Lookup(cfg)
+	r, err := Resolve(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Flags == nil {
-		cfg.Flags = NewFlagSet()
+	if !r.Engine.Simulated {
+		return runReal(ctx, r)
 	}
-	if !em.Simulated {
-		if cfg.NetDelay > 0 || cfg.OneShot {
-			return nil, fmt.Errorf("--net-delay and --one-shot: %s is a real database; they apply to simulated engines", em.Name)
-		}
-		return runReal(ctx, cfg, em, wm)
-	}
-	if cfg.Partition.Count > 1 {
-		return nil, fmt.Errorf("--partition: %s is simulated in one process; partitions split a real database's load among machines", em.Name)
-	}
-	return runSimulated(ctx, cfg, em, wm)
+	return runSimulated(ctx, r)
 }
 
 // Lookup finds the engine and the workload cfg names; errors name the flag.
@@ -80,9 +68,10 @@ type Simulation struct {
 	Epsilon  string
 }
 
-// NewSimulation builds the cluster, the engine and the workload and loads
-// the initial data.
-func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Simulation, error) {
+// NewSimulation builds the cluster, the engine and the workload of a
+// resolved configuration and loads the initial data.
+func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
+	cfg, em, wm := r.Config, r.Engine, r.Workload
 	topoName := cfg.Topology
 	if topoName == "" {
 		topoName = em.DefaultTopology
@@ -107,11 +96,13 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 	}
 	k := sim.NewKernel(cfg.Seed)
 	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps, NetDelay: cfg.NetDelay})
-	eng, err := em.New(engines.Env{Seed: cfg.Seed, Sim: cl, Flags: cfg.Flags})
+	// A simulated engine fails to build only on its options (a leader
+	// region the topology lacks): bad input.
+	eng, err := r.NewEngine(engines.Env{Sim: cl})
 	if err != nil {
-		return nil, err
+		return nil, badInput(err)
 	}
-	wl, err := wm.New(cfg.Flags, cfg.Seed)
+	wl, err := r.NewWorkload()
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +121,7 @@ func NewSimulation(ctx context.Context, cfg Config, em *engines.Meta, wm *worklo
 	// run's start.
 	if len(cfg.Faults) > 0 {
 		if err := sim.CheckFaults(cfg.Faults, cl, cfg.Warmup+cfg.Duration); err != nil {
-			return nil, err
+			return nil, badInput(err)
 		}
 		cl.SetFaults(cfg.Faults)
 	}
@@ -167,9 +158,10 @@ func (s *Simulation) ClientAZs() []string {
 	return azs
 }
 
-func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloads.Meta) (*Result, error) {
+func runSimulated(ctx context.Context, r *Resolved) (*Result, error) {
+	cfg, em, wm := r.Config, r.Engine, r.Workload
 	wallStart := time.Now()
-	s, err := NewSimulation(ctx, cfg, em, wm)
+	s, err := NewSimulation(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +262,7 @@ func runSimulated(ctx context.Context, cfg Config, em *engines.Meta, wm *workloa
 		Workload:  wm.Name,
 		Seed:      cfg.Seed,
 		Mode:      "simulated",
-		Config:    configMap(cfg, s.Topology.Name, s.Epsilon),
+		Config:    configMap(r, s.Topology.Name, s.Epsilon),
 		Partial:   interrupted,
 		WarmupS:   cfg.Warmup.Seconds(),
 		SimEvents: k.Events(),
@@ -370,66 +362,13 @@ func startOpenLoop(ctx context.Context, k *sim.Kernel, cfg Config, clients []*cl
 	}
 }
 
-// configMap records every option (flag name → value) so a run can be
-// repeated from its results file: the run's own settings, then the engine's
-// and workload's options. Options that only steer output are left out.
-func configMap(cfg Config, topology, epsilon string) map[string]string {
-	m := map[string]string{
-		"engine":       cfg.Engine,
-		"workload":     cfg.Workload,
-		"seed":         fmt.Sprint(cfg.Seed),
-		"clients":      fmt.Sprint(cfg.Clients),
-		"rate":         fmt.Sprint(cfg.Rate),
-		"think":        cfg.Think.String(),
-		"warmup":       cfg.Warmup.String(),
-		"duration":     cfg.Duration.String(),
-		"interval":     cfg.Interval.String(),
-		"max-attempts": fmt.Sprint(cfg.MaxAttempts),
-		"backoff":      cfg.Backoff.String(),
-		"backoff-max":  cfg.BackoffMax.String(),
-	}
-	if cfg.Partition.Count > 1 {
-		m["partition"] = cfg.Partition.String()
-	}
-	// Fault options appear only in runs that use them, so that the results
-	// of runs without faults stay as they were.
-	if len(cfg.Faults) > 0 {
-		m["fault"] = cfg.Faults.String()
-		m["reconnect-backoff"] = cfg.ReconnectBackoff.String()
-		m["availability-interval"] = cfg.AvailabilityInterval.String()
-	}
-	if d := cfg.timeout(); d > 0 {
-		m["txn-timeout"] = d.String()
-	}
-	if topology != "" { // simulated runs
+// configMap records the effective options of the run (see
+// Resolved.Values), with the topology and clock uncertainty the simulated
+// engine used when the run left them to its defaults.
+func configMap(r *Resolved, topology, epsilon string) map[string]string {
+	m := r.Values()
+	if topology != "" {
 		m["topology"], m["epsilon"] = topology, epsilon
-		m["jitter"], m["rtt-scale"] = fmt.Sprint(cfg.Jitter), fmt.Sprint(cfg.RTTScale)
-		m["net-delay"] = cfg.NetDelay.String()
-		if cfg.OneShot {
-			m["one-shot"] = "true"
-		}
 	}
-	skip := map[string]bool{"out": true, "config": true, "quiet": true, "help": true,
-		"check": true, "load-only": true, "cpuprofile": true,
-		"fault": true, "txn-timeout": true, "reconnect-backoff": true, "availability-interval": true}
-	cfg.Flags.VisitAll(func(f *pflag.Flag) {
-		if _, set := m[f.Name]; set || skip[f.Name] {
-			return
-		}
-		v := f.Value.String()
-		if _, secret := f.Annotations[dsn.SecretAnnotation]; secret {
-			v = dsn.Redact(v)
-		}
-		m[f.Name] = v
-	})
 	return m
-}
-
-// NewFlagSet returns a flag set with every engine's and workload's options
-// at their defaults, for programs that call Run without the CLI.
-func NewFlagSet() *pflag.FlagSet {
-	fs := pflag.NewFlagSet("txbench", pflag.ContinueOnError)
-	engines.RegisterFlags(fs)
-	workloads.RegisterFlags(fs)
-	return fs
 }

@@ -46,8 +46,24 @@ func (e Epsilon) Mean() time.Duration {
 	return (e.Lo + e.Hi) / 2
 }
 
+// MaxEpsilon bounds ε: TrueTime's worst is milliseconds, and a bound keeps
+// a commit wait (about 2ε) a finite, interruptible stretch of virtual time.
+const MaxEpsilon = 10 * time.Second
+
 // ParseEpsilon reads "50us", "4ms" or "sawtooth:1ms-7ms/30s"; "" is zero.
+// ε above MaxEpsilon is refused.
 func ParseEpsilon(s string) (Epsilon, error) {
+	e, err := parseEpsilon(s)
+	if err != nil {
+		return Epsilon{}, err
+	}
+	if e.Hi > MaxEpsilon || e.Lo > MaxEpsilon {
+		return Epsilon{}, fmt.Errorf("ε must be at most %v, got %q", MaxEpsilon, s)
+	}
+	return e, nil
+}
+
+func parseEpsilon(s string) (Epsilon, error) {
 	if s == "" {
 		return FixedEpsilon(0), nil
 	}

@@ -5,12 +5,14 @@ package workloads
 
 import (
 	"context"
+	"errors"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/internal/registry"
 )
 
@@ -141,11 +143,24 @@ type Meta struct {
 	Name        string
 	Aliases     []string
 	Description string
-	// Flags registers the workload's options; options shared by several
-	// workloads are added by the first and reused by the rest.
-	Flags func(fs *pflag.FlagSet)
-	// New builds the workload from the parsed options and the run seed.
-	New func(fs *pflag.FlagSet, seed uint64) (Workload, error)
+	// Configure declares the workload's options on s, bound to the fields
+	// of a fresh configuration with its defaults, and returns the builder
+	// that makes the workload from it once the options are set and checked
+	// (s.Check). Options that change the loaded data are marked
+	// ChangesData (--reuse compares only those). See docs/architecture.md,
+	// "Declaring an option".
+	Configure func(s *option.Set) Builder
+}
+
+// Builder builds a workload from its configured options and the run seed.
+type Builder func(seed uint64) (Workload, error)
+
+// DeclareOptions returns a workload's options, bound to a fresh default
+// configuration, and the builder of that configuration.
+func DeclareOptions(m *Meta) (*option.Set, Builder) {
+	s := option.NewSet("workload " + m.Name)
+	b := m.Configure(s)
+	return s, b
 }
 
 var entries = registry.New("workload", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })
@@ -162,11 +177,21 @@ func All() []*Meta { return entries.All() }
 // Names returns the primary names, sorted.
 func Names() []string { return entries.Names() }
 
-// RegisterFlags adds every workload's options to fs.
-func RegisterFlags(fs *pflag.FlagSet) {
-	for _, m := range All() {
-		if m.Flags != nil {
-			m.Flags(fs)
-		}
+// New builds the named workload with opts (option name → value in
+// command-line syntax) on top of its defaults. An option the workload does
+// not declare, or a value out of its bounds, is an error naming it.
+func New(name string, opts map[string]string, seed uint64) (Workload, error) {
+	m, err := Lookup(name)
+	if err != nil {
+		return nil, err
 	}
+	s, build := DeclareOptions(m)
+	var errs []error
+	for _, k := range slices.Sorted(maps.Keys(opts)) {
+		errs = append(errs, s.Set(k, opts[k]))
+	}
+	if err := errors.Join(append(errs, s.Check())...); err != nil {
+		return nil, err
+	}
+	return build(seed)
 }

@@ -25,7 +25,6 @@ const checkExamples = `  bench check                                         # T
 
 func newCheckCmd() *cobra.Command {
 	var (
-		cfg      runner.Config
 		out      string
 		scenario string
 		quiet    bool
@@ -43,11 +42,15 @@ bench run.`,
 		Example: checkExamples,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fs := cmd.Flags()
-			if err := applyOptions(fs, scenario); err != nil {
+			base := runner.DefaultConfig()
+			base.Workload = "tpcc" // the workload with consistency conditions
+			cfg, _, err := runConfig(cmd.Flags(), scenario, base)
+			if err != nil {
 				return usage(err)
 			}
-			cfg.Flags = fs
+			if err := checkWritable("--out", out); err != nil {
+				return usage(err)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			w := cmd.OutOrStdout()
@@ -86,28 +89,20 @@ bench run.`,
 	cmd.SetContext(context.Background())
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	runFlags(fs, &cfg)
-	// TPC-C is the workload with consistency conditions to check.
-	cfg.Workload = "tpcc"
-	fs.Lookup("workload").DefValue = "tpcc"
 	fs.BoolVar(&loadOnly, "load-only", false, "check the initial population without running any transaction")
 	fs.StringVarP(&out, "out", "o", "", "write the run's results file (JSON, schema txbench.result/v1) here")
 	fs.StringVar(&scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
-	engines.RegisterFlags(fs)
-	workloads.RegisterFlags(fs)
+	addOptionFlags(fs)
+	// TPC-C is the workload with consistency conditions to check.
+	fs.Lookup("workload").DefValue = "tpcc"
+	setOptionHelp(cmd)
 	return cmd
 }
 
-// interruptedOr maps an error returned after Ctrl-C to exit code 130, and
-// any other to bad input (what runner.Run and Prepare return before a run).
-func interruptedOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		fmt.Fprintln(os.Stderr, "bench: interrupted before the check")
-		return exitError{exitInterrupted}
-	}
-	return usage(err)
-}
+// interruptedOr maps an error of runner.Run or Prepare to its exit code
+// (see runError).
+func interruptedOr(ctx context.Context, err error) error { return runError(ctx, err) }
 
 // consistency checks a simulated run's final state through the workload's
 // consistency conditions (workloads.Checker). newConsistency hooks it into
@@ -126,11 +121,12 @@ type consistency struct {
 // engine and a workload that has conditions — so a long run is not wasted,
 // and sets cfg.Observe to check the state the run leaves.
 func newConsistency(ctx context.Context, cfg *runner.Config) (*consistency, error) {
-	em, wm, err := runner.Lookup(*cfg)
+	r, err := runner.Resolve(*cfg)
 	if err != nil {
 		return nil, err
 	}
-	wl, err := wm.New(cfg.Flags, cfg.Seed)
+	em, wm := r.Engine, r.Workload
+	wl, err := r.NewWorkload()
 	if err != nil {
 		return nil, err
 	}

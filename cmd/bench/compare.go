@@ -18,9 +18,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/reports"
 	"github.com/txbench/txbench/runner"
-	"github.com/txbench/txbench/workloads"
 )
 
 const compareExamples = `  bench compare --engines occ,2pc --workload ycsb-a
@@ -37,89 +37,86 @@ type planOptions struct {
 	scenario string
 	quiet    bool
 	parallel int
+	// given are the run options of the command line and scenario file.
+	given map[string]string
 }
 
 // planFlags registers the run options exactly as `bench run` has them
-// (runFlags, every engine's and workload's options) plus the options of a
-// plan. The run's --engine gives way to --engines.
-func planFlags(fs *pflag.FlagSet, po *planOptions, defaultOut string) {
+// plus the options of a plan. The run's --engine gives way to --engines.
+func planFlags(cmd *cobra.Command, po *planOptions, defaultOut string) {
+	fs := cmd.Flags()
 	fs.SortFlags = false
-	var cfg runner.Config // the values are read back by name, see configFrom
 	fs.StringVar(&po.engines, "engines", "", "engines to run, comma-separated names or aliases (default: every simulated engine)")
-	runFlags(fs, &cfg)
-	_ = fs.MarkHidden("engine")
 	fs.StringVarP(&po.out, "out", "o", defaultOut, "write the HTML report here")
 	fs.StringVar(&po.outDir, "out-dir", po.outDir, "keep every run's results file (JSON) in this folder")
 	fs.StringVar(&po.png, "png", "", "also write every chart as a PNG into this folder")
 	fs.StringVar(&po.scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&po.quiet, "quiet", "q", false, "no progress bar")
 	fs.IntVar(&po.parallel, "parallel", runtime.NumCPU(), "simulated runs at once (results are the same as one at a time; runs on a real database always go one at a time)")
-	engines.RegisterFlags(fs)
-	workloads.RegisterFlags(fs)
+	addOptionFlags(fs)
+	_ = fs.MarkHidden("engine")
+	setOptionHelp(cmd)
 }
 
-// prepare applies the scenario file and checks the options shared by every
-// run of the plan.
+// prepare reads the run options of the command line and scenario file and
+// checks that the outputs can be written, before any run.
 func (po *planOptions) prepare(fs *pflag.FlagSet) error {
 	if fs.Changed("engine") {
 		return errors.New("--engine: this command runs several engines: use --engines")
 	}
-	if err := applyOptions(fs, po.scenario); err != nil {
+	var err error
+	if po.given, err = givenOptions(fs, po.scenario); err != nil {
 		return err
 	}
 	if po.parallel < 1 {
 		return fmt.Errorf("--parallel must be at least 1, got %d", po.parallel)
 	}
-	return nil
+	return checkWritable("--out", po.out)
 }
 
-// configFrom returns a plan's Config function: each call builds a fresh
-// flag set with every run option (as `bench run` registers them), copies
-// the options given on the command line or in the scenario file, then sets
-// the point's own. A fresh set per run keeps runs independent and keeps
-// the plan's own flags out of each results file's config.
-func configFrom(given *pflag.FlagSet) func(map[string]string) (runner.Config, error) {
+// configFrom returns a plan's Config function: the options given on the
+// command line or in the scenario file, then the point's own. An option
+// of one of the plan's engines (or of simulated engines) is left out of
+// the runs of the engines it does not apply to; one that applies to none
+// is refused when the run is resolved.
+func configFrom(given map[string]string, planEngines []string) func(map[string]string) (runner.Config, error) {
+	catalog := runner.Catalog()
 	return func(opts map[string]string) (runner.Config, error) {
-		var cfg runner.Config
-		fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-		fs.SetOutput(io.Discard)
-		runFlags(fs, &cfg)
-		engines.RegisterFlags(fs)
-		workloads.RegisterFlags(fs)
-		var errs []error
-		given.Visit(func(f *pflag.Flag) {
-			if fs.Lookup(f.Name) == nil || f.Name == "engine" {
-				return
-			}
-			if err := fs.Set(f.Name, flagText(f)); err != nil {
-				errs = append(errs, fmt.Errorf("--%s: %v", f.Name, err))
-			}
-		})
-		for _, name := range slices.Sorted(maps.Keys(opts)) {
-			v := opts[name]
-			if fs.Lookup(name) == nil {
-				errs = append(errs, fmt.Errorf("--param: unknown option %q (see bench run --help)", name))
+		cfg := runner.DefaultConfig()
+		cfg.Options = maps.Clone(given)
+		maps.Copy(cfg.Options, opts)
+		engine := cfg.Options["engine"]
+		for name := range cfg.Options {
+			if name == "engine" || appliesTo(catalog, name, engine) {
 				continue
 			}
-			if err := fs.Set(name, v); err != nil {
-				errs = append(errs, fmt.Errorf("--param %s=%s: %v", name, v, err))
+			if slices.ContainsFunc(planEngines, func(e string) bool { return appliesTo(catalog, name, e) }) {
+				delete(cfg.Options, name)
 			}
 		}
-		if err := errors.Join(errs...); err != nil {
-			return cfg, err
-		}
-		cfg.Flags = fs
 		return cfg, nil
 	}
 }
 
-// flagText is a flag's value as Set accepts it back (a slice prints as
-// "[a,b]" but is set from "a,b").
-func flagText(f *pflag.Flag) string {
-	if sv, ok := f.Value.(pflag.SliceValue); ok {
-		return strings.Join(sv.GetSlice(), ",")
+// appliesTo tells whether the option is the engine's own or one of the
+// group (simulated engines, real databases) the engine belongs to.
+func appliesTo(catalog []*option.Set, name, engine string) bool {
+	m, err := engines.Lookup(engine)
+	if err != nil {
+		return false
 	}
-	return f.Value.String()
+	owners := runner.Owners(catalog, name)
+	for _, o := range owners {
+		switch {
+		case o == "engine "+m.Name,
+			o == runner.OwnerSimulator && m.Simulated,
+			o == runner.OwnerReal && !m.Simulated:
+			return true
+		case !strings.HasPrefix(o, "engine ") && o != runner.OwnerSimulator && o != runner.OwnerReal:
+			return true // the runner's or a workload's
+		}
+	}
+	return false
 }
 
 // executePlan runs a plan with a progress bar on a terminal and a line per
@@ -201,9 +198,8 @@ uncertainty unless --epsilon is given.`,
 			if err != nil {
 				return usage(err)
 			}
-			topo, _ := fs.GetString("topology")
-			points, topo := reports.ComparePlan(names, topo)
-			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir, Parallel: po.parallel}
+			points, topo := reports.ComparePlan(names, po.given["topology"])
+			pl := &reports.Plan{Points: points, Config: configFrom(po.given, names), OutDir: po.outDir, Parallel: po.parallel}
 			out := cmd.OutOrStdout()
 			if topo == "" {
 				topo = "each engine's default"
@@ -230,6 +226,6 @@ uncertainty unless --epsilon is given.`,
 		},
 	}
 	cmd.SetContext(context.Background())
-	planFlags(cmd.Flags(), &po, "report.html")
+	planFlags(cmd, &po, "report.html")
 	return cmd
 }

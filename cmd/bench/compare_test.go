@@ -65,7 +65,7 @@ func TestCompareAndSweepBadInputExitsWith2(t *testing.T) {
 		{"negative option", []string{"compare", "--engines", "occ", "--duration", "-1s"}, "--duration"},
 		{"sweep without --param", []string{"sweep", "--engines", "occ"}, "--param"},
 		{"sweep with an unknown option", []string{"sweep", "--engines", "occ", "--param", "warp-speed=1,2"}, "warp-speed"},
-		{"sweep with a bad value", []string{"sweep", "--engines", "occ", "--workload", "ycsb", "--param", "theta=0.5,lots"}, "theta=lots"},
+		{"sweep with a bad value", []string{"sweep", "--engines", "occ", "--workload", "ycsb", "--param", "theta=0.5,lots"}, `--theta: want a number, got "lots"`},
 		{"sweep with an invalid value", []string{"sweep", "--engines", "occ", "--param", "clients=4,0"}, "--clients"},
 		{"sweep over engines", []string{"sweep", "--param", "engine=occ,2pc"}, "--engines"},
 		{"sweep with a malformed param", []string{"sweep", "--param", "theta"}, "--param"},

@@ -140,7 +140,7 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1500 * time.Millisecond)
+	time.Sleep(4 * time.Second) // past loading and warm-up on a busy machine
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +155,44 @@ func TestInterruptWritesPartialResults(t *testing.T) {
 	}
 	if !res.Partial || res.Summary.Committed == 0 || res.DurationS <= 0 || res.DurationS >= 3600 {
 		t.Fatalf("partial=%v committed=%d duration=%v", res.Partial, res.Summary.Committed, res.DurationS)
+	}
+}
+
+// Ctrl-C while the data is still loading stops at once with exit 130 (not
+// "bad input"), and no results file is written: nothing was measured.
+func TestInterruptDuringLoadingExits130(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "never.json")
+	cmd := exec.Command(benchBin, "run", "--records", "20000000", "--out", out, "-q")
+	var se strings.Builder
+	cmd.Stderr = &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v (stderr %q)", err, se.String())
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Errorf("took %v to stop after Ctrl-C", waited)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a results file was written for a run that never started")
+	}
+}
+
+// An unwritable --out is refused before any work (exit 2, one line).
+func TestUnwritableOutRefusedBeforeWork(t *testing.T) {
+	start := time.Now()
+	_, stderr, code := bench(t, "run", "--records", "20000000", "--out", "/nonexistent/dir/x.json")
+	oneLineError(t, stderr, code, "--out /nonexistent/dir/x.json")
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v: the run started before --out was checked", d)
 	}
 }
 

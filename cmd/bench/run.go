@@ -7,18 +7,15 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-
-	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/sim"
-	"github.com/txbench/txbench/workloads"
 )
 
 const runExamples = `  bench run --engine occ --workload ycsb-a
@@ -28,38 +25,8 @@ const runExamples = `  bench run --engine occ --workload ycsb-a
   bench run --config scenario.yaml --seed 3                                # flags override the file
   bench run --engine occ --workload bank --topology region-3az --fault crash:us-east-1a@5s+10s --duration 30s --check`
 
-// runFlags binds the runner's options to a Config.
-func runFlags(fs *pflag.FlagSet, c *runner.Config) {
-	d := runner.DefaultConfig()
-	*c = d
-	fs.StringVar(&c.Engine, "engine", d.Engine, "engine to run (see: bench engines)")
-	fs.StringVarP(&c.Workload, "workload", "w", d.Workload, "workload to run (see: bench workloads)")
-	fs.Uint64Var(&c.Seed, "seed", d.Seed, "run seed: same seed and options give the same simulated result")
-	fs.StringVar(&c.Topology, "topology", "", "simulated cluster: single-az, region-3az, us-3, global-3 or a YAML file (default: the engine's)")
-	fs.BoolVar(&c.Jitter, "jitter", d.Jitter, "log-normal network jitter (--jitter=false: every message takes half the median RTT)")
-	fs.StringVar(&c.Epsilon, "epsilon", "", "clock uncertainty ε, e.g. 20us, 4ms or sawtooth:1ms-7ms/30s (default: the engine's)")
-	fs.Float64Var(&c.RTTScale, "rtt-scale", d.RTTScale, "multiply every network round trip by this factor")
-	fs.DurationVar(&c.NetDelay, "net-delay", d.NetDelay, "add this one-way delay to every message between two simulated nodes (Deneva's network-delay experiment)")
-	fs.IntVarP(&c.Clients, "clients", "c", d.Clients, "closed loop: concurrent clients; open loop: connections serving arrivals")
-	fs.Float64Var(&c.Rate, "rate", d.Rate, "open loop: Poisson arrivals per second (0 = closed loop)")
-	fs.DurationVar(&c.Think, "think", d.Think, "closed loop: think time between a client's transactions")
-	fs.DurationVar(&c.Warmup, "warmup", d.Warmup, "time excluded from the summary at the start")
-	fs.DurationVarP(&c.Duration, "duration", "d", d.Duration, "measured time after warmup (virtual time for simulated engines)")
-	fs.DurationVar(&c.Interval, "interval", d.Interval, "timeline resolution")
-	fs.IntVar(&c.MaxAttempts, "max-attempts", d.MaxAttempts, "attempts per transaction before giving up (retryable aborts only)")
-	fs.DurationVar(&c.Backoff, "backoff", d.Backoff, "first retry backoff; doubles per retry, full jitter")
-	fs.DurationVar(&c.BackoffMax, "backoff-max", d.BackoffMax, "retry backoff cap")
-	fs.BoolVar(&c.Reuse, "reuse", false, "real databases: keep the data a previous run loaded when it is verified to be this workload's load, unchanged")
-	fs.Var(&c.Faults, "fault", "simulated: schedule a failure, repeatable: KIND:TARGET@START[+DURATION] with kinds crash, partition, slow, epsilon= (pg: kill-connections); see the list above")
-	fs.DurationVar(&c.TxnTimeout, "txn-timeout", d.TxnTimeout, "client-side attempt timeout, as a driver's statement timeout: a timed-out attempt fails as timeout(57014) and is retried on a new connection (0 = none; runs with --fault default to "+runner.DefaultFaultTimeout.String()+")")
-	fs.DurationVar(&c.ReconnectBackoff, "reconnect-backoff", d.ReconnectBackoff, "first wait before reconnecting after a timeout; doubles per consecutive timeout, full jitter")
-	fs.DurationVar(&c.AvailabilityInterval, "availability-interval", d.AvailabilityInterval, "resolution of the availability timeline (runs with --fault)")
-	fs.Var(&c.Partition, "partition", "real databases: drive share i of n (clients with id ≡ i mod n, and the workload's share of keys); run n processes and bench merge their results")
-}
-
 func newRunCmd() *cobra.Command {
 	var (
-		cfg        runner.Config
 		out        string
 		scenario   string
 		quiet      bool
@@ -73,11 +40,13 @@ func newRunCmd() *cobra.Command {
 		Example: runExamples,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fs := cmd.Flags()
-			if err := applyOptions(fs, scenario); err != nil {
+			cfg, _, err := runConfig(cmd.Flags(), scenario, runner.DefaultConfig())
+			if err != nil {
 				return usage(err)
 			}
-			cfg.Flags = fs
+			if err := checkWritable("--out", out); err != nil {
+				return usage(err)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			if !quiet {
@@ -109,7 +78,7 @@ func newRunCmd() *cobra.Command {
 				fmt.Fprint(os.Stderr, "\r\033[K")
 			}
 			if err != nil {
-				return usage(err)
+				return runError(ctx, err)
 			}
 			if err := report(cmd.OutOrStdout(), res, cfg, out); err != nil {
 				return err
@@ -120,16 +89,47 @@ func newRunCmd() *cobra.Command {
 	cmd.SetContext(context.Background())
 	fs := cmd.Flags()
 	fs.SortFlags = false
-	runFlags(fs, &cfg)
-	fs.StringVarP(&out, "out", "o", "", "write the results file (JSON, schema txbench.result/v1) here")
+	fs.StringVarP(&out, "out", "o", "", "write the results file (JSON, schema txbench.result/v1) here; checked to be writable before the run")
 	fs.StringVar(&scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile of bench itself here")
 	_ = fs.MarkHidden("cpuprofile")
 	fs.BoolVar(&check, "check", false, "after the run, check the workload's consistency conditions on the final state (tpcc: 3.3.2.1-12); exit 1 if one fails")
-	engines.RegisterFlags(fs)
-	workloads.RegisterFlags(fs)
+	addOptionFlags(fs)
+	setOptionHelp(cmd)
 	return cmd
+}
+
+// checkWritable makes sure a file can be created at path before any work
+// starts, so a long run does not end in an unwritable output.
+func checkWritable(flag, path string) error {
+	if path == "" {
+		return nil
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return fmt.Errorf("%s %s: is a folder", flag, path)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".bench-check-*")
+	if err != nil {
+		return fmt.Errorf("%s %s: cannot write there: %w", flag, path, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+// runError maps an error of runner.Run to an exit code: bad input 2, an
+// interrupt 130 (at any stage, loading included), anything else 1.
+func runError(ctx context.Context, err error) error {
+	var bad runner.BadInput
+	if errors.As(err, &bad) {
+		return usage(err)
+	}
+	if ctx.Err() != nil {
+		fmt.Fprintln(os.Stderr, "bench: interrupted")
+		return exitError{exitInterrupted}
+	}
+	return err
 }
 
 // report prints the summary and writes the results file; an interrupted
@@ -164,18 +164,6 @@ func modeTime(mode string) string {
 		return "virtual time"
 	}
 	return "wall time"
-}
-
-// checkNegatives rejects negative values for unsigned-looking options before
-// they reach typed parsing with a less helpful message.
-func checkNegatives(fs *pflag.FlagSet) error {
-	var errs []error
-	fs.Visit(func(f *pflag.Flag) {
-		if strings.HasPrefix(f.Value.String(), "-") && f.Value.Type() != "string" {
-			errs = append(errs, fmt.Errorf("--%s must not be negative, got %s", f.Name, f.Value.String()))
-		}
-	})
-	return errors.Join(errs...)
 }
 
 func isTerminal(f *os.File) bool {

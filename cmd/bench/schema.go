@@ -11,54 +11,52 @@ import (
 	"github.com/txbench/txbench/engines/pg"
 	"github.com/txbench/txbench/internal/dsn"
 	"github.com/txbench/txbench/runner"
-	"github.com/txbench/txbench/workloads"
 )
 
-// schemaFlags registers what schema and cleanup need: the engine, the
-// workload and their options (the workload's options shape its tables).
-func schemaFlags(fs *pflag.FlagSet, engine, workload *string, seed *uint64) {
+// schemaFlags registers what schema and cleanup need: the run options
+// (the engine, the workload and their options; the workload's options
+// shape its tables) and a scenario file.
+func schemaFlags(cmd *cobra.Command, scenario *string) {
+	fs := cmd.Flags()
 	fs.SortFlags = false
-	fs.StringVar(engine, "engine", "pg", "engine (only pg has SQL tables)")
-	fs.StringVarP(workload, "workload", "w", "ycsb-a", "workload whose tables to use")
-	fs.Uint64Var(seed, "seed", 1, "run seed (some workloads name tables or constants from it)")
-	engines.RegisterFlags(fs)
-	workloads.RegisterFlags(fs)
+	fs.StringVar(scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
+	addOptionFlags(fs)
+	fs.Lookup("engine").DefValue = "pg"
+	setOptionHelp(cmd)
 }
 
-// schemaOf builds the workload and checks the engine is pg.
-func schemaOf(fs *pflag.FlagSet, engine, workload string, seed uint64) (*engines.Schema, error) {
-	em, err := engines.Lookup(engine)
+// schemaOf resolves the options (engine pg unless told otherwise), builds
+// the workload and checks the engine is pg.
+func schemaOf(fs *pflag.FlagSet, scenario string) (*engines.Schema, *runner.Resolved, error) {
+	base := runner.DefaultConfig()
+	base.Engine = "pg"
+	_, r, err := runConfig(fs, scenario, base)
 	if err != nil {
-		return nil, fmt.Errorf("--engine: %w", err)
+		return nil, nil, err
 	}
-	if em.Name != "pg" {
-		return nil, fmt.Errorf("--engine: %s keeps its tables in the simulation; only pg has SQL tables", em.Name)
+	if r.Engine.Name != "pg" {
+		return nil, nil, fmt.Errorf("--engine: %s keeps its tables in the simulation; only pg has SQL tables", r.Engine.Name)
 	}
-	wm, err := workloads.Lookup(workload)
+	wl, err := r.NewWorkload()
 	if err != nil {
-		return nil, fmt.Errorf("--workload: %w", err)
-	}
-	wl, err := wm.New(fs, seed)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := wl.Schema()
 	if err := s.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return s, nil
+	return s, r, nil
 }
 
 func newSchemaCmd() *cobra.Command {
-	var engine, workload string
-	var seed uint64
+	var scenario string
 	cmd := &cobra.Command{
 		Use:     "schema",
 		Short:   "Print the SQL DDL bench creates for a workload",
 		Example: "  bench schema --engine pg --workload tpcc",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := schemaOf(cmd.Flags(), engine, workload, seed)
+			s, _, err := schemaOf(cmd.Flags(), scenario)
 			if err != nil {
 				return usage(err)
 			}
@@ -68,33 +66,29 @@ func newSchemaCmd() *cobra.Command {
 			return nil
 		},
 	}
-	schemaFlags(cmd.Flags(), &engine, &workload, &seed)
+	schemaFlags(cmd, &scenario)
 	return cmd
 }
 
 func newCleanupCmd() *cobra.Command {
-	var engine, workload string
-	var seed uint64
+	var scenario string
 	cmd := &cobra.Command{
 		Use:     "cleanup",
 		Short:   "Drop the tables bench created for a workload on a real database",
 		Example: "  bench cleanup --engine pg --dsn postgres://user@host/db --workload tpcc",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fs := cmd.Flags()
-			s, err := schemaOf(fs, engine, workload, seed)
+			s, r, err := schemaOf(cmd.Flags(), scenario)
 			if err != nil {
 				return usage(err)
 			}
-			cfg, err := pg.ConfigFromFlags(fs)
-			if err != nil {
-				return usage(err)
-			}
+			cfg := pg.DefaultConfig()
+			cfg.DSN, cfg.Isolation, cfg.Conns = r.Value("dsn"), r.Value("isolation"), 1
 			s = runner.WithPartitionBarrier(s) // left by --partition runs
 			ctx := context.Background()
 			e, err := pg.Open(ctx, cfg, nil)
 			if err != nil {
-				return usage(err)
+				return err // an unreachable server is a failure, not bad input
 			}
 			defer e.Close()
 			if err := e.Drop(ctx, s); err != nil {
@@ -107,6 +101,6 @@ func newCleanupCmd() *cobra.Command {
 			return nil
 		},
 	}
-	schemaFlags(cmd.Flags(), &engine, &workload, &seed)
+	schemaFlags(cmd, &scenario)
 	return cmd
 }

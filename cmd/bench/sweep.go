@@ -47,9 +47,8 @@ line per engine. bench report --sweep NAME re-draws the report from the files.`,
 			if err != nil {
 				return usage(err)
 			}
-			topo, _ := fs.GetString("topology")
-			points := reports.SweepPlan(names, name, values, topo)
-			pl := &reports.Plan{Points: points, Config: configFrom(fs), OutDir: po.outDir, Parallel: po.parallel}
+			points := reports.SweepPlan(names, name, values, po.given["topology"])
+			pl := &reports.Plan{Points: points, Config: configFrom(po.given, names), OutDir: po.outDir, Parallel: po.parallel}
 			out := cmd.OutOrStdout()
 			runs, interrupted, err := executePlan(cmd, pl, po.quiet)
 			if err != nil {
@@ -82,7 +81,7 @@ line per engine. bench report --sweep NAME re-draws the report from the files.`,
 	cmd.SetContext(context.Background())
 	fs := cmd.Flags()
 	fs.StringVar(&param, "param", "", "the option to sweep and its values: name=v1,v2,... (any option of bench run)")
-	planFlags(fs, &po, "")
+	planFlags(cmd, &po, "")
 	fs.Lookup("out").Usage = "write the HTML report here (default: OUT-DIR/report.html)"
 	return cmd
 }

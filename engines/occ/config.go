@@ -1,12 +1,9 @@
 package occ
 
 import (
-	"errors"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 )
 
 // Config holds the model's parameters. Defaults live in DefaultConfig only.
@@ -56,57 +53,31 @@ func DefaultConfig() Config {
 	}
 }
 
-// Flags registers the engine's options, prefixed "occ-" where the name
-// would be ambiguous across engines.
-func Flags(fs *pflag.FlagSet) {
-	d := DefaultConfig()
-	fs.Int("adjudicators", d.Adjudicators, "occ: adjudicators (key-space partitions for write-write validation)")
-	fs.Int("occ-storage-nodes", d.StorageNodes, "occ: storage nodes per AZ")
-	fs.Int("occ-cores", d.Cores, "occ: cores per adjudicator, storage and journal node")
-	fs.Duration("occ-statement-cpu", d.StatementCPU, "occ: query-processor CPU per statement")
-	fs.Duration("occ-read-cpu", d.ReadCPU, "occ: storage CPU per point read")
-	fs.Duration("occ-validate-cpu", d.ValidateCPU, "occ: adjudicator CPU per commit")
-	fs.Duration("occ-journal-append", d.JournalAppend, "occ: journal CPU to append and flush one commit record")
-	fs.Int("occ-max-rows", d.MaxRows, "occ: rows a transaction may modify (DSQL: 3000)")
-	fs.Int("occ-max-bytes", d.MaxBytes, "occ: bytes a transaction may modify (DSQL: 10 MiB)")
-	fs.Duration("occ-max-duration", d.MaxDuration, "occ: longest transaction (DSQL: 5 min)")
+// Declare declares the engine's options, bound to c's fields, prefixed
+// "occ-" where the name would be ambiguous across engines. Upper bounds
+// keep a run within what one machine simulates (every node is simulated
+// in this process).
+func (c *Config) Declare(s *option.Set) {
+	// occ runs one level; declaring it lets --isolation name it (and the
+	// results record it) like the engines that have a choice.
+	iso := "repeatable-read"
+	s.Choice(&iso, "isolation", []string{"repeatable-read", "snapshot"},
+		"isolation level: strong snapshot isolation only (PostgreSQL's repeatable read)")
+	s.Int(&c.Adjudicators, "adjudicators", 1, 256, "adjudicators (key-space partitions for write-write validation)").WithUnit("nodes")
+	s.Int(&c.StorageNodes, "occ-storage-nodes", 1, 256, "storage nodes per AZ").WithUnit("nodes")
+	s.Int(&c.Cores, "occ-cores", 1, 1024, "cores per adjudicator, storage and journal node").WithUnit("cores")
+	s.Duration(&c.StatementCPU, "occ-statement-cpu", 0, time.Second, "query-processor CPU per statement")
+	s.Duration(&c.ReadCPU, "occ-read-cpu", 0, time.Second, "storage CPU per point read")
+	s.Duration(&c.ValidateCPU, "occ-validate-cpu", 0, time.Second, "adjudicator CPU per commit")
+	s.Duration(&c.JournalAppend, "occ-journal-append", 0, time.Second, "journal CPU to append and flush one commit record")
+	s.Int(&c.MaxRows, "occ-max-rows", 1, 1<<30, "rows a transaction may modify (DSQL: 3000)").WithUnit("rows")
+	s.Int(&c.MaxBytes, "occ-max-bytes", 1, 1<<30, "bytes a transaction may modify (DSQL: 10 MiB)").WithUnit("bytes")
+	s.Duration(&c.MaxDuration, "occ-max-duration", time.Millisecond, 24*time.Hour, "longest transaction (DSQL: 5 min)")
 }
 
-// ConfigFromFlags reads the options back; every problem is reported at once.
-func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
-	c := DefaultConfig()
-	o := engines.OptionsFrom(fs)
-	o.Int("adjudicators", &c.Adjudicators)
-	o.Int("occ-storage-nodes", &c.StorageNodes)
-	o.Int("occ-cores", &c.Cores)
-	o.Duration("occ-statement-cpu", &c.StatementCPU)
-	o.Duration("occ-read-cpu", &c.ReadCPU)
-	o.Duration("occ-validate-cpu", &c.ValidateCPU)
-	o.Duration("occ-journal-append", &c.JournalAppend)
-	o.Int("occ-max-rows", &c.MaxRows)
-	o.Int("occ-max-bytes", &c.MaxBytes)
-	o.Duration("occ-max-duration", &c.MaxDuration)
-	var ck engines.Checks
-	iso := ""
-	o.String("isolation", &iso)
-	if iso != "" && iso != "repeatable-read" && iso != "snapshot" {
-		ck.Addf("--isolation: occ runs snapshot isolation only (repeatable-read), got %q", iso)
-	}
-	return c, errors.Join(ck.Err(), c.Validate())
-}
-
-// Validate names every field out of range.
+// Validate names every field out of range (the declared bounds).
 func (c Config) Validate() error {
-	var ck engines.Checks
-	ck.AtLeast1("adjudicators", c.Adjudicators)
-	ck.AtLeast1("occ-storage-nodes", c.StorageNodes)
-	ck.AtLeast1("occ-cores", c.Cores)
-	ck.AtLeast1("occ-max-rows", c.MaxRows)
-	ck.AtLeast1("occ-max-bytes", c.MaxBytes)
-	ck.NonNegative("occ-statement-cpu", c.StatementCPU)
-	ck.NonNegative("occ-read-cpu", c.ReadCPU)
-	ck.NonNegative("occ-validate-cpu", c.ValidateCPU)
-	ck.NonNegative("occ-journal-append", c.JournalAppend)
-	ck.Positive("occ-max-duration", c.MaxDuration)
-	return ck.Err()
+	s := option.NewSet("engine occ")
+	c.Declare(s)
+	return s.Check()
 }

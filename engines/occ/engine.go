@@ -18,8 +18,7 @@ func init() {
 		Description:     "Aurora DSQL-style: optimistic CC, adjudicators (first committer wins), quorum-replicated journal; snapshot isolation",
 		DefaultTopology: "region-3az",
 		DefaultEpsilon:  "20us",
-		Flags:           Flags,
-	}, ConfigFromFlags, New)
+	}, DefaultConfig, (*Config).Declare, New)
 }
 
 // Engine is the simulated DSQL-style database.

@@ -14,10 +14,10 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/spf13/pflag"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/internal/dsn"
+	"github.com/txbench/txbench/internal/option"
 )
 
 func init() {
@@ -25,17 +25,20 @@ func init() {
 		Name:        "pg",
 		Aliases:     []string{"postgres", "postgresql"},
 		Description: "a real PostgreSQL-compatible database through pgx/v5 (wall time)",
-		Flags:       Flags,
-		New: func(env engines.Env) (engines.Engine, error) {
-			cfg, err := ConfigFromFlags(env.Flags)
-			if err != nil {
-				return nil, err
+		Configure: func(s *option.Set) engines.Builder {
+			cfg := DefaultConfig()
+			cfg.Declare(s)
+			return func(env engines.Env) (engines.Engine, error) {
+				cfg := cfg
+				if env.Clients > 0 {
+					cfg.Conns = env.Clients
+				}
+				e, err := Open(context.Background(), cfg, env.Log)
+				if e != nil {
+					e.keep = env.Partitioned
+				}
+				return e, err
 			}
-			e, err := Open(context.Background(), cfg, env.Log)
-			if e != nil {
-				e.keep = env.Partitioned
-			}
-			return e, err
 		},
 	})
 }
@@ -61,32 +64,23 @@ var isolations = map[string]pgx.TxIsoLevel{
 	"serializable":    pgx.Serializable,
 }
 
-// Flags registers the pg options.
-func Flags(fs *pflag.FlagSet) {
-	fs.String("dsn", DefaultDSN, "pg: connection string (URL or keyword/value); a password may also come from PGPASSWORD or ~/.pgpass and is never printed")
-	// Results and reports record options; this one only ever redacted.
-	_ = fs.SetAnnotation("dsn", dsn.SecretAnnotation, []string{"true"})
-	if fs.Lookup("isolation") == nil {
-		fs.String("isolation", "", "isolation level; pg: read-committed|repeatable-read|serializable (default read-committed, the server's)")
-	}
+// DefaultConfig is the local server at read committed (PostgreSQL's own
+// default level).
+func DefaultConfig() Config {
+	return Config{DSN: DefaultDSN, Isolation: "read-committed", Reconnects: 5, Conns: 16}
 }
 
-// ConfigFromFlags reads the options back.
-func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
-	c := Config{DSN: DefaultDSN, Isolation: "read-committed", Reconnects: 5, Conns: 16}
-	if v, err := fs.GetString("dsn"); err == nil && v != "" {
-		c.DSN = v
-	}
-	if v, err := fs.GetString("isolation"); err == nil && v != "" {
-		c.Isolation = v
-	}
-	if v, err := fs.GetInt("clients"); err == nil && v > 0 {
-		c.Conns = v
-	}
-	if _, ok := isolations[c.Isolation]; !ok {
-		return c, fmt.Errorf("--isolation: pg supports read-committed, repeatable-read or serializable, got %q", c.Isolation)
-	}
-	return c, nil
+// Declare declares the pg options, bound to c's fields.
+func (c *Config) Declare(s *option.Set) {
+	s.String(&c.DSN, "dsn", func(v string) error {
+		if v == "" {
+			return errors.New("must not be empty")
+		}
+		return nil
+	}, "connection string (URL or keyword/value); a password may also come from PGPASSWORD or ~/.pgpass and is never printed").
+		Secret(dsn.Redact)
+	s.Choice(&c.Isolation, "isolation", []string{"read-committed", "repeatable-read", "serializable"},
+		"isolation level of every transaction, set on each connection")
 }
 
 // Engine is a connection pool to one database.

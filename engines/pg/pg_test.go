@@ -193,7 +193,7 @@ func pgRun(t *testing.T, dsn string, opts map[string]string, d time.Duration) (*
 			cfg.Workload = v
 			continue
 		}
-		must(t, cfg.Flags.Set(k, v))
+		cfg.Options[k] = v
 	}
 	return runner.Run(context.Background(), cfg)
 }
@@ -204,9 +204,7 @@ func pgConfig(t *testing.T, dsn string, d time.Duration) runner.Config {
 	cfg := runner.DefaultConfig()
 	cfg.Engine, cfg.Workload = "pg", "ycsb-a"
 	cfg.Warmup, cfg.Duration, cfg.Clients = 0, d, 4
-	cfg.Flags = runner.NewFlagSet()
-	must(t, cfg.Flags.Set("dsn", dsn))
-	must(t, cfg.Flags.Set("records", "1000"))
+	cfg.Options = map[string]string{"dsn": dsn, "records": "1000"}
 	return cfg
 }
 
@@ -323,10 +321,7 @@ func TestTPCCWithConsistencyCheck(t *testing.T) {
 		cfg := runner.DefaultConfig()
 		cfg.Engine, cfg.Workload = "pg", "tpcc"
 		cfg.Warmup, cfg.Duration, cfg.Clients = 0, 2*time.Second, 4
-		cfg.Flags = runner.NewFlagSet()
-		must(t, cfg.Flags.Set("dsn", dsn))
-		must(t, cfg.Flags.Set("scale", "0.05"))
-		must(t, cfg.Flags.Set("isolation", iso))
+		cfg.Options = map[string]string{"dsn": dsn, "scale": "0.05", "isolation": iso}
 		var results []workloads.CheckResult
 		var checkErr error
 		cfg.AfterRun = func(wl workloads.Workload, exec runner.Executor) {
@@ -384,13 +379,7 @@ func TestPartitionedRunsMergeToTheTotals(t *testing.T) {
 			cfg.Engine, cfg.Workload = "pg", "tpcc"
 			cfg.Warmup, cfg.Duration, cfg.Clients = 0, 2*time.Second, 4
 			cfg.Partition = runner.Partition{Index: i, Count: 2}
-			cfg.Flags = runner.NewFlagSet()
-			for k, v := range map[string]string{"dsn": dsn, "scale": "0.05", "warehouses": "2"} {
-				if err := cfg.Flags.Set(k, v); err != nil {
-					errs[i] = err
-					return
-				}
-			}
+			cfg.Options = map[string]string{"dsn": dsn, "scale": "0.05", "warehouses": "2"}
 			parts[i], errs[i] = runner.Run(ctx, cfg)
 			if errs[i] != nil {
 				cancel()
@@ -416,10 +405,7 @@ func TestPartitionedRunsMergeToTheTotals(t *testing.T) {
 	must(t, err)
 	defer e.Close()
 	wm, _ := workloads.Lookup("tpcc")
-	fs := runner.NewFlagSet()
-	must(t, fs.Set("scale", "0.05"))
-	must(t, fs.Set("warehouses", "2"))
-	wl, err := wm.New(fs, 1)
+	wl, err := workloads.New(wm.Name, map[string]string{"scale": "0.05", "warehouses": "2"}, 1)
 	must(t, err)
 	s := wl.Schema()
 	must(t, s.Validate())
@@ -437,10 +423,7 @@ func TestPartitionedRunsMergeToTheTotals(t *testing.T) {
 	cfg := runner.DefaultConfig()
 	cfg.Engine, cfg.Workload, cfg.Duration = "pg", "tpcc", time.Second
 	cfg.Partition = runner.Partition{Index: 0, Count: 2}
-	cfg.Flags = runner.NewFlagSet()
-	must(t, cfg.Flags.Set("dsn", dsn))
-	must(t, cfg.Flags.Set("scale", "0.05"))
-	must(t, cfg.Flags.Set("warehouses", "2"))
+	cfg.Options = map[string]string{"dsn": dsn, "scale": "0.05", "warehouses": "2"}
 	if _, err := runner.Run(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "cleanup") {
 		t.Fatalf("a stale barrier was not reported: %v", err)
 	}
@@ -455,9 +438,7 @@ func TestReuseKeepsOnlyAMatchingUnchangedLoad(t *testing.T) {
 		cfg.Engine, cfg.Workload = "pg", workload
 		cfg.Warmup, cfg.Duration, cfg.Clients, cfg.Reuse = 0, 300*time.Millisecond, 2, reuse
 		cfg.Log = &log
-		cfg.Flags = runner.NewFlagSet()
-		must(t, cfg.Flags.Set("dsn", dsn))
-		must(t, cfg.Flags.Set("records", "2000"))
+		cfg.Options = map[string]string{"dsn": dsn, "records": "2000"}
 		if _, err := fmt.Sscan(seed, &cfg.Seed); err != nil {
 			t.Fatal(err)
 		}

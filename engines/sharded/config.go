@@ -1,11 +1,10 @@
 package sharded
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 )
 
 // Isolation is the isolation level of every transaction, as PostgreSQL names
@@ -85,77 +84,39 @@ func DefaultConfig() Config {
 	}
 }
 
-// Flags registers the engine's options. --isolation is shared with the
-// other engines and registered centrally (engines.RegisterFlags); it is
-// added here only when a caller builds a flag set without it.
-func Flags(fs *pflag.FlagSet) {
-	d := DefaultConfig()
-	fs.Int("routers", d.Routers, "sharded: routers, spread over the AZs; clients connect to one in their AZ")
-	fs.Int("shards", d.Shards, "sharded: shards, spread over the AZs; integer shard keys are placed by value modulo shards, others by hash")
-	fs.Duration("deadlock-timeout", d.DeadlockTimeout, "sharded: lock wait after which the waiter's router checks every shard for a distributed deadlock (Limitless: 1s)")
-	fs.Duration("shard-deadlock-timeout", d.ShardDeadlockTimeout, "sharded: lock wait after which a shard checks its own lock table for a deadlock (PostgreSQL's deadlock_timeout: 1s)")
-	if fs.Lookup("isolation") == nil {
-		fs.String("isolation", "", "isolation level (default: the engine's; sharded: repeatable-read or read-committed)")
-	}
-	fs.Int("sharded-storage-copies", d.StorageCopies, "sharded: storage nodes holding each shard's log, spread over the AZs (Aurora: 6)")
-	fs.Int("sharded-write-quorum", d.WriteQuorum, "sharded: storage acknowledgements a log flush waits for (Aurora: 4 of 6)")
-	fs.Int("sharded-cores", d.Cores, "sharded: cores per router, shard and storage node")
-	fs.Duration("sharded-router-cpu", d.RouterCPU, "sharded: router CPU per statement or commit")
-	fs.Duration("sharded-read-cpu", d.ReadCPU, "sharded: shard CPU per point read")
-	fs.Duration("sharded-write-cpu", d.WriteCPU, "sharded: shard CPU per row written")
-	fs.Duration("sharded-commit-cpu", d.CommitCPU, "sharded: shard CPU per commit, PREPARE or COMMIT PREPARED")
-	fs.Duration("sharded-flush", d.FlushCPU, "sharded: storage-node CPU to persist one log record")
+// Declare declares the engine's options, bound to c's fields. Upper
+// bounds keep a run within what one machine simulates.
+func (c *Config) Declare(s *option.Set) {
+	s.Choice((*string)(&c.Isolation), "isolation", []string{string(RepeatableRead), string(ReadCommitted)},
+		"isolation level (PostgreSQL's, per shard)")
+	s.Int(&c.Routers, "routers", 1, 256, "routers, spread over the AZs; clients connect to one in their AZ").WithUnit("nodes")
+	s.Int(&c.Shards, "shards", 1, 1024, "shards, spread over the AZs; integer shard keys are placed by value modulo shards, others by hash").WithUnit("shards")
+	s.Duration(&c.DeadlockTimeout, "deadlock-timeout", time.Millisecond, time.Hour,
+		"lock wait after which the waiter's router checks every shard for a distributed deadlock (Limitless: 1s)")
+	s.Duration(&c.ShardDeadlockTimeout, "shard-deadlock-timeout", time.Millisecond, time.Hour,
+		"lock wait after which a shard checks its own lock table for a deadlock (PostgreSQL's deadlock_timeout: 1s)")
+	s.Int(&c.StorageCopies, "sharded-storage-copies", 1, 16, "storage nodes holding each shard's log, spread over the AZs (Aurora: 6)").WithUnit("nodes")
+	s.Int(&c.WriteQuorum, "sharded-write-quorum", 1, 16, "storage acknowledgements a log flush waits for (Aurora: 4 of 6)").WithUnit("nodes")
+	s.Int(&c.Cores, "sharded-cores", 1, 1024, "cores per router, shard and storage node").WithUnit("cores")
+	s.Duration(&c.RouterCPU, "sharded-router-cpu", 0, time.Second, "router CPU per statement or commit")
+	s.Duration(&c.ReadCPU, "sharded-read-cpu", 0, time.Second, "shard CPU per point read")
+	s.Duration(&c.WriteCPU, "sharded-write-cpu", 0, time.Second, "shard CPU per row written")
+	s.Duration(&c.CommitCPU, "sharded-commit-cpu", 0, time.Second, "shard CPU per commit, PREPARE or COMMIT PREPARED")
+	s.Duration(&c.FlushCPU, "sharded-flush", 0, time.Second, "storage-node CPU to persist one log record")
+	s.Rule(func() error {
+		if c.WriteQuorum > c.StorageCopies || 2*c.WriteQuorum <= c.StorageCopies {
+			return fmt.Errorf("--sharded-write-quorum must be a majority of --sharded-storage-copies=%d (more than half, at most all), got %d", c.StorageCopies, c.WriteQuorum)
+		}
+		if c.ScanRowCPU < 0 || c.GCInterval <= 0 {
+			return fmt.Errorf("sharded: ScanRowCPU must not be negative (%v) and GCInterval must be positive (%v)", c.ScanRowCPU, c.GCInterval)
+		}
+		return nil
+	})
 }
 
-// ConfigFromFlags reads the options back; every problem is reported at once.
-func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
-	c := DefaultConfig()
-	o := engines.OptionsFrom(fs)
-	o.Int("routers", &c.Routers)
-	o.Int("shards", &c.Shards)
-	o.Duration("deadlock-timeout", &c.DeadlockTimeout)
-	o.Duration("shard-deadlock-timeout", &c.ShardDeadlockTimeout)
-	iso := string(c.Isolation)
-	o.String("isolation", &iso)
-	c.Isolation = Isolation(iso)
-	o.Int("sharded-storage-copies", &c.StorageCopies)
-	o.Int("sharded-write-quorum", &c.WriteQuorum)
-	o.Int("sharded-cores", &c.Cores)
-	o.Duration("sharded-router-cpu", &c.RouterCPU)
-	o.Duration("sharded-read-cpu", &c.ReadCPU)
-	o.Duration("sharded-write-cpu", &c.WriteCPU)
-	o.Duration("sharded-commit-cpu", &c.CommitCPU)
-	o.Duration("sharded-flush", &c.FlushCPU)
-	return c, c.Validate()
-}
-
-// Validate names every field out of range.
+// Validate names every field out of range (the declared bounds).
 func (c Config) Validate() error {
-	var ck engines.Checks
-	ck.AtLeast1("routers", c.Routers)
-	ck.AtLeast1("shards", c.Shards)
-	ck.Positive("deadlock-timeout", c.DeadlockTimeout)
-	ck.Positive("shard-deadlock-timeout", c.ShardDeadlockTimeout)
-	ck.AtLeast1("sharded-storage-copies", c.StorageCopies)
-	if c.WriteQuorum < 1 || (c.StorageCopies >= 1 && (c.WriteQuorum > c.StorageCopies || 2*c.WriteQuorum <= c.StorageCopies)) {
-		ck.Addf("--sharded-write-quorum must be a majority of --sharded-storage-copies=%d (more than half, at most all), got %d", c.StorageCopies, c.WriteQuorum)
-	}
-	ck.AtLeast1("sharded-cores", c.Cores)
-	ck.NonNegative("sharded-router-cpu", c.RouterCPU)
-	ck.NonNegative("sharded-read-cpu", c.ReadCPU)
-	ck.NonNegative("sharded-write-cpu", c.WriteCPU)
-	ck.NonNegative("sharded-commit-cpu", c.CommitCPU)
-	ck.NonNegative("sharded-flush", c.FlushCPU)
-	if c.ScanRowCPU < 0 {
-		ck.Addf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU)
-	}
-	if c.GCInterval <= 0 {
-		ck.Addf("GCInterval must be positive, got %v", c.GCInterval)
-	}
-	switch c.Isolation {
-	case RepeatableRead, ReadCommitted:
-	default:
-		ck.Addf("--isolation: sharded supports %s (default) or %s, got %q", RepeatableRead, ReadCommitted, c.Isolation)
-	}
-	return ck.Err()
+	s := option.NewSet("engine sharded")
+	c.Declare(s)
+	return s.Check()
 }

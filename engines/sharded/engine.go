@@ -20,8 +20,7 @@ func init() {
 		DefaultTopology: "region-3az",
 		// Bounded clocks from the Time Sync service (ClockBound), as occ.
 		DefaultEpsilon: "20us",
-		Flags:          Flags,
-	}, ConfigFromFlags, New)
+	}, DefaultConfig, (*Config).Declare, New)
 }
 
 // Engine is the simulated Limitless-style database.

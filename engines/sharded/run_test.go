@@ -29,14 +29,14 @@ func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
 
 func TestBadInputNamesTheFlag(t *testing.T) {
 	runnertest.RejectsBadInput(t, "sharded", []runnertest.BadInput{
-		{Opts: map[string]string{"shards": "0"}, Want: "--shards must be at least 1, got 0"},
-		{Opts: map[string]string{"routers": "-2"}, Want: "--routers must be at least 1, got -2"},
-		{Opts: map[string]string{"isolation": "serializable"}, Want: `--isolation: sharded supports repeatable-read (default) or read-committed, got "serializable"`},
-		{Opts: map[string]string{"deadlock-timeout": "0s"}, Want: "--deadlock-timeout must be positive, got 0s"},
-		{Opts: map[string]string{"shard-deadlock-timeout": "-1s"}, Want: "--shard-deadlock-timeout must be positive, got -1s"},
+		{Opts: map[string]string{"shards": "0"}, Want: "--shards must be in [1, 1024] shards, got 0"},
+		{Opts: map[string]string{"routers": "-2"}, Want: "--routers must be in [1, 256] nodes, got -2"},
+		{Opts: map[string]string{"isolation": "serializable"}, Want: `--isolation must be one of repeatable-read|read-committed, got "serializable"`},
+		{Opts: map[string]string{"deadlock-timeout": "0s"}, Want: "--deadlock-timeout must be in [1ms, 1h], got 0s"},
+		{Opts: map[string]string{"shard-deadlock-timeout": "-1s"}, Want: "--shard-deadlock-timeout must be in [1ms, 1h], got -1s"},
 		{Opts: map[string]string{"sharded-write-quorum": "3"}, Want: "--sharded-write-quorum must be a majority of --sharded-storage-copies=6 (more than half, at most all), got 3"},
 		{Opts: map[string]string{"sharded-write-quorum": "7"}, Want: "--sharded-write-quorum must be a majority"},
-		{Opts: map[string]string{"sharded-cores": "0", "sharded-flush": "-1us"}, Want: "--sharded-cores must be at least 1, got 0\n--sharded-flush must not be negative, got -1µs"},
+		{Opts: map[string]string{"sharded-cores": "0", "sharded-flush": "-1us"}, Want: "--sharded-cores must be in [1, 1024] cores, got 0\n--sharded-flush must be in [0s, 1s], got -1µs"},
 	})
 }
 

@@ -6,31 +6,31 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/sim"
 )
 
-// Register adds a simulated engine to the registry: m describes it, config
-// reads its options, build places it on the run's cluster.
-func Register[C any, E engines.Engine](m engines.Meta, config func(*pflag.FlagSet) (C, error), build func(*sim.Cluster, C) (E, error)) {
+// Register adds a simulated engine to the registry: m describes it,
+// defaults gives its configuration, declare declares the configuration's
+// options (see package option), build places it on the run's cluster.
+func Register[C any, E engines.Engine](m engines.Meta, defaults func() C, declare func(*C, *option.Set), build func(*sim.Cluster, C) (E, error)) {
 	m.Simulated = true
-	m.New = func(env engines.Env) (engines.Engine, error) {
-		cfg, err := config(env.Flags)
-		if err != nil {
-			return nil, err
+	m.Configure = func(s *option.Set) engines.Builder {
+		cfg := defaults()
+		declare(&cfg, s)
+		return func(env engines.Env) (engines.Engine, error) {
+			cl, ok := env.Sim.(*sim.Cluster)
+			if !ok {
+				return nil, fmt.Errorf("%s: a simulated engine needs a simulated cluster", m.Name)
+			}
+			e, err := build(cl, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return e, nil
 		}
-		cl, ok := env.Sim.(*sim.Cluster)
-		if !ok {
-			return nil, fmt.Errorf("%s: a simulated engine needs a simulated cluster", m.Name)
-		}
-		e, err := build(cl, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return e, nil
 	}
 	engines.Register(&m)
 }

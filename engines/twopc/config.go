@@ -1,11 +1,10 @@
 package twopc
 
 import (
+	"fmt"
 	"time"
 
-	"github.com/spf13/pflag"
-
-	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 )
 
 // Isolation is the isolation level of read-write transactions.
@@ -62,60 +61,30 @@ func DefaultConfig() Config {
 	}
 }
 
-// Flags registers the engine's options. --isolation is shared with other
-// lock-based engines, so it is added only once, with an empty default that
-// means "the engine's own".
-func Flags(fs *pflag.FlagSet) {
-	d := DefaultConfig()
-	fs.Int("splits", d.Splits, "2pc: Paxos groups (splits) the key space is hashed into")
-	fs.String("leader-region", d.LeaderRegion, "2pc: region of the split leaders (default: the first full region)")
-	fs.Duration("stale-reads", d.StaleReads, "2pc: read-only transactions read this far in the past at the nearest replica (0 = strong reads)")
-	if fs.Lookup("isolation") == nil {
-		fs.String("isolation", "", "isolation level of read-write transactions (default: the engine's; 2pc: serializable or repeatable-read)")
-	}
-	fs.Int("2pc-cores", d.Cores, "2pc: cores per replica node")
-	fs.Duration("2pc-read-cpu", d.ReadCPU, "2pc: CPU per point read at a replica or leader")
-	fs.Duration("2pc-commit-cpu", d.CommitCPU, "2pc: leader CPU per commit or prepare request")
-	fs.Duration("2pc-log-append", d.LogAppend, "2pc: replica CPU to append and flush one Paxos record")
+// Declare declares the engine's options, bound to c's fields. Upper
+// bounds keep a run within what one machine simulates.
+func (c *Config) Declare(s *option.Set) {
+	s.Choice((*string)(&c.Isolation), "isolation", []string{string(Serializable), string(RepeatableRead)},
+		"isolation level of read-write transactions")
+	s.Int(&c.Splits, "splits", 1, 4096, "Paxos groups (splits) the key space is hashed into").WithUnit("splits")
+	s.String(&c.LeaderRegion, "leader-region", nil, "region of the split leaders (default: the first full region; checked against the topology)")
+	s.Duration(&c.StaleReads, "stale-reads", 0, time.Hour, "read-only transactions read this far in the past at the nearest replica (0 = strong reads)")
+	s.Int(&c.Cores, "2pc-cores", 1, 1024, "cores per replica node").WithUnit("cores")
+	s.Duration(&c.ReadCPU, "2pc-read-cpu", 0, time.Second, "CPU per point read at a replica or leader")
+	s.Duration(&c.CommitCPU, "2pc-commit-cpu", 0, time.Second, "leader CPU per commit or prepare request")
+	s.Duration(&c.LogAppend, "2pc-log-append", 0, time.Second, "replica CPU to append and flush one Paxos record")
+	s.Rule(func() error {
+		if c.ScanRowCPU < 0 || c.GCInterval <= 0 {
+			return fmt.Errorf("2pc: ScanRowCPU must not be negative (%v) and GCInterval must be positive (%v)", c.ScanRowCPU, c.GCInterval)
+		}
+		return nil
+	})
 }
 
-// ConfigFromFlags reads the options back; every problem is reported at once.
-func ConfigFromFlags(fs *pflag.FlagSet) (Config, error) {
-	c := DefaultConfig()
-	o := engines.OptionsFrom(fs)
-	o.Int("splits", &c.Splits)
-	o.String("leader-region", &c.LeaderRegion)
-	o.Duration("stale-reads", &c.StaleReads)
-	iso := string(c.Isolation)
-	o.String("isolation", &iso)
-	c.Isolation = Isolation(iso)
-	o.Int("2pc-cores", &c.Cores)
-	o.Duration("2pc-read-cpu", &c.ReadCPU)
-	o.Duration("2pc-commit-cpu", &c.CommitCPU)
-	o.Duration("2pc-log-append", &c.LogAppend)
-	return c, c.Validate()
-}
-
-// Validate names every field out of range. The leader region is checked
-// against the topology by New.
+// Validate names every field out of range (the declared bounds). The
+// leader region is checked against the topology when the engine is built.
 func (c Config) Validate() error {
-	var ck engines.Checks
-	ck.AtLeast1("splits", c.Splits)
-	ck.AtLeast1("2pc-cores", c.Cores)
-	ck.NonNegative("stale-reads", c.StaleReads)
-	ck.NonNegative("2pc-read-cpu", c.ReadCPU)
-	ck.NonNegative("2pc-commit-cpu", c.CommitCPU)
-	ck.NonNegative("2pc-log-append", c.LogAppend)
-	if c.ScanRowCPU < 0 {
-		ck.Addf("ScanRowCPU must not be negative, got %v", c.ScanRowCPU)
-	}
-	if c.GCInterval <= 0 {
-		ck.Addf("GCInterval must be positive, got %v", c.GCInterval)
-	}
-	switch c.Isolation {
-	case Serializable, RepeatableRead:
-	default:
-		ck.Addf("--isolation: 2pc supports %s (default) or %s, got %q", Serializable, RepeatableRead, c.Isolation)
-	}
-	return ck.Err()
+	s := option.NewSet("engine 2pc")
+	c.Declare(s)
+	return s.Check()
 }

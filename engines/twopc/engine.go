@@ -21,8 +21,7 @@ func init() {
 		// The 2012 paper's TrueTime: ε grows from 1 to 7 ms between
 		// time-master polls every 30 s.
 		DefaultEpsilon: "sawtooth:1ms-7ms/30s",
-		Flags:          Flags,
-	}, ConfigFromFlags, New)
+	}, DefaultConfig, (*Config).Declare, New)
 }
 
 // Engine is the simulated Spanner-style database.

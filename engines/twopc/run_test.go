@@ -27,13 +27,13 @@ func TestSameSeedSameResultOtherSeedDifferent(t *testing.T) {
 
 func TestBadInputNamesTheFlag(t *testing.T) {
 	runnertest.RejectsBadInput(t, "2pc", []runnertest.BadInput{
-		{Opts: map[string]string{"splits": "0"}, Want: "--splits must be at least 1"},
+		{Opts: map[string]string{"splits": "0"}, Want: "--splits must be in [1, 4096] splits, got 0"},
 		{Opts: map[string]string{"leader-region": "mars-1"}, Want: `--leader-region: topology region-3az has no region "mars-1"`},
 		{Opts: map[string]string{"leader-region": "us-east-2"}, Want: `--leader-region: topology region-3az has no region "us-east-2"`},
 		{Opts: map[string]string{"leader-region": "us-west-2"}, Topology: "us-3", Want: `--leader-region: "us-west-2" is a witness region`},
-		{Opts: map[string]string{"isolation": "snapshot"}, Want: `--isolation: 2pc supports serializable (default) or repeatable-read, got "snapshot"`},
-		{Opts: map[string]string{"stale-reads": "-1s"}, Want: "--stale-reads must not be negative"},
-		{Opts: map[string]string{"2pc-cores": "0", "2pc-log-append": "-1us"}, Want: "--2pc-cores must be at least 1, got 0\n--2pc-log-append must not be negative"},
+		{Opts: map[string]string{"isolation": "snapshot"}, Want: `--isolation must be one of serializable|repeatable-read, got "snapshot"`},
+		{Opts: map[string]string{"stale-reads": "-1s"}, Want: "--stale-reads must be in [0s, 1h], got -1s"},
+		{Opts: map[string]string{"2pc-cores": "0", "2pc-log-append": "-1us"}, Want: "--2pc-cores must be in [1, 1024] cores, got 0\n--2pc-log-append must be in [0s, 1s], got -1µs"},
 	})
 }
 

@@ -6,6 +6,7 @@ package runnertest
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -23,13 +24,11 @@ func Quick(t testing.TB, engine, workload string, opts map[string]string) runner
 	cfg := runner.DefaultConfig()
 	cfg.Engine, cfg.Workload = engine, workload
 	cfg.Warmup, cfg.Duration = 200*time.Millisecond, time.Second
-	cfg.Flags = runner.NewFlagSet()
+	cfg.Options = map[string]string{}
 	if strings.HasPrefix(workload, "ycsb") {
-		set(t, cfg, "records", "2000")
+		cfg.Options["records"] = "2000"
 	}
-	for k, v := range opts {
-		set(t, cfg, k, v)
-	}
+	maps.Copy(cfg.Options, opts)
 	return cfg
 }
 
@@ -38,13 +37,6 @@ func QuickFor(engine string) func(t testing.TB, workload string, opts map[string
 	return func(t testing.TB, workload string, opts map[string]string) runner.Config {
 		t.Helper()
 		return Quick(t, engine, workload, opts)
-	}
-}
-
-func set(t testing.TB, cfg runner.Config, name, value string) {
-	t.Helper()
-	if err := cfg.Flags.Set(name, value); err != nil {
-		t.Fatal(err)
 	}
 }
 

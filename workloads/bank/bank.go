@@ -8,13 +8,11 @@ package bank
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -22,13 +20,10 @@ func init() {
 	workloads.Register(&workloads.Meta{
 		Name:        "bank",
 		Description: "correctness: transfers between accounts (read both balances, write both back); the total must not change (bench check --workload bank)",
-		Flags:       Flags,
-		New: func(fs *pflag.FlagSet, seed uint64) (workloads.Workload, error) {
-			o, err := OptionsFromFlags(fs)
-			if err != nil {
-				return nil, err
-			}
-			return New(o)
+		Configure: func(s *option.Set) workloads.Builder {
+			o := DefaultOptions()
+			o.Declare(s)
+			return func(uint64) (workloads.Workload, error) { return New(o) }
 		},
 	})
 }
@@ -43,37 +38,18 @@ type Options struct {
 // DefaultOptions are the documented defaults.
 func DefaultOptions() Options { return Options{Accounts: 100, Balance: 1000, Transfer: 10} }
 
-// Flags registers the options.
-func Flags(fs *pflag.FlagSet) {
-	d := DefaultOptions()
-	fs.Int("bank-accounts", d.Accounts, "bank: accounts (fewer accounts, more conflicts)")
-	fs.Int64("bank-balance", d.Balance, "bank: initial balance of every account")
-	fs.Int64("bank-transfer", d.Transfer, "bank: a transfer moves a uniform 1..this amount")
+// Declare declares the options, bound to o's fields.
+func (o *Options) Declare(s *option.Set) {
+	s.Int(&o.Accounts, "bank-accounts", 2, 1<<24, "accounts (fewer accounts, more conflicts)").WithUnit("accounts").ChangesData()
+	s.Int64(&o.Balance, "bank-balance", 0, 1<<40, "initial balance of every account").ChangesData()
+	s.Int64(&o.Transfer, "bank-transfer", 1, 1<<40, "a transfer moves a uniform 1..this amount")
 }
 
-// OptionsFromFlags reads the options back and checks them.
-func OptionsFromFlags(fs *pflag.FlagSet) (Options, error) {
-	o := DefaultOptions()
-	if v, err := fs.GetInt("bank-accounts"); err == nil {
-		o.Accounts = v
-	}
-	if v, err := fs.GetInt64("bank-balance"); err == nil {
-		o.Balance = v
-	}
-	if v, err := fs.GetInt64("bank-transfer"); err == nil {
-		o.Transfer = v
-	}
-	var errs []error
-	if o.Accounts < 2 {
-		errs = append(errs, fmt.Errorf("--bank-accounts must be at least 2, got %d", o.Accounts))
-	}
-	if o.Balance < 0 {
-		errs = append(errs, fmt.Errorf("--bank-balance must not be negative, got %d", o.Balance))
-	}
-	if o.Transfer < 1 {
-		errs = append(errs, fmt.Errorf("--bank-transfer must be at least 1, got %d", o.Transfer))
-	}
-	return o, errors.Join(errs...)
+// Validate checks the options against their declarations.
+func (o Options) Validate() error {
+	s := option.NewSet("workload bank")
+	o.Declare(s)
+	return s.Check()
 }
 
 // Workload is the bank.
@@ -85,6 +61,9 @@ type Workload struct {
 
 // New builds the workload.
 func New(o Options) (*Workload, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
 	t := &engines.Table{
 		Name:       "account",
 		Columns:    []engines.Column{{Name: "id", Type: engines.TypeInt}, {Name: "balance", Type: engines.TypeInt}},

@@ -7,10 +7,9 @@ import (
 	_ "github.com/txbench/txbench/engines/occ"
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
-	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/runner/runnertest"
 	"github.com/txbench/txbench/workloads"
-	"github.com/txbench/txbench/workloads/bank"
+	_ "github.com/txbench/txbench/workloads/bank"
 )
 
 // check runs transfers on engine and returns the total-balance condition.
@@ -45,13 +44,7 @@ func TestTransfersConserveMoneyUnlessUpdatesAreLost(t *testing.T) {
 }
 
 func TestBadOptions(t *testing.T) {
-	fs := runner.NewFlagSet()
-	for k, v := range map[string]string{"bank-accounts": "1", "bank-transfer": "0"} {
-		if err := fs.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_, err := bank.OptionsFromFlags(fs)
+	_, err := workloads.New("bank", map[string]string{"bank-accounts": "1", "bank-transfer": "0"}, 1)
 	if err == nil || !strings.Contains(err.Error(), "--bank-accounts") || !strings.Contains(err.Error(), "--bank-transfer") {
 		t.Fatalf("error %v", err)
 	}

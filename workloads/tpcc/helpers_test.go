@@ -18,11 +18,9 @@ func config(t testing.TB, engine string, opts map[string]string) runner.Config {
 	t.Helper()
 	cfg := runner.DefaultConfig()
 	cfg.Engine, cfg.Workload = engine, "tpcc"
-	cfg.Flags = runner.NewFlagSet()
-	for k, v := range opts {
-		if err := cfg.Flags.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
+	cfg.Options = opts
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
 	}
 	return cfg
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spf13/pflag"
+	"github.com/txbench/txbench/internal/option"
 )
 
 // Transaction type names, in the order reports show them.
@@ -53,86 +53,33 @@ func DefaultOptions() Options {
 	return Options{Warehouses: 1, Scale: 1, Mix: DefaultMix}
 }
 
-// RegisterFlags adds the tpcc options to fs; a flag another workload already
-// added under the same name is reused.
-func RegisterFlags(fs *pflag.FlagSet) {
-	d := DefaultOptions()
-	add := func(name string, f func()) {
-		if fs.Lookup(name) == nil {
-			f()
-		}
-	}
-	add("warehouses", func() {
-		fs.Int("warehouses", d.Warehouses, "tpcc: warehouses loaded (clients are spread over them; 10 per warehouse is the spec's terminal count)")
-	})
-	add("scale", func() {
-		fs.Float64("scale", d.Scale, "tpcc: shrink items and customers per district by this factor in (0,1] for quick experiments; below 1 the run is NOT compliant and is marked so")
-	})
-	add("mix", func() {
-		fs.String("mix", d.Mix, "tpcc: transaction mix as a deck of 100 cards, name=cards,... (must add up to 100)")
-	})
-	add("wait", func() {
-		fs.Bool("wait", d.Wait, "tpcc: the spec's keying and think times per transaction type (clause 5.2.5.7); off like most benchmarks")
-	})
-}
-
-// OptionsFromFlags reads the options from a parsed flag set; flags that are
-// not in fs keep their defaults.
-func OptionsFromFlags(fs *pflag.FlagSet) (Options, error) {
-	o := DefaultOptions()
-	var errs []error
-	get := func(name string, parse func(string) error) {
-		if f := fs.Lookup(name); f != nil {
-			if err := parse(f.Value.String()); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	get("warehouses", func(s string) error {
-		v, err := strconv.Atoi(s)
-		if err != nil {
-			return fmt.Errorf("--warehouses must be an integer, got %q", s)
-		}
-		o.Warehouses = v
-		return nil
-	})
-	get("scale", func(s string) error {
-		v, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("--scale must be a number, got %q", s)
-		}
-		o.Scale = v
-		return nil
-	})
-	get("mix", func(s string) error { o.Mix = s; return nil })
-	get("wait", func(s string) error {
-		v, err := strconv.ParseBool(s)
-		if err != nil {
-			return fmt.Errorf("--wait must be true or false, got %q", s)
-		}
-		o.Wait = v
-		return nil
-	})
-	return o, errors.Join(errs...)
-}
-
-// maxWarehouses only catches typos: each warehouse is ~250 MB in the
-// simulator.
+// maxWarehouses bounds --warehouses; whether that many fit this machine's
+// memory is estimated before loading (each warehouse is about 160 MiB in
+// the simulator).
 const maxWarehouses = 100000
 
-// Validate returns every problem, each naming its flag.
+// Declare declares the tpcc options, bound to o's fields.
+func (o *Options) Declare(s *option.Set) {
+	s.Int(&o.Warehouses, "warehouses", 1, maxWarehouses, "warehouses loaded (clients are spread over them; 10 per warehouse is the spec's terminal count)").
+		WithUnit("warehouses").ChangesData()
+	s.Float(&o.Scale, "scale", 0, 1, "shrink items and customers per district by this factor for quick experiments; below 1 the run is NOT compliant and is marked so").
+		ChangesData()
+	s.String(&o.Mix, "mix", func(v string) error { _, err := ParseMix(v); return err },
+		"transaction mix as a deck of 100 cards, name=cards,... (must add up to 100)")
+	s.Bool(&o.Wait, "wait", "the spec's keying and think times per transaction type (clause 5.2.5.7); off like most benchmarks")
+	s.Rule(func() error {
+		if o.Scale <= 0 {
+			return fmt.Errorf("--scale must be in (0, 1], got %v", o.Scale)
+		}
+		return nil
+	})
+}
+
+// Validate returns every problem, each naming its option.
 func (o Options) Validate() error {
-	var errs []error
-	if o.Warehouses < 1 || o.Warehouses > maxWarehouses {
-		errs = append(errs, fmt.Errorf("--warehouses must be in [1,%d], got %d", maxWarehouses, o.Warehouses))
-	}
-	if !(o.Scale > 0 && o.Scale <= 1) {
-		errs = append(errs, fmt.Errorf("--scale must be in (0,1], got %v", o.Scale))
-	}
-	if _, err := ParseMix(o.Mix); err != nil {
-		errs = append(errs, err)
-	}
-	return errors.Join(errs...)
+	s := option.NewSet("workload tpcc")
+	o.Declare(s)
+	return s.Check()
 }
 
 // Mix is the number of cards of each type in a deck of 100, in txnTypes order.

@@ -5,9 +5,8 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -16,13 +15,10 @@ func init() {
 		Name:        "tpcc",
 		Aliases:     []string{"tpc-c"},
 		Description: "TPC-C: the nine tables, the five transactions in the standard 45/43/4/4/4 mix, tpmC and the consistency conditions (bench check)",
-		Flags:       RegisterFlags,
-		New: func(fs *pflag.FlagSet, seed uint64) (workloads.Workload, error) {
-			o, err := OptionsFromFlags(fs)
-			if err != nil {
-				return nil, err
-			}
-			return New(o, seed)
+		Configure: func(s *option.Set) workloads.Builder {
+			o := DefaultOptions()
+			o.Declare(s)
+			return func(seed uint64) (workloads.Workload, error) { return New(o, seed) }
 		},
 	})
 }

@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/workloads"
 )
@@ -169,26 +167,21 @@ func TestPartitionFlagValidation(t *testing.T) {
 		args     []string
 		want     string
 	}{
-		{"ycsb", []string{"--partitions=-1"}, "--partitions must be at least 0, got -1"},
+		{"ycsb", []string{"--partitions=-1"}, "--partitions must be in [0, 1048576], got -1"},
 		{"ycsb", []string{"--records=10", "--ops-per-txn=2", "--partitions=11"}, "--partitions must be at most --records=10, got 11"},
 		{"ycsb", []string{"--partitions-per-txn=2"}, "--partitions-per-txn needs --partitions"},
 		{"ycsb", []string{"--partitions=2", "--partitions-per-txn=3"}, "--partitions-per-txn must be at most --partitions=2, got 3"},
 		{"ycsb", []string{"--partitions=8", "--partitions-per-txn=4", "--ops-per-txn=3"}, "--partitions-per-txn must be at most --ops-per-txn=3"},
 		{"ycsb", []string{"--records=40", "--partitions=8", "--partitions-per-txn=1", "--ops-per-txn=6"}, "--records=40 gives 5 keys per partition, fewer than the 6 distinct keys"},
-		{"ycsb", []string{"--partitions=4", "--partitions-per-txn=-1"}, "--partitions-per-txn must be at least 0, got -1"},
-		{"ycsb-a", []string{"--partitions=4", "--partitions-per-txn=2"}, "--partitions-per-txn applies to ycsb (the transactional variant); ycsb-a"},
+		{"ycsb", []string{"--partitions=4", "--partitions-per-txn=-1"}, "--partitions-per-txn must be in [0, 1048576] partitions, got -1"},
+		{"ycsb-a", []string{"--partitions=4", "--partitions-per-txn=2"}, "--partitions-per-txn is not an option of workload ycsb-a"},
 	}
 	for _, c := range cases {
 		m, err := workloads.Lookup(c.workload)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-		workloads.RegisterFlags(fs)
-		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := m.New(fs, 1); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := workloads.New(m.Name, argsMap(c.args), 1); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s %v: error %v, want %q", c.workload, c.args, err, c.want)
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/workloads"
 )
@@ -36,12 +34,7 @@ func TestRegistered(t *testing.T) {
 			t.Errorf("%s not registered: %v", n, err)
 			continue
 		}
-		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-		workloads.RegisterFlags(fs)
-		if err := fs.Parse([]string{"--records=500"}); err != nil {
-			t.Fatal(err)
-		}
-		w, err := m.New(fs, 1)
+		w, err := workloads.New(m.Name, map[string]string{"records": "500"}, 1)
 		if err != nil {
 			t.Errorf("%s with defaults: %v", n, err)
 			continue
@@ -53,21 +46,35 @@ func TestRegistered(t *testing.T) {
 			t.Errorf("%s: --records=500 gave %d", n, got)
 		}
 	}
-	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	workloads.RegisterFlags(fs)
-	for name, def := range map[string]string{
-		"records": "100000", "field-count": "10", "field-length": "100", "distribution": "",
-		"zipf-constant": "0.99", "hotspot-data-frac": "0.2", "hotspot-op-frac": "0.8",
-		"insert-order": "hashed", "max-scan-length": "100", "ops-per-txn": "10",
-		"write-frac": "0.5", "theta": "0.6",
+	// Each variant declares what it uses, with YCSB's defaults.
+	for _, c := range []struct {
+		workload string
+		defaults map[string]string
+	}{
+		{"ycsb-e", map[string]string{"records": "100000", "field-count": "10", "field-length": "100", "distribution": "scrambled-zipfian",
+			"zipf-constant": "0.99", "hotspot-data-frac": "0.2", "hotspot-op-frac": "0.8", "insert-order": "hashed", "max-scan-length": "100"}},
+		{"ycsb", map[string]string{"distribution": "zipfian", "ops-per-txn": "10", "write-frac": "0.5", "theta": "0.6"}},
 	} {
-		f := fs.Lookup(name)
-		if f == nil {
-			t.Errorf("flag --%s not registered", name)
-		} else if f.DefValue != def {
-			t.Errorf("--%s default %q, want %q", name, f.DefValue, def)
+		m, _ := workloads.Lookup(c.workload)
+		s, _ := workloads.DeclareOptions(m)
+		for name, def := range c.defaults {
+			if o := s.Lookup(name); o == nil {
+				t.Errorf("%s: --%s not declared", c.workload, name)
+			} else if o.Default != def {
+				t.Errorf("%s: --%s default %q, want %q", c.workload, name, o.Default, def)
+			}
 		}
 	}
+}
+
+// argsMap turns ["--name=value", ...] into options.
+func argsMap(args []string) map[string]string {
+	m := map[string]string{}
+	for _, a := range args {
+		k, v, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		m[k] = v
+	}
+	return m
 }
 
 func TestFlagValidation(t *testing.T) {
@@ -76,7 +83,7 @@ func TestFlagValidation(t *testing.T) {
 		args     []string
 		want     []string
 	}{
-		{"ycsb", []string{"--write-frac=1.5"}, []string{"--write-frac must be in [0,1], got 1.5"}},
+		{"ycsb", []string{"--write-frac=1.5"}, []string{"--write-frac must be in [0, 1], got 1.5"}},
 		{"ycsb", []string{"--theta=1", "--ops-per-txn=0", "--records=0"}, []string{"--theta", "--ops-per-txn", "--records"}},
 		{"ycsb", []string{"--records=5", "--ops-per-txn=6"}, []string{"--ops-per-txn"}},
 		{"ycsb-a", []string{"--distribution=zipf", "--zipf-constant=-0.1"}, []string{"--distribution", "--zipf-constant"}},
@@ -90,12 +97,7 @@ func TestFlagValidation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-		workloads.RegisterFlags(fs)
-		if err := fs.Parse(c.args); err != nil {
-			t.Fatal(err)
-		}
-		_, err = m.New(fs, 1)
+		_, err = workloads.New(m.Name, argsMap(c.args), 1)
 		if err == nil {
 			t.Errorf("%s %v: no error", c.workload, c.args)
 			continue
@@ -107,12 +109,8 @@ func TestFlagValidation(t *testing.T) {
 		}
 	}
 
-	// A shared flag of another type (registered by someone else as a
-	// string) that does not parse is reported by name too.
-	fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
-	fs.String("records", "lots", "")
-	RegisterFlags(fs)
-	if _, err := OptionsFromFlags(fs); err == nil || !strings.Contains(err.Error(), "--records") {
+	// A value that does not parse is reported by name too.
+	if _, err := workloads.New("ycsb-a", map[string]string{"records": "lots"}, 1); err == nil || !strings.Contains(err.Error(), "--records") {
 		t.Errorf("unparsable --records: error %v", err)
 	}
 	// Options irrelevant to a workload are not held against it.

@@ -7,9 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"github.com/spf13/pflag"
-
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -78,17 +77,10 @@ func init() {
 		workloads.Register(&workloads.Meta{
 			Name:        s.name,
 			Description: s.desc,
-			Flags:       RegisterFlags,
-			New: func(fs *pflag.FlagSet, seed uint64) (workloads.Workload, error) {
-				o, err := OptionsFromFlags(fs)
-				if err != nil {
-					return nil, errors.Join(err, o.Validate(s.name))
-				}
-				w, err := New(s.name, o, seed)
-				if err != nil {
-					return nil, err
-				}
-				return w, nil
+			Configure: func(set *option.Set) workloads.Builder {
+				o := DefaultOptions()
+				o.Declare(set, s)
+				return func(seed uint64) (workloads.Workload, error) { return New(s.name, o, seed) }
 			},
 		})
 	}
