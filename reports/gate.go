@@ -120,6 +120,12 @@ func Evaluate(baseline, current []Run, cfg *GateConfig) (*GateResult, error) {
 					side.flag, side.runs[0].name(), side.runs[0].Result.Engine, side.runs[0].Result.Workload,
 					r.name(), r.Result.Engine, r.Result.Workload)
 			}
+			// A side pools repetitions of one configuration; only the seed
+			// may vary (what a statistical gate varies on purpose).
+			if k, a, b, ok := runner.ConfigDiff(side.runs[0].Result.Config, r.Result.Config, "seed"); ok {
+				return nil, fmt.Errorf("%s: %s and %s differ in --%s (%s vs %s): one side pools runs of one configuration (only the seed may differ)",
+					side.flag, side.runs[0].name(), r.name(), k, orDash(a), orDash(b))
+			}
 		}
 	}
 	b0, c0 := baseline[0].Result, current[0].Result
@@ -128,9 +134,10 @@ func Evaluate(baseline, current []Run, cfg *GateConfig) (*GateResult, error) {
 	}
 	g := &GateResult{Baseline: baseline, Current: current, Config: cfg, Method: gateMethod(baseline, current)}
 	g.Notes = sideNotes(baseline, current)
-	for t := range cfg.Types {
+	for _, t := range sortedKeys(cfg.Types) {
 		if t != "*" && !slices.Contains(typeNames(baseline), t) && !slices.Contains(typeNames(current), t) {
-			g.Notes = append(g.Notes, fmt.Sprintf("the gate file sets limits for type %q, which neither side has", t))
+			return nil, fmt.Errorf("the gate file sets limits for type %q, which neither side has (types: %s)", t,
+				strings.Join(typeNames(append(slices.Clone(baseline), current...)), ", "))
 		}
 	}
 	bTypes, cTypes := typeNames(baseline), typeNames(current)

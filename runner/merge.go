@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -338,4 +339,77 @@ func recomputeWorkloadMetrics(out *Result) {
 	notes := out.Notes
 	workloadReport(out, wl, time.Duration(out.DurationS*float64(time.Second)))
 	out.Notes = notes // the parts' notes already include the workload's
+}
+
+// CheckParts refuses parts that are not the partitions of one run: a part
+// without --partition, two parts of the same partition (their totals would
+// be counted twice), partitions missing (unless allowMissing) and parts
+// whose options differ beyond the partition. names label the parts in the
+// errors (their file names).
+func CheckParts(names []string, parts []*Result, allowMissing bool) error {
+	var errs []error
+	count := 0
+	seen := map[int]string{}
+	for i, p := range parts {
+		var idx, n int
+		part := p.Config["partition"]
+		if _, err := fmt.Sscanf(part, "%d/%d", &idx, &n); err != nil || n < 2 {
+			errs = append(errs, fmt.Errorf("%s is not a part of a partitioned run (its config has no partition i/n); merge the results of one bench run --partition i/n", names[i]))
+			continue
+		}
+		if count == 0 {
+			count = n
+		} else if n != count {
+			errs = append(errs, fmt.Errorf("%s is partition %s but %s is of %d partitions: parts of different runs", names[i], part, names[0], count))
+			continue
+		}
+		if prev, dup := seen[idx]; dup {
+			errs = append(errs, fmt.Errorf("%s and %s are both partition %s: merging both would count it twice", prev, names[i], part))
+			continue
+		}
+		seen[idx] = names[i]
+		if i > 0 {
+			a, b := parts[0], p
+			if k, x, y, ok := ConfigDiff(a.Config, b.Config, "partition"); ok {
+				errs = append(errs, fmt.Errorf("%s and %s differ in --%s (%s vs %s): only parts of one run can be merged", names[0], names[i], k, x, y))
+			}
+		}
+	}
+	if len(errs) == 0 && count > 0 && len(seen) < count && !allowMissing {
+		var missing []string
+		for i := range count {
+			if _, ok := seen[i]; !ok {
+				missing = append(missing, fmt.Sprintf("%d/%d", i, count))
+			}
+		}
+		errs = append(errs, fmt.Errorf("partitions %s are missing (--allow-missing merges the others; the totals then cover only their share)", strings.Join(missing, ", ")))
+	}
+	return errors.Join(errs...)
+}
+
+// ConfigDiff finds the first option (in name order) whose value differs
+// between two results' configs, ignoring the given names.
+func ConfigDiff(a, b map[string]string, ignore ...string) (key, av, bv string, found bool) {
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	var sorted []string
+	for k := range keys {
+		if !slices.Contains(ignore, k) {
+			sorted = append(sorted, k)
+		}
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		x, xok := a[k]
+		y, yok := b[k]
+		if x != y || xok != yok {
+			return k, x, y, true
+		}
+	}
+	return "", "", "", false
 }

@@ -82,3 +82,32 @@ func TestMergeAddsUpTheParts(t *testing.T) {
 		t.Fatal("merged results of different workloads")
 	}
 }
+
+// bench merge takes the partitions of one run, each once, all of them (or
+// says which are missing), with the same options.
+func TestCheckPartsRefusesWhatIsNotOneRun(t *testing.T) {
+	part := func(p string, clients string) *runner.Result {
+		return &runner.Result{Config: map[string]string{"partition": p, "clients": clients, "engine": "pg"}}
+	}
+	names := []string{"a.json", "b.json", "c.json"}
+	cases := []struct {
+		name         string
+		parts        []*runner.Result
+		allowMissing bool
+		want         string
+	}{
+		{"one run", []*runner.Result{part("0/2", "8"), part("1/2", "8")}, false, ""},
+		{"duplicate", []*runner.Result{part("0/2", "8"), part("0/2", "8")}, false, "a.json and b.json are both partition 0/2"},
+		{"different options", []*runner.Result{part("0/2", "8"), part("1/2", "16")}, false, "a.json and b.json differ in --clients (8 vs 16)"},
+		{"missing", []*runner.Result{part("0/3", "8"), part("2/3", "8")}, false, "partitions 1/3 are missing"},
+		{"missing allowed", []*runner.Result{part("0/3", "8"), part("2/3", "8")}, true, ""},
+		{"different runs", []*runner.Result{part("0/2", "8"), part("1/3", "8")}, false, "b.json is partition 1/3 but a.json is of 2 partitions"},
+		{"not a partition", []*runner.Result{part("0/2", "8"), {Config: map[string]string{"clients": "8"}}}, false, "b.json is not a part of a partitioned run"},
+	}
+	for _, c := range cases {
+		err := runner.CheckParts(names[:len(c.parts)], c.parts, c.allowMissing)
+		if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("%s: error %v, want %q", c.name, err, c.want)
+		}
+	}
+}

@@ -41,7 +41,7 @@ may rise 1 percentage point, overall and per type. A gate file (YAML):
   overall: {throughput_drop: 5%, p50_increase: 10%, p99_increase: 10%, abort_rate_increase: 1pp}
   types:
     "*":       {p99_increase: 20%}            # every transaction type
-    new-order: {p99_increase: 15%, throughput_drop: off}
+    new_order: {p99_increase: 15%, throughput_drop: off}
 
 Limits: throughput_drop, mean_increase, p50_increase, p95_increase, p99_increase,
 p999_increase (relative: 5% or 0.05) and abort_rate_increase (1pp or 0.01).`,

@@ -10,7 +10,10 @@ import (
 )
 
 func newMergeCmd() *cobra.Command {
-	var out string
+	var (
+		out          string
+		allowMissing bool
+	)
 	cmd := &cobra.Command{
 		Use:   "merge A.json B.json [...] -o ALL.json",
 		Short: "Merge the results of processes that drove one database together (--partition i/n)",
@@ -34,6 +37,9 @@ timelines aligned by each process's wall-clock start, and workload figures
 				}
 				parts = append(parts, r)
 			}
+			if err := runner.CheckParts(args, parts, allowMissing); err != nil {
+				return usage(err)
+			}
 			merged, err := runner.Merge(parts)
 			if err != nil {
 				return usage(err)
@@ -47,5 +53,6 @@ timelines aligned by each process's wall-clock start, and workload figures
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "the merged results file")
+	cmd.Flags().BoolVar(&allowMissing, "allow-missing", false, "merge even when some partitions' files are not given (the totals cover only the parts given)")
 	return cmd
 }
