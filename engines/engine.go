@@ -140,3 +140,10 @@ type TxnInfo struct {
 type InfoTxn interface {
 	Info() TxnInfo
 }
+
+// Describer is implemented by engines that report facts about the server
+// they ran on (a real database's version and the settings that shape the
+// figures); the runner records them in the results' config.
+type Describer interface {
+	Settings() map[string]string
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -249,6 +250,9 @@ wait:
 	}
 	if r, ok := eng.(interface{ Notes() []string }); ok {
 		res.Notes = r.Notes()
+	}
+	if d, ok := eng.(engines.Describer); ok {
+		maps.Copy(res.Config, d.Settings())
 	}
 	slices.Sort(killNotes)
 	res.Notes = append(res.Notes, killNotes...)

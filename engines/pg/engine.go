@@ -33,11 +33,17 @@ func init() {
 				if env.Clients > 0 {
 					cfg.Conns = env.Clients
 				}
-				e, err := Open(context.Background(), cfg, env.Log)
-				if e != nil {
-					e.keep = env.Partitioned
+				ctx := context.Background()
+				e, err := Open(ctx, cfg, env.Log)
+				if err != nil {
+					return nil, err
 				}
-				return e, err
+				e.keep = env.Partitioned
+				if err := e.lockRun(ctx, env.Partitioned); err != nil {
+					e.Close()
+					return nil, err
+				}
+				return e, nil
 			}
 		},
 	})
@@ -100,6 +106,11 @@ type Engine struct {
 	reconnections atomic.Int64
 	// appName is the application_name of the run's connections.
 	appName string
+	// lockConn holds the run's advisory lock (see lockRun).
+	lockConn *pgx.Conn
+	// settings are the server's version and the settings that shape the
+	// figures, read at Open (see Settings).
+	settings map[string]string
 }
 
 // Open connects and checks that the server answers; an unreachable server
@@ -135,8 +146,43 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 	if log == nil {
 		log = io.Discard
 	}
-	return &Engine{cfg: cfg, pool: pool, iso: isolations[cfg.Isolation], log: log, stmts: map[*engines.Table]*tableSQL{}, appName: appName}, nil
+	settings, err := readSettings(pctx, pool)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("--dsn %s: reading the server's settings: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))
+	}
+	return &Engine{cfg: cfg, pool: pool, iso: isolations[cfg.Isolation], log: log, stmts: map[*engines.Table]*tableSQL{}, appName: appName,
+		settings: settings}, nil
 }
+
+// serverSettings are the settings that shape a run's figures: the level a
+// session starts at before bench sets its own, whether a commit waits for
+// the WAL flush, and how many connections the server admits.
+var serverSettings = []string{"default_transaction_isolation", "synchronous_commit", "max_connections"}
+
+// readSettings reads the server's version and serverSettings, as the
+// server reports them (the level is the server's default, not the
+// session's: bench sets its own on connect).
+func readSettings(ctx context.Context, pool *pgxpool.Pool) (map[string]string, error) {
+	m := map[string]string{}
+	var version string
+	if err := pool.QueryRow(ctx, "SHOW server_version").Scan(&version); err != nil {
+		return nil, err
+	}
+	m["server-version"] = version
+	for _, name := range serverSettings {
+		var v string
+		if err := pool.QueryRow(ctx, "SELECT reset_val FROM pg_settings WHERE name = $1", name).Scan(&v); err != nil {
+			return nil, err
+		}
+		m["server-"+name] = v
+	}
+	return m, nil
+}
+
+// Settings are the server's version and the settings that shape the
+// figures (engines.Describer), recorded in the results' config.
+func (e *Engine) Settings() map[string]string { return e.settings }
 
 // redactErr keeps a driver message from echoing the DSN's secret.
 func redactErr(err error, conn string) string {
@@ -402,6 +448,10 @@ func (e *Engine) Drop(ctx context.Context, s *engines.Schema) error {
 
 // Close closes the pool.
 func (e *Engine) Close() error {
+	if e.lockConn != nil {
+		e.lockConn.Close(context.Background())
+		e.lockConn = nil
+	}
 	e.pool.Close()
 	return nil
 }

@@ -500,3 +500,63 @@ func TestKillConnectionsFaultEndsOnlyTheRunsBackends(t *testing.T) {
 		t.Fatal("nothing committed after the kill")
 	}
 }
+
+// signalWriter closes ready at the first write (the run's first log line,
+// "loading ...", comes after the run lock is taken).
+type signalWriter struct {
+	once  sync.Once
+	ready chan struct{}
+}
+
+func (w *signalWriter) Write(p []byte) (int, error) {
+	w.once.Do(func() { close(w.ready) })
+	return len(p), nil
+}
+
+// Two runs on one database: the second is refused before it touches the
+// tables, naming the first; the first finishes normally and its results
+// record what ran — the effective isolation, the server's version and
+// settings, and no simulator option.
+func TestSecondRunOnOneDatabaseIsRefused(t *testing.T) {
+	dsn := testDB(t)
+	first := pgConfig(t, dsn, 2*time.Second)
+	log := &signalWriter{ready: make(chan struct{})}
+	first.Log = log
+	type outcome struct {
+		res *runner.Result
+		err error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		res, err := runner.Run(context.Background(), first)
+		done <- outcome{res, err}
+	}()
+	select {
+	case <-log.ready:
+	case o := <-done:
+		t.Fatalf("the first run ended before loading: %v", o.err)
+	}
+	second := pgConfig(t, dsn, time.Second)
+	_, err := runner.Run(context.Background(), second)
+	if err == nil || !strings.Contains(err.Error(), "another bench run is using this database (held by txbench-") {
+		t.Fatalf("second run: %v", err)
+	}
+	o := <-done
+	must(t, o.err)
+	if o.res.Summary.Committed == 0 || o.res.Summary.Failed != 0 {
+		t.Fatalf("first run: committed %d, failed %d", o.res.Summary.Committed, o.res.Summary.Failed)
+	}
+	c := o.res.Config
+	if c["isolation"] != "read-committed" || c["server-default_transaction_isolation"] == "" ||
+		c["server-synchronous_commit"] == "" || c["server-max_connections"] == "" || c["server-version"] == "" {
+		t.Errorf("config lacks the effective isolation or the server's settings: %v", c)
+	}
+	for _, simOnly := range []string{"topology", "epsilon", "jitter", "rtt-scale", "net-delay", "adjudicators", "splits", "shards"} {
+		if v, ok := c[simOnly]; ok {
+			t.Errorf("a pg run's config records the simulator option %s=%s", simOnly, v)
+		}
+	}
+	// Once the first run is over, the database is free again.
+	_, err = runner.Run(context.Background(), pgConfig(t, dsn, 200*time.Millisecond))
+	must(t, err)
+}
