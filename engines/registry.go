@@ -29,6 +29,12 @@ type Meta struct {
 	// "isolation" with the levels it runs, its default the level it runs
 	// when none is asked for.
 	Configure func(s *option.Set) Builder
+	// Claims maps each --isolation level the engine runs to the isolation
+	// level it claims to provide there, in the checker's names (package
+	// isolation: read-committed, snapshot-isolation,
+	// strong-snapshot-isolation, serializable, strict-serializable).
+	// bench check judges a history against it.
+	Claims map[string]string
 }
 
 // Env is what an engine is built from.

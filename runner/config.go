@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/history"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -85,6 +86,11 @@ type Config struct {
 	// own on the engine (in the simulation for simulated engines, in wall
 	// time for real ones): how a consistency check reads the final state.
 	AfterRun func(wl workloads.Workload, exec Executor)
+	// History, if set, receives every attempt of a workload whose
+	// transactions record their operations (workloads.Recorded): what it
+	// read and wrote, its outcome and its client-side times. Unset, the
+	// runner does nothing more per attempt than a nil check.
+	History history.Sink
 	// Observe, if set, sees a simulated run's state after the last event
 	// and before the kernel shuts down (tests use it to inspect engines).
 	Observe func(s *Simulation)

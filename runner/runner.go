@@ -6,11 +6,13 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/history"
 	"github.com/txbench/txbench/sim"
 	"github.com/txbench/txbench/workloads"
 )
@@ -65,7 +67,12 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	for attempts < c.cfg.MaxAttempts {
 		attempts++
 		start := c.clk.now(ctx)
-		info, err, timedOut := c.timedAttempt(ctx, t, attempts, first)
+		actx, rec := ctx, workloads.AttemptRecord(nil)
+		if r, ok := t.(workloads.Recorded); ok && c.cfg.History != nil {
+			rec = r.NewAttempt()
+			actx = workloads.WithAttempt(ctx, rec)
+		}
+		info, err, timedOut := c.timedAttempt(actx, t, attempts, first)
 		if err != nil && ctx.Err() != nil {
 			// Interrupted (Ctrl-C), not failed: the attempt and its
 			// transaction are left out of the figures.
@@ -83,7 +90,15 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 			}
 		}
 		ar.Retried = retry && attempts < c.cfg.MaxAttempts && !c.stopped()
-		c.rec(func(r *Recorder) { r.Attempt(ar) })
+		if rec != nil {
+			ht := historyTxn(c.id, attempts, rec, start, end, timedOut, err)
+			c.rec(func(r *Recorder) {
+				r.Attempt(ar)
+				c.cfg.History.Add(ht)
+			})
+		} else {
+			c.rec(func(r *Recorder) { r.Attempt(ar) })
+		}
 		if err == nil {
 			committed, participants = true, info.Participants
 			break
@@ -124,7 +139,35 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	}
 }
 
-// attempt runs the statements and commits; any failure rolls back.
+// historyTxn is the history entry of one attempt, from its record. An
+// error returned by the commit itself leaves the outcome unknown when the
+// client lost the answer (the connection, or an error that is no abort),
+// as does a timeout; any other error is a definite abort.
+func historyTxn(client, attempt int, rec workloads.AttemptRecord, start, end time.Duration, timedOut bool, err error) history.Txn {
+	ht := history.Txn{Client: client, Attempt: attempt, Invoke: start, Complete: end, Outcome: history.Committed, Ops: rec.Ops()}
+	if err != nil {
+		ht.Outcome, ht.Reason = history.Aborted, err.Error()
+		a, isAbort := engines.AsAbort(err)
+		if isAbort {
+			ht.Reason = string(a.Reason)
+		}
+		var ce commitError
+		atCommit := errors.As(err, &ce)
+		if timedOut || atCommit && (!isAbort || a.Reason == engines.ReasonConnection) {
+			ht.Outcome = history.Unknown
+		}
+	}
+	return ht
+}
+
+// commitError marks an error the commit itself returned: the client may
+// not know whether the transaction committed.
+type commitError struct{ error }
+
+func (e commitError) Unwrap() error { return e.error }
+
+// attempt runs the statements and commits; any failure rolls back. An
+// error from the commit is wrapped in commitError.
 func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time.Duration) (engines.TxnInfo, error) {
 	single := false
 	if s, ok := t.(workloads.SingleStatement); ok {
@@ -146,7 +189,7 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 		return engines.TxnInfo{}, err
 	}
 	if err := c.timed.Commit(ctx); err != nil {
-		return engines.TxnInfo{}, err
+		return engines.TxnInfo{}, commitError{err}
 	}
 	var info engines.TxnInfo
 	if it, ok := tx.(engines.InfoTxn); ok {

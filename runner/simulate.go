@@ -287,7 +287,9 @@ func runSimulated(ctx context.Context, r *Resolved) (*Result, error) {
 	// run in the simulation (a consistency check through Exec) cannot change
 	// them. Transactions still in flight at the end finish first, so a check
 	// sees a state no transaction is half-way through.
-	if (cfg.Observe != nil || cfg.AfterRun != nil) && !interrupted {
+	// A history needs every attempt's outcome too: a write whose attempt
+	// never finished would look, to the checker, like data nobody wrote.
+	if (cfg.Observe != nil || cfg.AfterRun != nil || cfg.History != nil) && !interrupted {
 		drain(k, &active)
 	}
 	if cfg.Observe != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/history"
 	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/internal/registry"
 )
@@ -125,6 +126,46 @@ type CheckResult struct {
 // which is also how drivers such as pgbench -S run them.
 type SingleStatement interface {
 	SingleStatement() bool
+}
+
+// Historied is implemented by workloads whose transactions report what
+// they read and wrote (Recorded), so that a run's history can be checked
+// for isolation anomalies (bench check --workload append|register). The
+// model says how the values are to be read.
+type Historied interface {
+	HistoryModel() history.Model
+}
+
+// Recorded is implemented by the transactions of a Historied workload.
+// Before each attempt the runner calls NewAttempt and hands the record to
+// Run through the context (WithAttempt), so that an attempt always writes
+// into its own record — also one a timeout cut off, which may go on
+// running in the simulation while the retry runs — and reads it back with
+// Ops when the attempt is over.
+type Recorded interface {
+	NewAttempt() AttemptRecord
+}
+
+// AttemptRecord is what one attempt did: Ops returns its operations in
+// order, reads with the values they returned and writes as issued (a write
+// is recorded before its statement runs), followed by the writes it planned
+// but had not issued yet (an attempt whose outcome is unknown may still
+// issue them).
+type AttemptRecord interface {
+	Ops() []history.Op
+}
+
+type attemptKey struct{}
+
+// WithAttempt carries an attempt's record to the transaction's Run.
+func WithAttempt(ctx context.Context, r AttemptRecord) context.Context {
+	return context.WithValue(ctx, attemptKey{}, r)
+}
+
+// AttemptFrom returns the record WithAttempt put in ctx, or nil.
+func AttemptFrom(ctx context.Context) AttemptRecord {
+	r, _ := ctx.Value(attemptKey{}).(AttemptRecord)
+	return r
 }
 
 // Partitioned is implemented by workloads that can split their data among

@@ -17,6 +17,8 @@ import (
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
 	_ "github.com/txbench/txbench/workloads/bank"
+	_ "github.com/txbench/txbench/workloads/listappend"
+	_ "github.com/txbench/txbench/workloads/register"
 	_ "github.com/txbench/txbench/workloads/tpcc"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )

@@ -32,6 +32,8 @@ func newRunCmd() *cobra.Command {
 		quiet      bool
 		check      bool
 		cpuprofile string
+		histPath   string
+		histLimit  int64
 	)
 	cmd := &cobra.Command{
 		Use:     "run",
@@ -59,6 +61,10 @@ func newRunCmd() *cobra.Command {
 					return usage(err)
 				}
 			}
+			closeHistory, err := historySink(&cfg, histPath, histLimit)
+			if err != nil {
+				return usage(err)
+			}
 			if !quiet && isTerminal(os.Stderr) {
 				cfg.Progress = progressBar(os.Stderr)
 			}
@@ -77,6 +83,9 @@ func newRunCmd() *cobra.Command {
 			if cfg.Progress != nil {
 				fmt.Fprint(os.Stderr, "\r\033[K")
 			}
+			if cerr := closeHistory(); err == nil && cerr != nil {
+				return fmt.Errorf("--history: %w", cerr)
+			}
 			if err != nil {
 				return runError(ctx, err)
 			}
@@ -94,6 +103,7 @@ func newRunCmd() *cobra.Command {
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile of bench itself here")
 	_ = fs.MarkHidden("cpuprofile")
+	historyFlags(fs, &histPath, &histLimit)
 	fs.BoolVar(&check, "check", false, "after the run, check the workload's consistency conditions on the final state (tpcc: 3.3.2.1-12); exit 1 if one fails")
 	addOptionFlags(fs)
 	setOptionHelp(cmd)

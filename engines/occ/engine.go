@@ -18,6 +18,10 @@ func init() {
 		Description:     "Aurora DSQL-style: optimistic CC, adjudicators (first committer wins), quorum-replicated journal; snapshot isolation",
 		DefaultTopology: "region-3az",
 		DefaultEpsilon:  "20us",
+		// Snapshots are taken at the QP clock's latest bound and commits
+		// wait out the uncertainty, so a transaction sees every commit that
+		// returned before it began: strong snapshot isolation.
+		Claims: map[string]string{"repeatable-read": "strong-snapshot-isolation"},
 	}, DefaultConfig, (*Config).Declare, New)
 }
 

@@ -25,6 +25,9 @@ func init() {
 		Name:        "pg",
 		Aliases:     []string{"postgres", "postgresql"},
 		Description: "a real PostgreSQL-compatible database through pgx/v5 (wall time)",
+		// PostgreSQL's levels: REPEATABLE READ is snapshot isolation,
+		// SERIALIZABLE is SSI (no real-time claim is made for other servers).
+		Claims: map[string]string{"read-committed": "read-committed", "repeatable-read": "snapshot-isolation", "serializable": "serializable"},
 		Configure: func(s *option.Set) engines.Builder {
 			cfg := DefaultConfig()
 			cfg.Declare(s)

@@ -20,6 +20,9 @@ func init() {
 		DefaultTopology: "region-3az",
 		// Bounded clocks from the Time Sync service (ClockBound), as occ.
 		DefaultEpsilon: "20us",
+		// Limitless documents PostgreSQL's levels: repeatable read is
+		// snapshot isolation; it makes no real-time claim.
+		Claims: map[string]string{"repeatable-read": "snapshot-isolation", "read-committed": "read-committed"},
 	}, DefaultConfig, (*Config).Declare, New)
 }
 

@@ -21,6 +21,9 @@ func init() {
 		// The 2012 paper's TrueTime: ε grows from 1 to 7 ms between
 		// time-master polls every 30 s.
 		DefaultEpsilon: "sawtooth:1ms-7ms/30s",
+		// External consistency for read-write and read-only transactions;
+		// the repeatable-read mode checks write-write conflicts only.
+		Claims: map[string]string{"serializable": "strict-serializable", "repeatable-read": "snapshot-isolation"},
 	}, DefaultConfig, (*Config).Declare, New)
 }
 
