@@ -293,12 +293,13 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 		{"occ", "us-3", "crash:us-east-1@1s", "us-east-2", 8},
 		{"occ", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
 		{"2pc", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
+		{"sharded", "region-3az", "crash:us-east-1b@1s", "us-east-1a", 32}, // 30 s failover
 	}
 	for _, c := range cases {
 		t.Run(c.engine+"/"+c.fault, func(t *testing.T) {
 			cfg := quickBank(t, c.engine)
 			cfg.Topology = c.topology
-			cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 12*time.Second, 2*time.Second
+			cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, time.Duration(c.back+4)*time.Second, 2*time.Second
 			if err := cfg.Faults.Set(c.fault); err != nil {
 				t.Fatal(err)
 			}

@@ -543,3 +543,29 @@ func (c *Cluster) schedule(w downWatch) {
 		}
 	}
 }
+
+// NearestLiveAZ is where a role of a crashed node fails over to: the AZ of
+// a full region, not covered by a crash now, nearest the node (its own
+// region first); "" when there is none.
+func (c *Cluster) NearestLiveAZ(old *Node) string {
+	best := ""
+	for _, r := range c.topo.FullRegions() {
+		for _, az := range r.AZs {
+			if az == old.AZ || c.PlaceDown(az) {
+				continue
+			}
+			if best == "" || c.closerAZ(old, az, best) {
+				best = az
+			}
+		}
+	}
+	return best
+}
+
+func (c *Cluster) closerAZ(old *Node, a, b string) bool {
+	ra, rb := c.topo.RegionOf(a) == old.Region, c.topo.RegionOf(b) == old.Region
+	if ra != rb {
+		return ra
+	}
+	return c.topo.RTT(old.AZ, a).Median < c.topo.RTT(old.AZ, b).Median
+}

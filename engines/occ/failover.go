@@ -45,17 +45,7 @@ func (e *Engine) watchAdjudicator(i int, a *adjNode, n *sim.Node) {
 func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 	old := a.node
 	topo := e.Cluster.Topology()
-	var best string
-	for _, r := range topo.FullRegions() {
-		for _, az := range r.AZs {
-			if az == old.AZ || e.Cluster.PlaceDown(az) {
-				continue
-			}
-			if best == "" || betterAZ(topo, old, az, best) {
-				best = az
-			}
-		}
-	}
+	best := e.Cluster.NearestLiveAZ(old)
 	if best == "" {
 		return // nowhere to go: the adjudicator waits for its node
 	}
@@ -71,14 +61,6 @@ func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 		}
 	}
 	e.watchAdjudicator(i, a, n)
-}
-
-func betterAZ(topo *sim.Topology, old *sim.Node, a, b string) bool {
-	ra, rb := topo.RegionOf(a) == old.Region, topo.RegionOf(b) == old.Region
-	if ra != rb {
-		return ra
-	}
-	return topo.RTT(old.AZ, a).Median < topo.RTT(old.AZ, b).Median
 }
 
 // watchQP aborts the open commit of a session whose QP has been down for

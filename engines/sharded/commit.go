@@ -36,6 +36,11 @@ func (t *txn) Commit(ctx context.Context) error {
 		}
 	}
 	t.info.Participants = len(written)
+	if t.lost != nil {
+		t.finish(false)
+		t.e.Cluster.Send(p, r, t.s.client)
+		return t.lost
+	}
 	if len(written) > 0 {
 		// The store's horizon must stay below the commit timestamp until
 		// the writes are installed; every timestamp assigned from now on
@@ -47,6 +52,11 @@ func (t *txn) Commit(ctx context.Context) error {
 			t.commitMany(p, written)
 		}
 		t.e.Snaps.Release(guard)
+		if t.lost != nil {
+			t.finish(false)
+			t.e.Cluster.Send(p, r, t.s.client)
+			return t.lost
+		}
 	}
 	t.finish(true)
 	t.e.Cluster.Send(p, r, t.s.client)
@@ -114,18 +124,29 @@ func (t *txn) commitOne(p *sim.Proc, pt *part) {
 func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written []*part) storage.Timestamp {
 	sh := pt.sh
 	r := t.s.router.node
-	t.e.Cluster.Send(p, r, sh.node)
-	sh.node.CPU.Exec(p, t.e.cfg.CommitCPU)
+	n := sh.node
+	t.e.Cluster.Send(p, r, n)
+	n.CPU.Exec(p, t.e.cfg.CommitCPU)
+	if t.lost != nil || sh.node != n {
+		// Rolled back or failed over while the commit was on its way:
+		// nothing was decided (failover.go).
+		if t.lost == nil {
+			t.e.settle(t, ReasonShardFailover)
+		}
+		return 0
+	}
 	ts := sh.assign(max(t.floor(sh), atLeast))
-	pd := sh.register(t.e.Kernel, ts, pt.keys())
+	pd := sh.register(t.e.Kernel, t.owner(), ts, pt.keys())
+	pt.pd = pd
 	for _, w := range written {
 		t.install(w, ts)
 	}
+	t.decided = true
 	t.e.flush(p, sh)
 	sh.node.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
 	sh.resolve(pd)
 	sh.release(t.owner())
-	t.e.Cluster.Send(p, sh.node, r)
+	t.e.Cluster.Send(p, n, r)
 	return ts
 }
 
@@ -155,16 +176,29 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	prepared := sim.FanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
 		pt := others[i]
 		sh := pt.sh
-		t.e.Cluster.Send(c, r, sh.node)
-		sh.node.CPU.Exec(c, t.e.cfg.CommitCPU)
+		n := sh.node
+		t.e.Cluster.Send(c, r, n)
+		n.CPU.Exec(c, t.e.cfg.CommitCPU)
+		if t.lost != nil || sh.node != n {
+			if t.lost == nil {
+				t.e.settle(t, ReasonShardFailover)
+			}
+			return 0 // rolled back meanwhile: nothing to prepare
+		}
 		ts := sh.assign(t.floor(sh))
-		pt.pd = sh.register(t.e.Kernel, ts, pt.keys())
+		pt.pd = sh.register(t.e.Kernel, t.owner(), ts, pt.keys())
 		t.e.flush(c, sh)
 		t.e.Cluster.Send(c, sh.node, r)
 		return ts
 	})
+	if t.lost != nil {
+		return // rolled back while preparing (failover.go)
+	}
 	// The lead commits at a timestamp above every prepare timestamp.
 	ts := t.commitOn(p, lead, slices.Max(prepared), written)
+	if t.lost != nil {
+		return
+	}
 	// COMMIT PREPARED, asynchronously: each shard logs the outcome, then
 	// makes the rows visible and releases the locks.
 	o := t.owner()

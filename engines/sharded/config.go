@@ -47,6 +47,9 @@ type Config struct {
 	// log (Aurora: 6, two per AZ); WriteQuorum how many must acknowledge a
 	// flush (Aurora: 4).
 	StorageCopies, WriteQuorum int
+	// Failover is how long a shard's node is down before a replica is
+	// promoted (detection plus promotion; DefaultFailover).
+	Failover time.Duration
 
 	// Cores per router, shard and storage node.
 	Cores int
@@ -72,6 +75,7 @@ func DefaultConfig() Config {
 		ShardDeadlockTimeout: time.Second, // PostgreSQL's default
 		DeadlockTimeout:      time.Second, // Limitless's default
 		StorageCopies:        6,
+		Failover:             DefaultFailover,
 		WriteQuorum:          4,
 		Cores:                8,
 		RouterCPU:            20 * time.Microsecond,

@@ -61,6 +61,8 @@ type Stats struct {
 	SerializationFailures                int64
 	LocalDeadlocks, DistributedDeadlocks int64
 	DeadlockChecks                       int64
+	// Failovers counts shard primaries replaced.
+	Failovers int64
 }
 
 // New places routers and shards over the AZs of the topology's first full
@@ -93,6 +95,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		}
 		e.shards = append(e.shards, sh)
 	}
+	e.watchShards()
 	return e, nil
 }
 

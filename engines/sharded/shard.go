@@ -47,6 +47,7 @@ type shard struct {
 // the commit timestamp will be at least lower, so the rows may be visible
 // to it, and it cannot know before the outcome.
 type pending struct {
+	owner lock.Owner
 	lower storage.Timestamp
 	keys  []string // lock keys of the rows written, sorted
 	done  *sim.Future[struct{}]
@@ -68,8 +69,8 @@ func (sh *shard) learn(ts storage.Timestamp) { sh.lastTS = max(sh.lastTS, ts) }
 func (sh *shard) noteRead(ts storage.Timestamp) { sh.maxRead = max(sh.maxRead, ts) }
 
 // register adds a commit in progress over keys (sorted lock keys).
-func (sh *shard) register(k *sim.Kernel, lower storage.Timestamp, keys []string) *pending {
-	pd := &pending{lower: lower, keys: keys, done: sim.NewFuture[struct{}](k)}
+func (sh *shard) register(k *sim.Kernel, o lock.Owner, lower storage.Timestamp, keys []string) *pending {
+	pd := &pending{owner: o, lower: lower, keys: keys, done: sim.NewFuture[struct{}](k)}
 	sh.inflight = append(sh.inflight, pd)
 	for _, key := range keys {
 		sh.byKey[key] = append(sh.byKey[key], pd)

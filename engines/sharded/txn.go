@@ -30,7 +30,16 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 	}
 	client := e.SessionNodes(c, "client")[0]
 	var local []*router
+	var up []*router // a crashed router takes no new connections
 	for _, r := range e.routers {
+		if !e.Cluster.Down(r.node) {
+			up = append(up, r)
+		}
+	}
+	if len(up) == 0 {
+		up = e.routers
+	}
+	for _, r := range up {
 		if r.node.AZ == c.AZ {
 			local = append(local, r)
 		}
@@ -40,12 +49,12 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 		n := len(local)
 		r = local[((c.ID%n)+n)%n]
 	} else {
-		nodes := make([]*sim.Node, len(e.routers))
-		for i, rt := range e.routers {
+		nodes := make([]*sim.Node, len(up))
+		for i, rt := range up {
 			nodes[i] = rt.node
 		}
 		best := e.Cluster.Nearest(client, nodes)
-		for _, rt := range e.routers {
+		for _, rt := range up {
 			if rt.node == best {
 				r = rt
 				break
@@ -64,10 +73,15 @@ func (e *Engine) Session(_ context.Context, c engines.Client) (engines.Session, 
 			break
 		}
 	}
+	e.watchClient(s)
 	return s, nil
 }
 
-func (s *session) Close() error { return nil }
+// Close hangs up: the shards roll back an open transaction.
+func (s *session) Close() error {
+	s.abandon(engines.ReasonConnection)
+	return nil
+}
 
 // Begin is free: like PostgreSQL, nothing happens until the first
 // statement (drivers pipeline BEGIN with it).
@@ -115,6 +129,10 @@ type txn struct {
 	killed error
 	done   bool
 	info   engines.TxnInfo
+	// decided: the lead shard installed the commit; lost: a failover or a
+	// lost connection rolled t back (failover.go).
+	decided bool
+	lost    error
 }
 
 // Info reports the shards the commit wrote (0 for a read-only commit).
@@ -162,6 +180,9 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		t.snapID = t.e.Snaps.Acquire(t.snapshot)
 	}
 	err := body(p)
+	if t.lost != nil && err == nil {
+		err = t.lost // rolled back meanwhile (failover.go)
+	}
 	if perStatement {
 		t.e.Snaps.Release(t.snapID)
 	}
@@ -176,9 +197,18 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 // onShard carries body to shard sh and its answer back to the router,
 // unless the router decided the outcome itself (atRouter).
 func (t *txn) onShard(p *sim.Proc, sh *shard, body func() (atRouter bool)) {
-	t.e.Cluster.Send(p, t.s.router.node, sh.node)
+	n := sh.node
+	t.e.Cluster.Send(p, t.s.router.node, n)
+	if t.lost != nil || sh.node != n {
+		// Rolled back, or the shard failed over while the request was
+		// held: the statement fails (statement returns t.lost).
+		if t.lost == nil {
+			t.lost = &engines.AbortError{Reason: ReasonShardFailover, Retryable: true}
+		}
+		return
+	}
 	if !body() {
-		t.e.Cluster.Send(p, sh.node, t.s.router.node)
+		t.e.Cluster.Send(p, n, t.s.router.node)
 	}
 }
 
