@@ -124,15 +124,8 @@ func (t *txn) commitOne(p *sim.Proc, pt *part) {
 func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written []*part) storage.Timestamp {
 	sh := pt.sh
 	r := t.s.router.node
-	n := sh.node
-	t.e.Cluster.Send(p, r, n)
-	n.CPU.Exec(p, t.e.cfg.CommitCPU)
-	if t.lost != nil || sh.node != n {
-		// Rolled back or failed over while the commit was on its way:
-		// nothing was decided (failover.go).
-		if t.lost == nil {
-			t.e.settle(t, ReasonShardFailover)
-		}
+	n, ok := t.reach(p, r, sh)
+	if !ok {
 		return 0
 	}
 	ts := sh.assign(max(t.floor(sh), atLeast))
@@ -176,13 +169,8 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	prepared := sim.FanOut(p, len(others), "sharded-prepare", func(c *sim.Proc, i int) storage.Timestamp {
 		pt := others[i]
 		sh := pt.sh
-		n := sh.node
-		t.e.Cluster.Send(c, r, n)
-		n.CPU.Exec(c, t.e.cfg.CommitCPU)
-		if t.lost != nil || sh.node != n {
-			if t.lost == nil {
-				t.e.settle(t, ReasonShardFailover)
-			}
+		_, ok := t.reach(c, r, sh)
+		if !ok {
 			return 0 // rolled back meanwhile: nothing to prepare
 		}
 		ts := sh.assign(t.floor(sh))
@@ -213,4 +201,21 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 			osh.release(o)
 		})
 	}
+}
+
+// reach carries a commit or prepare request from the router to sh's node
+// and charges its CPU there; ok is false when t was rolled back, or sh
+// failed over, while the request was held (nothing is decided then; a
+// failover found here rolls t back, failover.go).
+func (t *txn) reach(p *sim.Proc, r *sim.Node, sh *shard) (n *sim.Node, ok bool) {
+	n = sh.node
+	t.e.Cluster.Send(p, r, n)
+	n.CPU.Exec(p, t.e.cfg.CommitCPU)
+	if t.lost != nil || sh.node != n {
+		if t.lost == nil {
+			t.e.settle(t, ReasonShardFailover)
+		}
+		return n, false
+	}
+	return n, true
 }
