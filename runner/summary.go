@@ -46,12 +46,12 @@ func WriteSummary(w io.Writer, r *Result) {
 	// after, once the table's width tells how much room is left for them.
 	var table strings.Builder
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "%s\tcommitted\ttps\tp50\tp95\tp99\tp99.9\tmax\tabort%%\tretries\t\n", pad("type"))
+	fmt.Fprintf(tw, "%s\tcommitted\tfailed\ttps\tp50\tp95\tp99\tp99.9\tmax\tabort%%\tretries\t\n", pad("type"))
 	reasons := [][]string{nil}
 	row := func(name string, s *Summary) {
 		l := s.LatencyMs
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%.2f\t\n",
-			pad(name), s.Committed, formatRate(s.ThroughputTPS),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f%%\t%.2f\t\n",
+			pad(name), s.Committed, s.Failed, formatRate(s.ThroughputTPS),
 			formatMs(l.P50, s.Committed), formatMs(l.P95, s.Committed), formatMs(l.P99, s.Committed),
 			formatMs(l.P999, s.Committed), formatMs(l.Max, s.Committed),
 			100*s.AbortRate, s.RetriesPerTxn)
@@ -70,12 +70,26 @@ func WriteSummary(w io.Writer, r *Result) {
 		lines[i] = strings.TrimPrefix(lines[i], "  ")
 	}
 	room := summaryWidth - utf8.RuneCountInString(lines[0]) - 2
-	for i, line := range lines {
-		cell := "top abort reasons"
-		if i > 0 {
-			cell = fitReasons(reasons[i], room)
+	// A reason needs about 24 columns ("conflict(OC000) ×12345"); when the
+	// table leaves less, the reasons go under it, one line per type.
+	const reasonWidth = 24
+	if room < reasonWidth {
+		for _, line := range lines {
+			fmt.Fprintln(w, line)
 		}
-		fmt.Fprintln(w, line+"  "+cell)
+		for i, name := range names[1:] {
+			if rs := reasons[i+1]; len(rs) > 0 {
+				fmt.Fprintf(w, "top abort reasons, %s: %s\n", name, fitReasons(rs, summaryWidth-len(name)-21))
+			}
+		}
+	} else {
+		for i, line := range lines {
+			cell := "top abort reasons"
+			if i > 0 {
+				cell = fitReasons(reasons[i], room)
+			}
+			fmt.Fprintln(w, line+"  "+cell)
+		}
 	}
 
 	if len(r.WorkloadMetrics) > 0 {
