@@ -106,6 +106,9 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkMemory(wl); err != nil {
+		return nil, badInput(err)
+	}
 	schema := wl.Schema()
 	if err := schema.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)

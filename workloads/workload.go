@@ -236,3 +236,12 @@ func New(name string, opts map[string]string, seed uint64) (Workload, error) {
 	}
 	return build(seed)
 }
+
+// Sized is implemented by workloads that can estimate the memory their
+// initial data takes in the simulator (every row lives in this process),
+// so a size the machine cannot hold is refused before loading starts.
+type Sized interface {
+	// LoadBytes estimates the simulator's memory for the loaded data;
+	// option names the option that sizes it, e.g. "--warehouses 100000".
+	LoadBytes() (bytes int64, option string)
+}

@@ -196,3 +196,17 @@ func TestOptionOfAnotherOwnerIsRefused(t *testing.T) {
 		t.Fatalf("only %d options tried", tried)
 	}
 }
+
+// Sizes within their bounds that this machine could not hold in the
+// simulator are refused before loading, with the estimate.
+func TestLoadBeyondMemoryIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"--workload", "tpcc", "--warehouses", "100000"},
+		{"--workload", "ycsb-a", "--records", "1000000000"},
+	} {
+		stderr, code := runIn(append([]string{"run", "-q"}, args...)...)
+		if code != exitUsage || !strings.Contains(stderr, args[2]+" "+args[3]+" needs about") || !strings.Contains(stderr, "GiB available") {
+			t.Errorf("%v: exit %d, %q", args, code, stderr)
+		}
+	}
+}

@@ -185,3 +185,13 @@ func (w *Workload) Metrics(byType map[string]workloads.TypeCounts, measured time
 		{Name: "new_order_rollbacks", Value: rollbacks, Unit: "%"},
 	}
 }
+
+// bytesPerWarehouse is the simulator's memory per warehouse at --scale 1,
+// measured (docs/models.md: 156.9 MiB); stock and customers, which dominate
+// it, shrink with the scale.
+const bytesPerWarehouse = 157 << 20
+
+// LoadBytes implements workloads.Sized.
+func (w *Workload) LoadBytes() (int64, string) {
+	return int64(float64(w.opts.Warehouses) * w.opts.Scale * bytesPerWarehouse), fmt.Sprintf("--warehouses %d", w.opts.Warehouses)
+}

@@ -361,3 +361,12 @@ func (w *Workload) share(k int64) int64 {
 func (w *Workload) NewClient(id int, rng *rand.Rand) workloads.Client {
 	return w.newClient(id, rng)
 }
+
+// LoadBytes implements workloads.Sized: a row holds its key (about 40
+// bytes with its header), a 16-byte string header per field (the values
+// share one pool, see poolSize) and about 100 bytes of row, version and
+// index overhead. An estimate, not a measurement.
+func (w *Workload) LoadBytes() (int64, string) {
+	perRow := int64(40 + 16*w.opts.FieldCount + 100)
+	return w.opts.Records * perRow, fmt.Sprintf("--records %d", w.opts.Records)
+}

@@ -1,0 +1,47 @@
+package runner
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/txbench/txbench/workloads"
+)
+
+// checkMemory refuses, before loading, a simulated load that would not fit
+// this machine's available memory (the simulator holds every row), with
+// the estimate, rather than ending in an out-of-memory crash.
+func checkMemory(wl workloads.Workload) error {
+	sized, ok := wl.(workloads.Sized)
+	if !ok {
+		return nil
+	}
+	need, opt := sized.LoadBytes()
+	avail, ok := availableMemory()
+	if !ok || need <= avail {
+		return nil
+	}
+	return fmt.Errorf("%s needs about %s of memory in the simulator; this machine has %s available", opt, gib(need), gib(avail))
+}
+
+func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
+
+// availableMemory reads MemAvailable from /proc/meminfo (Linux); elsewhere
+// it reports nothing and the check is skipped.
+func availableMemory() (int64, bool) {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
+}
