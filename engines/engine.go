@@ -69,11 +69,6 @@ type TxnOptions struct {
 	// statement; an engine may run it as an implicit (autocommit)
 	// transaction at the same isolation level.
 	SingleStatement bool
-	// OneShot runs the transaction as one request to the engine, as a
-	// stored procedure does (Deneva, DBx1000): the statements execute where
-	// the engine runs them with no client round trip between them. Simulated
-	// engines honour it; the client still calls the statements one by one.
-	OneShot bool
 	// Attempt counts from 1; a retry re-executes the same logical transaction.
 	Attempt int
 	// FirstStart is when the logical transaction's first attempt began

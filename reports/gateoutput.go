@@ -230,6 +230,20 @@ func (g *GateResult) WriteMarkdown(w io.Writer) error {
 		}
 		return "✅ ok"
 	})
+	t.markdown(&b)
+	if len(g.Notes) > 0 {
+		b.WriteString("\n")
+		for _, n := range g.Notes {
+			fmt.Fprintf(&b, "> **note:** %s\n", mdEscape(n))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// mdEscape keeps a cell's text from breaking the Markdown table.
+// markdown writes t as a GitHub-flavoured Markdown table.
+func (t *table) markdown(b *strings.Builder) {
 	b.WriteString("|")
 	for _, h := range t.Header {
 		b.WriteString(" " + mdEscape(h) + " |")
@@ -250,17 +264,8 @@ func (g *GateResult) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("\n")
 	}
-	if len(g.Notes) > 0 {
-		b.WriteString("\n")
-		for _, n := range g.Notes {
-			fmt.Fprintf(&b, "> **note:** %s\n", mdEscape(n))
-		}
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
-// mdEscape keeps a cell's text from breaking the Markdown table.
 func mdEscape(s string) string {
 	return strings.NewReplacer("|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`").Replace(s)
 }

@@ -26,6 +26,8 @@ type page struct {
 	Title, Subtitle string
 	Warnings        []string
 	Sweep           *htmlTable
+	Validation      *htmlTable
+	Passed, Figures int
 	Summary         *htmlTable
 	Metrics         *htmlTable
 	Statements      *htmlTable
@@ -92,6 +94,10 @@ func (r *Report) page(charts []Chart) page {
 	if r.Sweep != nil {
 		p.Sweep = r.Sweep.table().html()
 	}
+	if r.Validation != nil {
+		p.Validation = r.Validation.table().html()
+		p.Passed, p.Figures = r.Validation.Passed(), len(r.Validation.Figures)
+	}
 	p.Summary = summaryTable(r.Runs).html()
 	p.Metrics = workloadMetricsTable(r.Runs).html()
 	p.Statements = statementTable(r.Runs).html()
@@ -102,7 +108,7 @@ func (r *Report) page(charts []Chart) page {
 			Width: c.Width, Height: c.Height,
 		})
 	}
-	if r.Sweep == nil {
+	if r.Sweep == nil && r.Validation == nil {
 		p.Breakdown = breakdownTable(r.Runs).html()
 		p.Contended = contendedTable(r.Runs, 5).html()
 	}
@@ -147,6 +153,9 @@ func (r *Report) title() string {
 	}
 	if r.Sweep != nil {
 		return fmt.Sprintf("%s: sweep of %s", workloadNames(r.Runs), r.Sweep.Param)
+	}
+	if r.Validation != nil {
+		return "bench validate: the models against the published numbers"
 	}
 	var labels []string
 	for _, run := range r.Runs {
@@ -325,9 +334,14 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 <main>
 <h1>{{.Title}}</h1>
 <p class="sub">{{.Subtitle}}</p>
-<nav>{{if .Sweep}}<a href="#sweep">Sweep</a>{{end}}<a href="#summary">Summary</a>{{if .Charts}}<a href="#charts">Charts</a>{{end}}{{if .Breakdown}}<a href="#breakdown">Breakdown</a>{{end}}{{if .Contended}}<a href="#contended">Contended rows</a>{{end}}<a href="#configuration">Configuration</a></nav>
+<nav>{{if .Validation}}<a href="#validation">Validation</a>{{end}}{{if .Sweep}}<a href="#sweep">Sweep</a>{{end}}<a href="#summary">Summary</a>{{if .Charts}}<a href="#charts">Charts</a>{{end}}{{if .Breakdown}}<a href="#breakdown">Breakdown</a>{{end}}{{if .Contended}}<a href="#contended">Contended rows</a>{{end}}<a href="#configuration">Configuration</a></nav>
 {{range .Warnings}}<p class="warn">{{.}}</p>
 {{end}}
+{{- if .Validation}}
+<h2 id="validation">Against the published numbers</h2>
+<p class="note">{{.Passed}} of {{.Figures}} figures within their band. Magnitudes (±15%) where the paper's set-up can be matched; normalised shapes (±0.1) and laws (0.5–2×) otherwise. The paper-vs-model chart is the first chart below; each set-up's run is in the summary.</p>
+{{template "table" .Validation}}
+{{- end}}
 {{- if .Sweep}}
 <h2 id="sweep">Sweep</h2>
 <p class="note">Each cell: committed per second · p99 latency (ms) · abort rate, over all transaction types.</p>

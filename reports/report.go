@@ -21,6 +21,10 @@ type Report struct {
 	// first, and the per-run charts are left out (a sweep has too many runs
 	// for them; `bench report` on chosen points gives the details).
 	Sweep *Sweep
+	// Validation, when set, makes this a `bench validate` report: the
+	// figure table and the paper-vs-model chart, then the set-ups' summary
+	// (their own charts are left out).
+	Validation *Validation
 }
 
 // Charts renders every chart of the report, in the order the page shows
@@ -34,6 +38,11 @@ func (r *Report) Charts() ([]Chart, error) {
 		specs = r.Sweep.charts()
 	} else {
 		specs = runCharts(r.Runs)
+	}
+	if r.Validation != nil {
+		// Many set-ups: their own charts would bury the comparison (as
+		// for a sweep); `bench report` on a set-up's file draws them.
+		specs = []chartSpec{r.Validation.chart()}
 	}
 	charts := make([]Chart, len(specs))
 	errs := make([]error, len(specs))

@@ -26,9 +26,9 @@ type Config struct {
 	// NetDelay is added to every message between two nodes (Deneva's added
 	// network delay).
 	NetDelay time.Duration
-	// OneShot runs each transaction as one request to the engine (a stored
-	// procedure): no client round trip per statement.
-	OneShot bool
+	// ClientRegion, when set, places every client in this region's AZs
+	// instead of round robin over every region that holds data.
+	ClientRegion string
 
 	// Load generation.
 	Clients int           // closed loop: concurrent clients; open loop: connections

@@ -175,8 +175,7 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 	}
 	c.timed.clk = c.clk
 	c.timed.reset(nil)
-	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single,
-		OneShot: c.cfg.OneShot, Attempt: n, FirstStart: first})
+	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single, Attempt: n, FirstStart: first})
 	if err != nil {
 		return engines.TxnInfo{}, err
 	}

@@ -187,6 +187,13 @@ func runSimulated(ctx context.Context, r *Resolved) (*Result, error) {
 	stopped := func() bool { return k.Now() >= total }
 
 	azs := s.ClientAZs()
+	if cfg.ClientRegion != "" {
+		r := s.Topology.Region(cfg.ClientRegion)
+		if r == nil || r.Witness {
+			return nil, badInput(fmt.Errorf("--client-region: %q is not a region of topology %s that holds data", cfg.ClientRegion, s.Topology.Name))
+		}
+		azs = r.AZs
+	}
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
 		az := azs[i%len(azs)]
@@ -273,8 +280,8 @@ func runSimulated(ctx context.Context, r *Resolved) (*Result, error) {
 			fmt.Sprintf("topology %s, clock uncertainty %s, jitter %v", s.Topology.Name, s.Epsilon, cfg.Jitter),
 		},
 	}
-	if cfg.NetDelay > 0 || cfg.OneShot {
-		res.Notes = append(res.Notes, fmt.Sprintf("added network delay %v one way, one-shot transactions %v", cfg.NetDelay, cfg.OneShot))
+	if cfg.NetDelay > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("added network delay %v one way", cfg.NetDelay))
 	}
 	if len(cfg.Faults) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("faults %s; attempt timeout %v, reconnect backoff %v", cfg.Faults.String(), cfg.timeout(), cfg.ReconnectBackoff))

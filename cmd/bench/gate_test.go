@@ -25,10 +25,13 @@ func TestGateIdenticalRunsPass(t *testing.T) {
 
 func TestGateRealRegressionFails(t *testing.T) {
 	dir := t.TempDir()
-	base := runResult(t, dir, "base.json")
+	// Without occ's calibrated QP costs the network dominates latency, so
+	// tripling it must show in every latency figure.
+	net := []string{"--occ-write-cpu", "0s", "--occ-commit-cpu", "0s"}
+	base := runResult(t, dir, "base.json", net...)
 	// Every round trip three times as long: what an unintended change in a
 	// model's messages would look like.
-	cur := runResult(t, dir, "cur.json", "--rtt-scale", "3")
+	cur := runResult(t, dir, "cur.json", append(net, "--rtt-scale", "3")...)
 	summary := filepath.Join(dir, "summary.md")
 	stdout, stderr, code := bench(t, "gate", "--baseline", base, "--current", cur, "--format", "github", "--step-summary", summary)
 	if code != 1 {

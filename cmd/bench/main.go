@@ -101,6 +101,6 @@ databases, and reports latency, throughput, retries and aborts by reason.`,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newRunCmd(), newEnginesCmd(), newWorkloadsCmd(), newVersionCmd(), newCheckCmd(),
-		newReportCmd(), newCompareCmd(), newSweepCmd(), newGateCmd(), newSchemaCmd(), newCleanupCmd(), newMergeCmd())
+		newReportCmd(), newCompareCmd(), newSweepCmd(), newGateCmd(), newSchemaCmd(), newCleanupCmd(), newMergeCmd(), newValidateCmd())
 	return root
 }

@@ -82,7 +82,7 @@ func outside(o *option.Option) (below, above []string, malformed string) {
 		return nil, nil, "new_order=101"
 	case "dsn":
 		return nil, nil, ""
-	case "leader-region":
+	case "leader-region", "client-region":
 		return nil, nil, "mars-1"
 	case "fault":
 		return nil, nil, "crash:nowhere@1s"

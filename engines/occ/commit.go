@@ -29,7 +29,9 @@ func (t *txn) Commit(ctx context.Context) error {
 		t.e.stats.ReadOnlyCommits++
 		return nil
 	}
-	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU)
+	// The commit's own QP work comes before the adjudicator picks τ_commit,
+	// so it delays no reader (DSQL Fig. 6: COMMIT p99 5× SELECT's).
+	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU+t.e.cfg.CommitCPU)
 	if p.Now()-t.begun > t.e.cfg.MaxDuration {
 		t.e.stats.LimitAborts++
 		return &engines.AbortError{Reason: engines.ReasonLimit, Retryable: false,

@@ -23,6 +23,12 @@ type Config struct {
 	ValidateCPU   time.Duration // adjudicator: per commit
 	ValidateKey   time.Duration // adjudicator: per key checked
 	JournalAppend time.Duration // journal replica: append and flush one record
+	WriteCPU      time.Duration // QP: per row an UPDATE/INSERT/DELETE writes (tuple, index keys)
+	CommitCPU     time.Duration // QP: a read-write COMMIT's own work before the adjudicator is asked
+	// JournalFlush is the latency (not CPU) of making a record durable at
+	// one journal replica, log-normal with this median and p99 when the
+	// network has jitter (exactly the median otherwise).
+	JournalFlush, JournalFlushP99 time.Duration
 
 	// DSQL's per-transaction limits (SQLSTATE 54000).
 	MaxRows     int
@@ -33,6 +39,15 @@ type Config struct {
 	// and adjudicator state are trimmed.
 	GCInterval time.Duration
 }
+
+// Calibrated defaults (docs/models.md, "Calibration"): fitted so that
+// bench validate's DSQL set-ups reproduce Fig. 6 of the DSQL paper.
+const (
+	CalWriteCPU        = 1900 * time.Microsecond
+	CalCommitCPU       = 4700 * time.Microsecond
+	CalJournalFlush    = 0
+	CalJournalFlushP99 = 0
+)
 
 // DefaultConfig is the documented default model.
 func DefaultConfig() Config {
@@ -46,10 +61,15 @@ func DefaultConfig() Config {
 		ValidateCPU:   10 * time.Microsecond,
 		ValidateKey:   1 * time.Microsecond,
 		JournalAppend: 20 * time.Microsecond,
-		MaxRows:       3000,
-		MaxBytes:      10 << 20,
-		MaxDuration:   5 * time.Minute,
-		GCInterval:    100 * time.Millisecond,
+		// Calibrated to Aurora DSQL's Fig. 6 (docs/models.md, "Calibration").
+		WriteCPU:        CalWriteCPU,
+		CommitCPU:       CalCommitCPU,
+		JournalFlush:    CalJournalFlush,
+		JournalFlushP99: CalJournalFlushP99,
+		MaxRows:         3000,
+		MaxBytes:        10 << 20,
+		MaxDuration:     5 * time.Minute,
+		GCInterval:      100 * time.Millisecond,
 	}
 }
 
@@ -70,6 +90,10 @@ func (c *Config) Declare(s *option.Set) {
 	s.Duration(&c.ReadCPU, "occ-read-cpu", 0, time.Second, "storage CPU per point read")
 	s.Duration(&c.ValidateCPU, "occ-validate-cpu", 0, time.Second, "adjudicator CPU per commit")
 	s.Duration(&c.JournalAppend, "occ-journal-append", 0, time.Second, "journal CPU to append and flush one commit record")
+	s.Duration(&c.WriteCPU, "occ-write-cpu", 0, time.Second, "query-processor CPU per row an UPDATE, INSERT or DELETE writes")
+	s.Duration(&c.CommitCPU, "occ-commit-cpu", 0, time.Second, "query-processor CPU of a read-write COMMIT before it goes to the adjudicators")
+	s.Duration(&c.JournalFlush, "occ-journal-flush", 0, time.Second, "median latency to make a commit record durable at one journal replica")
+	s.Duration(&c.JournalFlushP99, "occ-journal-flush-p99", 0, time.Second, "p99 of that latency (log-normal; used with --jitter)")
 	s.Int(&c.MaxRows, "occ-max-rows", 1, 1<<30, "rows a transaction may modify (DSQL: 3000)").WithUnit("rows")
 	s.Int(&c.MaxBytes, "occ-max-bytes", 1, 1<<30, "bytes a transaction may modify (DSQL: 10 MiB)").WithUnit("bytes")
 	s.Duration(&c.MaxDuration, "occ-max-duration", time.Millisecond, 24*time.Hour, "longest transaction (DSQL: 5 min)")

@@ -110,6 +110,9 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		}
 	}
 	j.quorum = len(j.nodes)/2 + 1
+	for _, jn := range j.nodes {
+		j.flush = append(j.flush, simengine.NewLatency(cl, jn.Name, cfg.JournalFlush, cfg.JournalFlushP99))
+	}
 	e.journal = j
 
 	rtt := cl.MedianDelay

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
@@ -13,6 +14,8 @@ import (
 type journal struct {
 	nodes  []*sim.Node
 	quorum int
+	// flush[i] draws journal replica i's durable-write latencies.
+	flush []*simengine.Latency
 	// inflight holds commits that have a timestamp (or a lower bound on one)
 	// but may not yet be applied everywhere, in registration order. A
 	// replica serving a read at τ must wait for those at or below τ; this
@@ -55,6 +58,7 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 		acks[i] = sim.Go(e.Kernel, "journal-append", func(c *sim.Proc) struct{} {
 			e.Cluster.Send(c, from, jn)
 			jn.CPU.Exec(c, e.cfg.JournalAppend)
+			c.Sleep(e.journal.flush[i].Draw(), sim.CatReplication)
 			rec.arrived[i].Set(c.Now())
 			if rec.appended++; rec.appended == e.journal.quorum {
 				rec.durableAt = i

@@ -34,6 +34,7 @@ func newWorldWith(t testing.TB, preset string, cfg occ.Config, keys int, cc sim.
 // zeroCPU makes service times zero so latencies are pure network formulas.
 func zeroCPU(c occ.Config) occ.Config {
 	c.StatementCPU, c.ReadCPU, c.ScanRowCPU, c.ValidateCPU, c.ValidateKey, c.JournalAppend = 0, 0, 0, 0, 0, 0
+	c.WriteCPU, c.CommitCPU, c.JournalFlush, c.JournalFlushP99 = 0, 0, 0, 0
 	return c
 }
 

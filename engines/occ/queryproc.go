@@ -193,7 +193,15 @@ func (t *txn) write(ctx context.Context, body func(p *sim.Proc) error) error {
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
-	return t.statement(ctx, body)
+	return t.statement(ctx, func(p *sim.Proc) error {
+		if err := body(p); err != nil {
+			return err
+		}
+		// Building the new tuple and its index entries at the QP: what
+		// makes DSQL's UPDATE dearer than its SELECT (Fig. 6).
+		t.s.qp.CPU.Exec(p, t.e.cfg.WriteCPU)
+		return nil
+	})
 }
 
 // checkLimits enforces DSQL's per-transaction size limits after a write

@@ -41,23 +41,40 @@ type Config struct {
 	ScanRowCPU time.Duration // each row a scan returns
 	CommitCPU  time.Duration // leader: a commit or prepare request (locks, timestamp)
 	LogAppend  time.Duration // replica: append and flush one Paxos record
+	// LogFlush is the latency (not CPU) of a durable Paxos log write at one
+	// replica, log-normal with this median and p99 when the network has
+	// jitter (exactly the median otherwise). Calibrated to Spanner OSDI'12
+	// Table 3 (docs/models.md, "Calibration").
+	LogFlush, LogFlushP99 time.Duration
 
 	// GCInterval is how often the storage horizon advances, old versions
 	// are swept and finished Paxos records are forgotten.
 	GCInterval time.Duration
 }
 
+// Calibrated defaults: Spanner OSDI'12 Table 3's write without commit wait
+// (9.4 ms, zones under 1 ms apart) is almost all Paxos log write; the read
+// cost is what remains of its read-only transaction (1.4 ms) after the
+// round trip to the leader: a 4 KB read at the spanserver.
+const (
+	CalReadCPU     = 650 * time.Microsecond
+	CalLogFlush    = 7700 * time.Microsecond
+	CalLogFlushP99 = 12 * time.Millisecond
+)
+
 // DefaultConfig is the documented default model.
 func DefaultConfig() Config {
 	return Config{
-		Splits:     8,
-		Isolation:  Serializable,
-		Cores:      8,
-		ReadCPU:    15 * time.Microsecond,
-		ScanRowCPU: 1 * time.Microsecond,
-		CommitCPU:  10 * time.Microsecond,
-		LogAppend:  20 * time.Microsecond,
-		GCInterval: 100 * time.Millisecond,
+		Splits:      8,
+		Isolation:   Serializable,
+		Cores:       8,
+		ReadCPU:     CalReadCPU,
+		ScanRowCPU:  1 * time.Microsecond,
+		CommitCPU:   10 * time.Microsecond,
+		LogAppend:   20 * time.Microsecond,
+		LogFlush:    CalLogFlush,
+		LogFlushP99: CalLogFlushP99,
+		GCInterval:  100 * time.Millisecond,
 	}
 }
 
@@ -73,6 +90,8 @@ func (c *Config) Declare(s *option.Set) {
 	s.Duration(&c.ReadCPU, "2pc-read-cpu", 0, time.Second, "CPU per point read at a replica or leader")
 	s.Duration(&c.CommitCPU, "2pc-commit-cpu", 0, time.Second, "leader CPU per commit or prepare request")
 	s.Duration(&c.LogAppend, "2pc-log-append", 0, time.Second, "replica CPU to append and flush one Paxos record")
+	s.Duration(&c.LogFlush, "2pc-log-flush", 0, time.Second, "median latency of a durable Paxos log write at one replica")
+	s.Duration(&c.LogFlushP99, "2pc-log-flush-p99", 0, time.Second, "p99 of that latency (log-normal; used with --jitter)")
 	s.Rule(func() error {
 		if c.ScanRowCPU < 0 || c.GCInterval <= 0 {
 			return fmt.Errorf("2pc: ScanRowCPU must not be negative (%v) and GCInterval must be positive (%v)", c.ScanRowCPU, c.GCInterval)

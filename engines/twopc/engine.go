@@ -86,6 +86,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		g := &group{id: i, locks: lock.New[*waitSlot]()}
 		add := func(az string, witness bool) *replica {
 			r := &replica{node: cl.AddNode(fmt.Sprintf("split-%d-%s", i, az), az, cfg.Cores), data: -1}
+			r.flush = simengine.NewLatency(cl, r.node.Name, cfg.LogFlush, cfg.LogFlushP99)
 			if !witness {
 				r.data = len(g.data)
 				g.data = append(g.data, r)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
@@ -44,6 +45,8 @@ type replica struct {
 	// lag is the median one-way delay from the leader: how late the
 	// leader's closed timestamps reach this replica.
 	lag time.Duration
+	// flush draws this replica's durable log-write latencies.
+	flush *simengine.Latency
 }
 
 // record is one transaction's entry in a split's Paxos log as readers see
@@ -87,6 +90,7 @@ func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 		acks[i] = sim.Go(e.Kernel, "paxos-accept", func(c *sim.Proc) struct{} {
 			e.Cluster.Send(c, from, r.node)
 			r.node.CPU.Exec(c, e.cfg.LogAppend)
+			c.Sleep(r.flush.Draw(), sim.CatReplication)
 			if rec != nil && r.data >= 0 {
 				rec.arrived[r.data].Set(c.Now())
 			}
@@ -113,8 +117,14 @@ func (e *Engine) waitSafe(p *sim.Proc, g *group, r *replica, ts storage.Timestam
 	}
 	closed := g.leader.node.Clock.WhenEarliestReaches(int64(ts)+1) + r.lag
 	p.SleepUntil(closed, sim.CatReadWait)
-	// Every record at or below ts is registered by now. Waiting lets the
-	// list change (prune compacts it), so after a wait the scan restarts.
+	// Every record at or below ts is registered by now.
+	e.waitRecords(p, g, r, ts)
+}
+
+// waitRecords blocks p until every record of g at or below ts is decided
+// and, if committed, applied at r; then r serves reads at ts. Waiting lets
+// the list change (prune compacts it), so after a wait the scan restarts.
+func (e *Engine) waitRecords(p *sim.Proc, g *group, r *replica, ts storage.Timestamp) {
 	for waited := true; waited; {
 		waited = false
 		for _, rec := range g.inflight {

@@ -46,6 +46,7 @@ var rules = []struct {
 	{"runner", []string{"engines", "workloads", "sim", "history", "internal/..."}, "the runner wires engines to workloads (and records histories)"},
 	{"runner/...", []string{"runner", "engines", "workloads", "sim", "internal/..."}, "runner helpers"},
 	{"reports", []string{"runner", "engines", "workloads", "sim", "internal/..."}, "reports read results"},
+	{"validate", []string{"reports", "runner", "engines", "workloads", "sim", "internal/..."}, "bench validate: published set-ups run through the runner, figures into a report"},
 	{"cmd/...", []string{"..."}, "the CLI imports whatever it registers and runs"},
 }
 

@@ -1,0 +1,187 @@
+// Package validate runs the published set-ups the simulated engines are
+// calibrated against (Aurora DSQL's Fig. 6, Spanner OSDI'12 Tables 3 and 4,
+// the hot-key and lock laws) and compares each published figure with the
+// model's: `bench validate`. A set-up is an ordinary run (a results file);
+// a target reads one figure from one or more set-ups' results.
+package validate
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/txbench/txbench/reports"
+	"github.com/txbench/txbench/runner"
+)
+
+// Setup is one run: an engine, a workload and their options.
+type Setup struct {
+	Name string // results file name (NAME.json)
+	// Options are bench run options (flag name → value): the runner's own
+	// (engine, workload, topology, clients, duration, ...) and the engine's
+	// and workload's.
+	Options map[string]string
+}
+
+// Kind says how a figure is compared.
+type Kind int
+
+const (
+	// Magnitude: the paper's set-up is matched; within ±15%.
+	Magnitude Kind = iota
+	// Shape: a normalised value (a ratio to a reference point); within ±0.1.
+	Shape
+	// Law: a value that should be about 1 (throughput × service time);
+	// within 0.5–2×.
+	Law
+)
+
+// Band is the band's name in the figure table.
+func (k Kind) Band() string {
+	return [...]string{"±15%", "±0.1", "0.5–2×"}[k]
+}
+
+// within reports whether model is in the band around paper.
+func (k Kind) within(paper, model float64) bool {
+	switch k {
+	case Magnitude:
+		return paper > 0 && math.Abs(model/paper-1) <= 0.15
+	case Shape:
+		return math.Abs(model-paper) <= 0.1
+	default:
+		return paper > 0 && model/paper >= 0.5 && model/paper <= 2
+	}
+}
+
+// Target is one published figure.
+type Target struct {
+	Name   string
+	Source string
+	Paper  float64
+	Kind   Kind
+	// Setups are the set-ups the figure reads, by name; Model computes the
+	// figure from their results (in the same order).
+	Setups []string
+	Model  func(rs []*runner.Result) float64
+	// Quick targets make up `bench validate --quick`.
+	Quick bool
+}
+
+// Options steer a validation run.
+type Options struct {
+	Quick bool
+	// Duration scales every set-up's measured time (0: each set-up's own).
+	Duration time.Duration
+	// Run runs one set-up; nil runs it with runner.Run. The set-ups are
+	// independent, so a caller may run them in parallel and hand back the
+	// results through this hook.
+	Run func(ctx context.Context, s Setup, cfg runner.Config) (*runner.Result, error)
+	// Progress, if set, hears about each set-up as it starts.
+	Progress func(setup string, i, n int)
+}
+
+// Outcome is a validation run's results: one result per set-up run, and
+// the figures.
+type Outcome struct {
+	Setups     []Setup
+	Results    map[string]*runner.Result
+	Validation *reports.Validation
+}
+
+// quickDuration is each set-up's measured time under --quick: enough for
+// the quick figures to settle, short enough for CI.
+const quickDuration = 3 * time.Second
+
+// Run runs every set-up the selected targets need and computes their
+// figures.
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	targets := Targets()
+	setups := map[string]Setup{}
+	for _, s := range Setups() {
+		setups[s.Name] = s
+	}
+	var order []Setup
+	seen := map[string]bool{}
+	var chosen []Target
+	for _, t := range targets {
+		if o.Quick && !t.Quick {
+			continue
+		}
+		chosen = append(chosen, t)
+		for _, name := range t.Setups {
+			s, ok := setups[name]
+			if !ok {
+				return nil, fmt.Errorf("validate: target %q needs unknown set-up %q", t.Name, name)
+			}
+			if !seen[name] {
+				seen[name] = true
+				order = append(order, s)
+			}
+		}
+	}
+	run := o.Run
+	if run == nil {
+		run = func(ctx context.Context, _ Setup, cfg runner.Config) (*runner.Result, error) {
+			return runner.Run(ctx, cfg)
+		}
+	}
+	out := &Outcome{Setups: order, Results: map[string]*runner.Result{}, Validation: &reports.Validation{}}
+	for i, s := range order {
+		if o.Progress != nil {
+			o.Progress(s.Name, i, len(order))
+		}
+		d := o.Duration
+		if o.Quick && d == 0 {
+			d = quickDuration
+		}
+		cfg, err := s.Config(d)
+		if err != nil {
+			return nil, err
+		}
+		res, err := run(ctx, s, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("set-up %s: %w", s.Name, err)
+		}
+		out.Results[s.Name] = res
+	}
+	for _, t := range chosen {
+		rs := make([]*runner.Result, len(t.Setups))
+		for i, name := range t.Setups {
+			rs[i] = out.Results[name]
+		}
+		model := t.Model(rs)
+		if math.IsNaN(model) || math.IsInf(model, 0) {
+			model = 0
+		}
+		setup := t.Setups[0]
+		for _, n := range t.Setups[1:] {
+			setup += ", " + n
+		}
+		out.Validation.Figures = append(out.Validation.Figures, reports.Figure{
+			Name: t.Name, Source: t.Source, Setup: setup, Paper: t.Paper,
+			Model: round3(model), Band: t.Kind.Band(), Pass: t.Kind.within(t.Paper, model),
+		})
+	}
+	return out, nil
+}
+
+// Config builds the set-up's run configuration: defaults, then its
+// options (checked against their declarations when the run resolves them);
+// d > 0 replaces the measured duration.
+func (s Setup) Config(d time.Duration) (runner.Config, error) {
+	cfg := runner.DefaultConfig()
+	cfg.Options = map[string]string{}
+	for k, v := range s.Options {
+		cfg.Options[k] = v
+	}
+	if d > 0 {
+		cfg.Options["duration"] = d.String()
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, fmt.Errorf("set-up %s: %w", s.Name, err)
+	}
+	return cfg, nil
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
