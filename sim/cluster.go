@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"time"
 )
@@ -28,6 +29,11 @@ type Cluster struct {
 	nodes  []*Node
 	byName map[string]*Node
 	links  map[[2]*Node]*rand.Rand
+	// paths[a.idx-1][b.idx-1] caches what Delay needs for a link between
+	// two nodes of this cluster: a message then costs no topology look-up
+	// (AZ and region names compared as strings), no map access and no
+	// logarithm.
+	paths [][]*path
 	// faults is nil unless a fault schedule is installed (fault.go).
 	faults *faultSchedule
 	// watches are OnDown callbacks (fault.go).
@@ -54,6 +60,15 @@ type Node struct {
 	AZ     string
 	CPU    *CPU
 	Clock  *Clock
+	idx    int // 1 + position in the cluster's nodes; 0 for a Node made elsewhere
+}
+
+// path is the link between two nodes: its distribution, precomputed, and
+// its random stream.
+type path struct {
+	median time.Duration
+	sigma  float64 // of the log-normal; 0 when the link has no spread
+	rng    *rand.Rand
 }
 
 func (n *Node) String() string { return n.Name + "@" + n.AZ }
@@ -72,6 +87,7 @@ func (c *Cluster) AddNode(name, az string, cores int) *Node {
 		Name: name, Region: region, AZ: az,
 		CPU:   NewCPU(c.k, cores),
 		Clock: newClock(c.k, c.cfg.Epsilon, c.k.Stream("clock/"+name)),
+		idx:   len(c.nodes) + 1,
 	}
 	c.nodes = append(c.nodes, n)
 	c.byName[name] = n
@@ -88,6 +104,40 @@ func (c *Cluster) Node(name string) *Node { return c.byName[name] }
 // trip drawn from the link's distribution. Each ordered pair of nodes has its
 // own random stream.
 func (c *Cluster) Delay(a, b *Node) time.Duration {
+	if a.idx == 0 || b.idx == 0 {
+		return c.slowDelay(a, b)
+	}
+	pa := c.path(a, b)
+	if !c.cfg.Jitter || pa.sigma == 0 {
+		return pa.median/2 + c.cfg.NetDelay
+	}
+	// Link.Sample, with sigma computed once per link.
+	return time.Duration(float64(pa.median)*math.Exp(pa.sigma*pa.rng.NormFloat64()))/2 + c.cfg.NetDelay
+}
+
+func (c *Cluster) path(a, b *Node) *path {
+	for len(c.paths) < a.idx {
+		c.paths = append(c.paths, nil)
+	}
+	row := c.paths[a.idx-1]
+	for len(row) < b.idx {
+		row = append(row, nil)
+	}
+	c.paths[a.idx-1] = row
+	if pa := row[b.idx-1]; pa != nil {
+		return pa
+	}
+	link := c.topo.RTT(a.AZ, b.AZ)
+	pa := &path{median: link.Median, sigma: link.sigma()}
+	if c.cfg.Jitter && pa.sigma != 0 {
+		pa.rng = c.k.Stream("link/" + a.Name + "->" + b.Name)
+	}
+	row[b.idx-1] = pa
+	return pa
+}
+
+// slowDelay is Delay for nodes the cluster did not place.
+func (c *Cluster) slowDelay(a, b *Node) time.Duration {
 	link := c.topo.RTT(a.AZ, b.AZ)
 	if !c.cfg.Jitter {
 		return link.Median/2 + c.cfg.NetDelay

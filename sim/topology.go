@@ -25,9 +25,16 @@ func (l Link) Sample(rng *rand.Rand, jitter bool) time.Duration {
 	if !jitter || l.P99 <= l.Median || l.Median <= 0 {
 		return l.Median
 	}
-	// ln X ~ N(mu, sigma²): median = e^mu, p99 = e^(mu + 2.3263·sigma).
-	sigma := math.Log(float64(l.P99)/float64(l.Median)) / 2.326347874
-	return time.Duration(float64(l.Median) * math.Exp(sigma*rng.NormFloat64()))
+	return time.Duration(float64(l.Median) * math.Exp(l.sigma()*rng.NormFloat64()))
+}
+
+// sigma is the log-normal's σ (0 when the link has no spread): ln X ~
+// N(mu, σ²), median = e^mu, p99 = e^(mu + 2.3263·σ).
+func (l Link) sigma() float64 {
+	if l.P99 <= l.Median || l.Median <= 0 {
+		return 0
+	}
+	return math.Log(float64(l.P99)/float64(l.Median)) / 2.326347874
 }
 
 // Region is a cloud region with availability zones. A witness region holds
