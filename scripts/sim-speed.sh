@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# The simulator's speed and memory, side by side with an older revision
+# (issue 15's "done when" figures). Both revisions are built from git
+# (git archive into a temporary folder), so the comparison needs no checkout.
+#
+# Usage: scripts/sim-speed.sh [ycsb|tpcc|sweep|all]     (default: all)
+#   BASE=0831951 CUR=HEAD REPS=3 scripts/sim-speed.sh ycsb
+#   TPCC_DURATION=10m WAREHOUSES=10 scripts/sim-speed.sh tpcc
+#   REVERT="6c85a65 d5b9a34" scripts/sim-speed.sh ycsb   base = CUR without
+#        those commits (reverse-applied), to isolate them from model changes
+#        that landed in between
+#
+# ycsb:  YCSB-A, us-3, 64 clients, 30 simulated seconds, on each simulated
+#        engine; the two revisions alternate run by run (the machine is
+#        shared, so load drifts). Each run's CPU time is the process's
+#        user+system time (/usr/bin/time), load included; attempts come from
+#        the results file (summary.attempts). Prints attempts per CPU-second
+#        of each revision and their ratio, per run and as the median.
+# tpcc:  TPC-C on occ, 16 clients, WAREHOUSES warehouses (10), TPCC_DURATION
+#        simulated (10m), current revision (and the base with TPCC_BASE=1):
+#        wall time including the load, CPU time, peak RSS (MiB and MiB per
+#        warehouse).
+# sweep: a 5-point sweep over the three simulated engines with the current
+#        revision, --parallel 1 and --parallel $(nproc), alternating; wall
+#        times, their ratio, and whether the results files are identical
+#        apart from the wall facts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+what=${1:-all}
+BASE=${BASE:-0831951}
+CUR=${CUR:-HEAD}
+REPS=${REPS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+build() { # revision, output binary, commits to reverse-apply
+  mkdir -p "$work/src-$2"
+  git archive "$1" | tar -x -C "$work/src-$2"
+  for c in ${3:-}; do
+    git show "$c" | (cd "$work/src-$2" && patch -s -R -p1)
+  done
+  (cd "$work/src-$2" && go build -o "$work/$2" ./cmd/bench)
+}
+if [[ -n ${REVERT:-} ]]; then
+  build "$CUR" base "$REVERT"
+  basename="$(git rev-parse --short "$CUR") without $REVERT"
+else
+  build "$BASE" base
+  basename=$(git rev-parse --short "$BASE")
+fi
+build "$CUR" cur
+echo "base $basename · current $(git rev-parse --short "$CUR") · $(nproc) cores · load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+timed() { # tag, binary, args...: prints "cpu_seconds wall_seconds peak_rss_kib"
+  local tag=$1 bin=$2; shift 2
+  /usr/bin/time -f '%U %S %e %M' -o "$work/$tag.time" "$work/$bin" "$@" >/dev/null
+  awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}' "$work/$tag.time"
+}
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+
+if [[ $what == ycsb || $what == all ]]; then
+  echo
+  echo "YCSB-A, us-3, 64 clients, 30 s simulated: attempts per CPU-second (user+sys)"
+  for engine in occ 2pc sharded; do
+    : >"$work/ratios"
+    : >"$work/base.rates"
+    : >"$work/cur.rates"
+    for rep in $(seq "$REPS"); do
+      order="base cur"
+      if ((rep % 2 == 0)); then order="cur base"; fi
+      for rev in $order; do
+        read -r cpu wall rss < <(timed "$engine-$rev-$rep" "$rev" run --engine "$engine" --workload ycsb-a \
+          --topology us-3 --clients 64 --duration 30s --quiet --out "$work/$engine-$rev-$rep.json")
+        attempts=$(jq .summary.attempts "$work/$engine-$rev-$rep.json")
+        awk -v a="$attempts" -v c="$cpu" 'BEGIN {printf "%.0f\n", a / c}' >>"$work/$rev.rates"
+        echo "  $engine $rev run $rep: $attempts attempts, $cpu CPU-s, $wall s wall, $((rss / 1024)) MiB"
+      done
+      paste <(tail -1 "$work/base.rates") <(tail -1 "$work/cur.rates") | awk '{printf "%.2f\n", $2 / $1}' >>"$work/ratios"
+    done
+    b=$(median <"$work/base.rates")
+    c=$(median <"$work/cur.rates")
+    echo "$engine: base $b, current $c attempts/CPU-s; ratio per run: $(paste -sd' ' "$work/ratios"); median ratio $(median <"$work/ratios")"
+  done
+fi
+
+if [[ $what == tpcc || $what == all ]]; then
+  W=${WAREHOUSES:-10}
+  D=${TPCC_DURATION:-10m}
+  echo
+  echo "TPC-C, occ, $W warehouses, 16 clients, $D simulated (wall time includes the load)"
+  revs="cur"
+  if [[ ${TPCC_BASE:-0} == 1 ]]; then revs="base cur"; fi
+  for rev in $revs; do
+    read -r cpu wall rss < <(timed "tpcc-$rev" "$rev" run --engine occ --workload tpcc --warehouses "$W" \
+      --clients 16 --duration "$D" --quiet --out "$work/tpcc-$rev.json")
+    echo "  $rev: $wall s wall, $cpu CPU-s, peak RSS $((rss / 1024)) MiB ($((rss / 1024 / W)) MiB per warehouse), tpmC $(jq '.workload_metrics[] | select(.name == "tpmC") | .value' "$work/tpcc-$rev.json")"
+  done
+fi
+
+if [[ $what == sweep || $what == all ]]; then
+  P=$(nproc)
+  echo
+  echo "sweep: ycsb-a, theta=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, 2 s: --parallel 1 vs $P"
+  sweep() { # tag, parallel
+    /usr/bin/time -f '%e' -o "$work/sweep-$1.time" "$work/cur" sweep --engines occ,2pc,sharded --workload ycsb-a \
+      --records 10000 --duration 2s --param theta=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
+      --out-dir "$work/sweep-$1" >/dev/null
+    cat "$work/sweep-$1.time"
+  }
+  : >"$work/sweep.ratios"
+  for rep in $(seq "$REPS"); do
+    if ((rep % 2)); then s=$(sweep "serial-$rep" 1); p=$(sweep "parallel-$rep" "$P")
+    else p=$(sweep "parallel-$rep" "$P"); s=$(sweep "serial-$rep" 1); fi
+    same=identical
+    for f in "$work/sweep-serial-$rep"/*.json; do
+      if ! cmp -s <(jq -S 'del(.wall)' "$f") <(jq -S 'del(.wall)' "$work/sweep-parallel-$rep/$(basename "$f")"); then
+        same="DIFFERENT ($(basename "$f"))"
+      fi
+    done
+    awk -v s="$s" -v p="$p" 'BEGIN {printf "%.2f\n", p / s}' >>"$work/sweep.ratios"
+    echo "  run $rep: serial $s s, parallel $p s, ratio $(tail -1 "$work/sweep.ratios"); results $same"
+  done
+  echo "sweep: median parallel/serial wall-time ratio $(median <"$work/sweep.ratios")"
+fi
