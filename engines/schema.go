@@ -25,8 +25,29 @@ type Table struct {
 	// Reference tables are small, read-mostly and copied to every shard
 	// (Limitless reference tables); writing one touches every shard.
 	Reference bool
+	// Indexes are the table's secondary indexes.
+	Indexes []Index
 	// ID is the table's index in Schema.Tables, set by Schema.Validate.
 	ID int
+}
+
+// Index is a secondary index: CREATE [UNIQUE] INDEX name ON t (columns).
+// Its entries are ordered by Columns, then by the primary key; a unique
+// index allows one row per value of Columns.
+type Index struct {
+	Name    string
+	Columns []int
+	Unique  bool
+}
+
+// Index returns the table's index with that name, or nil.
+func (t *Table) Index(name string) *Index {
+	for i := range t.Indexes {
+		if t.Indexes[i].Name == name {
+			return &t.Indexes[i]
+		}
+	}
+	return nil
 }
 
 // Column is one typed column.
@@ -34,7 +55,10 @@ type Column struct {
 	Name string
 	Type Type
 	// Size is the declared maximum length for strings (varchar(n)); 0 = text.
+	// For decimals it is the precision p of numeric(p, s).
 	Size int
+	// Scale is a decimal's s in numeric(p, s): its values carry this scale.
+	Scale int
 	// Nullable columns may hold NULL.
 	Nullable bool
 }
@@ -73,6 +97,23 @@ func (s *Schema) Validate() error {
 		}
 		if t.ShardKey >= len(t.Columns) {
 			errs = append(errs, fmt.Errorf("table %s: shard key column %d out of range", t.Name, t.ShardKey))
+		}
+		for _, c := range t.Columns {
+			if c.Type == TypeDecimal && (c.Scale < 0 || c.Scale > MaxScale || c.Size > MaxScale || c.Size < c.Scale) {
+				errs = append(errs, fmt.Errorf("table %s: column %s: numeric(%d, %d) is outside numeric(18, 18)", t.Name, c.Name, c.Size, c.Scale))
+			}
+		}
+		names := map[string]bool{}
+		for _, ix := range t.Indexes {
+			if ix.Name == "" || names[ix.Name] || len(ix.Columns) == 0 {
+				errs = append(errs, fmt.Errorf("table %s: index %q: needs a unique name and columns", t.Name, ix.Name))
+			}
+			names[ix.Name] = true
+			for _, c := range ix.Columns {
+				if c < 0 || c >= len(t.Columns) {
+					errs = append(errs, fmt.Errorf("table %s: index %s: column %d out of range", t.Name, ix.Name, c))
+				}
+			}
 		}
 	}
 	return errors.Join(errs...)
@@ -129,6 +170,9 @@ func (t *Table) CheckRow(r Row) error {
 		if v.Kind() != c.Type {
 			return fmt.Errorf("table %s: column %s is %s, got %s", t.Name, c.Name, c.Type, v.Kind())
 		}
+		if c.Type == TypeDecimal && int(v.Dec().Scale) != c.Scale {
+			return fmt.Errorf("table %s: column %s has scale %d, got %s", t.Name, c.Name, c.Scale, v.Dec())
+		}
 	}
 	return nil
 }
@@ -143,6 +187,10 @@ func HashValue(v Value) uint64 {
 	switch v.Kind() {
 	case TypeInt:
 		mix(uint64(v.Int()))
+	case TypeDecimal:
+		d := v.Dec()
+		mix(uint64(d.Units))
+		mix(uint64(d.Scale))
 	case TypeTimestamp:
 		mix(uint64(v.Time().UnixNano()))
 	case TypeFloat:

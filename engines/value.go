@@ -16,9 +16,10 @@ type Type uint8
 const (
 	TypeNull      Type = iota // only as a Value's kind: SQL NULL
 	TypeInt                   // bigint
-	TypeFloat                 // double precision (TPC-C money uses numeric in SQL, float here)
+	TypeFloat                 // double precision
 	TypeString                // text / varchar
 	TypeTimestamp             // timestamp (microsecond precision in SQL)
+	TypeDecimal               // numeric(p, s): exact fixed point (money)
 )
 
 func (t Type) String() string {
@@ -33,6 +34,8 @@ func (t Type) String() string {
 		return "string"
 	case TypeTimestamp:
 		return "timestamp"
+	case TypeDecimal:
+		return "decimal"
 	}
 	return "type(" + strconv.Itoa(int(t)) + ")"
 }
@@ -52,10 +55,20 @@ type Value struct {
 	n uint64
 }
 
-// kindMarks' addresses name the kinds whose values are not string bytes.
-var kindMarks [5]byte
+// kindMarks' addresses name the kinds whose values are not string bytes;
+// a decimal's marker also names its scale (decMarks[scale]).
+var (
+	kindMarks [5]byte
+	decMarks  [MaxScale + 1]byte
+)
 
 func mark(t Type) unsafe.Pointer { return unsafe.Pointer(&kindMarks[t]) }
+
+// isDec reports whether p is a decimal marker, and its scale.
+func isDec(p unsafe.Pointer) (int, bool) {
+	off := uintptr(p) - uintptr(unsafe.Pointer(&decMarks[0]))
+	return int(off), off <= MaxScale
+}
 
 // Null is SQL NULL.
 var Null = Value{}
@@ -70,6 +83,11 @@ func String(v string) Value {
 }
 func Timestamp(t time.Time) Value { return Value{p: mark(TypeTimestamp), n: uint64(t.UnixNano())} }
 
+// DecimalValue is an exact decimal value.
+func DecimalValue(d Decimal) Value {
+	return Value{p: unsafe.Pointer(&decMarks[d.Scale]), n: uint64(d.Units)}
+}
+
 // Kind is the value's type.
 func (v Value) Kind() Type {
 	switch v.p {
@@ -81,6 +99,9 @@ func (v Value) Kind() Type {
 		return TypeFloat
 	case mark(TypeTimestamp):
 		return TypeTimestamp
+	}
+	if _, ok := isDec(v.p); ok {
+		return TypeDecimal
 	}
 	return TypeString // string bytes, or the empty-string marker
 }
@@ -100,6 +121,13 @@ func (v Value) Float() float64 {
 func (v Value) Str() string {
 	v.must(TypeString)
 	return v.str()
+}
+func (v Value) Dec() Decimal {
+	s, ok := isDec(v.p)
+	if !ok {
+		v.must(TypeDecimal)
+	}
+	return Decimal{Units: int64(v.n), Scale: uint8(s)}
 }
 func (v Value) Time() time.Time {
 	v.must(TypeTimestamp)
@@ -132,8 +160,9 @@ func (v Value) Size() int {
 	return 8
 }
 
-// Any returns the value as a plain Go value (nil, int64, float64, string or
-// time.Time), which is what database drivers accept.
+// Any returns the value as a plain Go value (nil, int64, float64, string,
+// time.Time or Decimal), which is what database drivers accept (a Decimal
+// once the driver is taught it).
 func (v Value) Any() any {
 	switch v.Kind() {
 	case TypeInt:
@@ -144,6 +173,8 @@ func (v Value) Any() any {
 		return v.str()
 	case TypeTimestamp:
 		return v.Time()
+	case TypeDecimal:
+		return v.Dec()
 	}
 	return nil
 }
@@ -160,6 +191,8 @@ func (v Value) String() string {
 		return strconv.Quote(v.str())
 	case TypeTimestamp:
 		return v.Time().Format(time.RFC3339Nano)
+	case TypeDecimal:
+		return v.Dec().String()
 	}
 	return "?"
 }
@@ -216,7 +249,9 @@ func appendKeyPart(b []byte, v Value) []byte {
 	switch v.Kind() {
 	case TypeNull:
 		return append(b, tagNull)
-	case TypeInt, TypeTimestamp:
+	case TypeInt, TypeTimestamp, TypeDecimal:
+		// Decimals order correctly against decimals of the same scale,
+		// which is what a key column (one declared scale) holds.
 		b = append(b, tagNumber)
 		return binary.BigEndian.AppendUint64(b, v.n^(1<<63))
 	case TypeFloat:

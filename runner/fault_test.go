@@ -137,7 +137,7 @@ func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
 						if err != nil {
 							return err
 						}
-						if err := tx.Update(ctx, table, key, engines.Set{Col: 1, Val: engines.Int(r[1].Int() + 1)}); err != nil {
+						if err := tx.Update(ctx, table, key, engines.Set{Col: 1, Val: engines.Add(r[1], engines.DecimalValue(engines.Dec(1, 0)))}); err != nil {
 							return err
 						}
 						return tx.Commit(ctx)
@@ -175,7 +175,7 @@ func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
 		}
 		var total int64
 		for i := range clients {
-			got := final[i][1].Int() - 1000
+			got := final[i][1].Dec().Rescale(0).Units - 1000 // bank's balances are decimals
 			total += acks[i]
 			if got != acks[i] {
 				t.Errorf("client %d: %d commits acknowledged, %d visible", i, acks[i], got)

@@ -135,7 +135,7 @@ func typeNames(parts []*Result) []string {
 func mergeSummary(ss []Summary, lat, att *hdrhistogram.Histogram, secs float64) Summary {
 	var m Summary
 	m.AbortReasons = map[string]int64{}
-	var latSum, attSum, retries, txns float64
+	var latSum, attSum, retries, txns, stmts float64
 	breakdown := map[string]float64{}
 	for _, s := range ss {
 		m.Committed += s.Committed
@@ -147,6 +147,7 @@ func mergeSummary(ss []Summary, lat, att *hdrhistogram.Histogram, secs float64) 
 		n := float64(s.Committed + s.Failed)
 		retries += s.RetriesPerTxn * n
 		txns += n
+		stmts += s.StatementsPerTxn * float64(s.Committed)
 		for r, c := range s.AbortReasons {
 			m.AbortReasons[r] += c
 		}
@@ -160,6 +161,7 @@ func mergeSummary(ss []Summary, lat, att *hdrhistogram.Histogram, secs float64) 
 			m.Participants[k] += v
 		}
 	}
+	m.StatementsPerTxn = round3(ratio(stmts, float64(m.Committed)))
 	m.AbortRate = round6(ratio(float64(m.AbortedAttempts), float64(m.Attempts)))
 	m.RetriesPerTxn = round6(ratio(retries, txns))
 	m.ThroughputTPS = roundSig(ratio(float64(m.Committed), secs))

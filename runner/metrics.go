@@ -138,6 +138,7 @@ type stats struct {
 	shapes map[string]*shapeStats
 	// statements: latency by statement kind (StmtRead, ...), every attempt.
 	statements         map[string]*shapeStats
+	stmtSum, stmtTxns  int64 // statements (commit excluded) of committed attempts, and those attempts
 	breakdown          map[string]time.Duration
 	breakdownCommitted int64 // committed txns that reported a breakdown
 }
@@ -240,6 +241,12 @@ func (r *Recorder) Attempt(a AttemptRecord) {
 			st.statement(stmt.Kind).add(toMicros(stmt.Latency))
 		}
 		if a.Committed {
+			st.stmtTxns++
+			for _, stmt := range a.Statements {
+				if stmt.Kind != StmtCommit {
+					st.stmtSum++
+				}
+			}
 			if a.Participants > 0 {
 				st.participants[a.Participants]++
 			}
@@ -475,6 +482,9 @@ func (s *stats) summary(secs float64) Summary {
 		for kind, sh := range s.statements {
 			out.StatementLatencyMs[kind] = StatementLatency{Count: sh.h.TotalCount(), Latency: latencyOf(sh.h, sh.sum)}
 		}
+	}
+	if s.stmtTxns > 0 {
+		out.StatementsPerTxn = round3(float64(s.stmtSum) / float64(s.stmtTxns))
 	}
 	if len(s.participants) > 0 {
 		out.Participants = make(map[string]int64, len(s.participants))

@@ -61,6 +61,7 @@ func runReal(ctx context.Context, r *Resolved) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	eng = engines.WithIndexes(eng)
 	defer eng.Close()
 	schema := wl.Schema()
 	if parted {

@@ -183,6 +183,10 @@ type Summary struct {
 	// out, a commit counts only when it succeeded. Histograms
 	// "<type>/statement/<kind>" hold the values.
 	StatementLatencyMs map[string]StatementLatency `json:"statement_latency_ms,omitempty"`
+	// StatementsPerTxn is the mean number of statements a committed
+	// attempt issued, its COMMIT not counted (a set-oriented statement is
+	// one, whatever its row count).
+	StatementsPerTxn float64 `json:"statements_per_txn,omitempty"`
 }
 
 // StatementLatency is the latency of one statement kind.

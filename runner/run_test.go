@@ -3,6 +3,7 @@ package runner_test
 import (
 	"bytes"
 	"context"
+	"github.com/txbench/txbench/engines"
 	"strings"
 	"testing"
 	"time"
@@ -83,7 +84,7 @@ func TestMemoryStaysBoundedInALongRun(t *testing.T) {
 	cfg.Clients = 16
 	var versions, tracked int
 	cfg.Observe = func(s *runner.Simulation) {
-		e := s.Engine.(*occ.Engine)
+		e := engines.Unwrap(s.Engine).(*occ.Engine)
 		versions = e.Store.Stats().Versions
 		tracked = e.Tracked()
 	}

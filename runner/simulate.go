@@ -102,6 +102,7 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 	if err != nil {
 		return nil, badInput(err)
 	}
+	eng = engines.WithIndexes(eng)
 	wl, err := r.NewWorkload()
 	if err != nil {
 		return nil, err

@@ -110,3 +110,44 @@ func (t *timedTxn) Commit(ctx context.Context) error {
 	}
 	return err
 }
+
+// The set-oriented forms are one statement each, whatever the engine.
+
+func (t *timedTxn) GetMany(ctx context.Context, tb *engines.Table, keys []engines.Key, o engines.ReadOpts) ([]engines.Row, error) {
+	start := t.clk.now(ctx)
+	rows, err := engines.GetMany(ctx, t.Txn, tb, keys, o)
+	kind := StmtRead
+	if o.ForUpdate {
+		kind = StmtReadForUpdate
+	}
+	t.note(ctx, kind, start, err)
+	return rows, err
+}
+
+func (t *timedTxn) UpdateMany(ctx context.Context, tb *engines.Table, ups []engines.KeyUpdate, returning bool) (int, []engines.Row, error) {
+	start := t.clk.now(ctx)
+	n, rows, err := engines.UpdateMany(ctx, t.Txn, tb, ups, returning)
+	t.note(ctx, StmtWrite, start, err)
+	return n, rows, err
+}
+
+func (t *timedTxn) DeleteMany(ctx context.Context, tb *engines.Table, keys []engines.Key) ([]engines.Key, error) {
+	start := t.clk.now(ctx)
+	gone, err := engines.DeleteMany(ctx, t.Txn, tb, keys)
+	t.note(ctx, StmtDelete, start, err)
+	return gone, err
+}
+
+func (t *timedTxn) InsertMany(ctx context.Context, tb *engines.Table, rows []engines.Row) error {
+	start := t.clk.now(ctx)
+	err := engines.InsertMany(ctx, t.Txn, tb, rows)
+	t.note(ctx, StmtInsert, start, err)
+	return err
+}
+
+func (t *timedTxn) Query(ctx context.Context, tb *engines.Table, q engines.Query) ([]engines.Row, error) {
+	start := t.clk.now(ctx)
+	rows, err := engines.RunQuery(ctx, t.Txn, tb, q)
+	t.note(ctx, StmtScan, start, err)
+	return rows, err
+}

@@ -119,6 +119,15 @@ func WriteSummary(w io.Writer, r *Result) {
 		}
 		writeWrapped(w, "by statement (ms): ", parts, " · ")
 	}
+	if r.Summary.StatementsPerTxn > 0 {
+		var parts []string
+		for _, t := range r.TxnTypes {
+			if t.Summary.StatementsPerTxn > 0 {
+				parts = append(parts, fmt.Sprintf("%s %.1f", t.Name, t.Summary.StatementsPerTxn))
+			}
+		}
+		writeWrapped(w, "statements per committed txn (commit excluded): ", parts, " · ")
+	}
 	if b := r.Summary.BreakdownMs; len(b) > 0 {
 		var parts []string
 		for _, k := range breakdownKeys(b) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/engines/txnkit"
 	"github.com/txbench/txbench/sim"
@@ -67,6 +68,8 @@ type txn struct {
 	// the open two-phase round, for abandoning it (failover.go).
 	lost  bool
 	round *openRound
+	// grouped: a set-oriented statement is running (engines.Grouper).
+	grouped simengine.Grouped
 }
 
 type openRound struct {
@@ -84,6 +87,9 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		return errors.New("occ: transaction already finished")
 	}
 	p := sim.ProcFrom(ctx)
+	if t.grouped.In {
+		return body(p)
+	}
 	t.e.Cluster.Send(p, t.s.client, t.s.qp)
 	if !t.started {
 		t.started = true
@@ -98,6 +104,33 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		t.finish()
 	}
 	return err
+}
+
+// Statement runs body as one statement: one client round trip and the
+// QP's statement CPU; the rows body reads or writes go from the QP to
+// storage (engines.Grouper).
+func (t *txn) Statement(ctx context.Context, body func(ctx context.Context) error) error {
+	return t.grouped.Statement(ctx, t.statement, body)
+}
+
+// Parallel sends a statement's row requests from the QP at once.
+func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	return simengine.Parallel(ctx, n, "occ-rows", fn)
+}
+
+// Modify is an UPDATE assigning expressions: the QP reads the row and
+// buffers the new version, as for any UPDATE.
+func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (row engines.Row, ok bool, err error) {
+	err = t.write(ctx, func(p *sim.Proc) error {
+		old, found := t.read(p, tb, k)
+		if !found {
+			return nil
+		}
+		row, ok = engines.Apply(old, as), true
+		t.ws.Put(tb, k, k.Encode(), row)
+		return t.checkLimits()
+	})
+	return row, ok, err
 }
 
 func (t *txn) finish() {

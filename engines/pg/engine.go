@@ -373,7 +373,7 @@ func (e *Engine) copyRows(ctx context.Context, t *engines.Table, rows []engines.
 	src := pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 		vals := make([]any, len(rows[i]))
 		for j, v := range rows[i] {
-			vals[j] = v.Any()
+			vals[j] = arg(v)
 		}
 		return vals, nil
 	})

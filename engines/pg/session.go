@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/txbench/txbench/engines"
@@ -162,7 +163,7 @@ func (t *txn) abort(ctx context.Context, err error) error {
 func keyArgs(k engines.Key) []any {
 	args := make([]any, len(k))
 	for i, v := range k {
-		args[i] = v.Any()
+		args[i] = arg(v)
 	}
 	return args
 }
@@ -194,24 +195,9 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 	return t.get(ctx, t.sql(tb).getForUpd, tb, k)
 }
 
+// Scan is a query on the primary key.
 func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
-	args := append(keyArgs(s.Start), keyArgs(s.End)...)
-	if s.Limit > 0 {
-		args = append(args, s.Limit)
-	}
-	db, err := t.use()
-	if err != nil {
-		return nil, err
-	}
-	rows, err := db.Query(ctx, t.sql(tb).scan(s), args...)
-	if err != nil {
-		return nil, t.abort(ctx, err)
-	}
-	got, err := collect(rows, tb)
-	if err != nil {
-		return nil, t.abort(ctx, err)
-	}
-	return got, nil
+	return t.Query(ctx, tb, engines.Query{Start: s.Start, End: s.End, EndInclusivePrefix: s.EndInclusivePrefix, Reverse: s.Reverse, Limit: s.Limit})
 }
 
 func (t *txn) exec(ctx context.Context, q string, args []any, none error) error {
@@ -249,7 +235,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 	}
 	args := make([]any, 0, len(sets)+len(k))
 	for _, s := range sets {
-		args = append(args, s.Val.Any())
+		args = append(args, arg(s.Val))
 	}
 	return t.exec(ctx, t.sql(tb).update(sets), append(args, keyArgs(k)...), engines.ErrNotFound)
 }
@@ -368,6 +354,13 @@ func decodeRaw(b []byte, format int16, c engines.Column) (engines.Value, bool) {
 			us := int64(binaryBE.Uint64(b))
 			return engines.Timestamp(pgEpoch.Add(time.Duration(us) * time.Microsecond)), true
 		}
+	case engines.TypeDecimal:
+		if format == binary {
+			return decodeNumeric(b, c.Scale)
+		}
+		if d, err := engines.ParseDecimal(string(b), c.Scale); err == nil {
+			return engines.DecimalValue(d), true
+		}
 	}
 	return engines.Null, false
 }
@@ -389,6 +382,8 @@ func toValue(v any, c engines.Column) (engines.Value, error) {
 		return engines.String(x), nil
 	case time.Time:
 		return engines.Timestamp(x), nil
+	case pgtype.Numeric:
+		return numericValue(x, c)
 	}
 	return engines.Null, fmt.Errorf("pg: column %s: unexpected %T", c.Name, v)
 }

@@ -21,17 +21,12 @@ type tableSQL struct {
 	insert    string
 	delete    string
 	updates   map[string]string // by the set of assigned columns
-	scans     map[scanShape]string
-}
-
-type scanShape struct {
-	start, end     int
-	endInclusive   bool
-	reverse, limit bool
+	many      map[string]string // set-oriented statements, by shape
+	keys      *engines.Table    // the key columns alone
 }
 
 func newTableSQL(t *engines.Table) *tableSQL {
-	s := &tableSQL{t: t, updates: map[string]string{}, scans: map[scanShape]string{}}
+	s := &tableSQL{t: t, updates: map[string]string{}, many: map[string]string{}}
 	var cols, ph []string
 	for i, c := range t.Columns {
 		cols = append(cols, ident(c.Name))
@@ -78,57 +73,5 @@ func (s *tableSQL) update(sets []engines.Set) string {
 	}
 	q := fmt.Sprintf("UPDATE %s SET %s WHERE %s", ident(s.t.Name), strings.Join(assign, ", "), s.keyWhere(len(sets)+1))
 	s.updates[shape] = q
-	return q
-}
-
-// scan builds a row-comparison range query: (k1, k2) >= ($1, $2) AND
-// (k1) < ($3) ORDER BY k1, k2 [DESC] LIMIT $4 — the SQL form of a key
-// range with prefix bounds.
-func (s *tableSQL) scan(spec engines.ScanSpec) string {
-	shape := scanShape{len(spec.Start), len(spec.End), spec.EndInclusivePrefix, spec.Reverse, spec.Limit > 0}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if q, ok := s.scans[shape]; ok {
-		return q
-	}
-	var conds []string
-	n := 1
-	tuple := func(m int) (string, string) {
-		var ph []string
-		for i := range m {
-			ph = append(ph, fmt.Sprintf("$%d", n+i))
-		}
-		n += m
-		return "(" + strings.Join(s.keyCols[:m], ", ") + ")", "(" + strings.Join(ph, ", ") + ")"
-	}
-	if shape.start > 0 {
-		c, p := tuple(shape.start)
-		conds = append(conds, c+" >= "+p)
-	}
-	if shape.end > 0 {
-		c, p := tuple(shape.end)
-		op := " < "
-		if shape.endInclusive {
-			op = " <= "
-		}
-		conds = append(conds, c+op+p)
-	}
-	q := fmt.Sprintf("SELECT %s FROM %s", s.cols, ident(s.t.Name))
-	if len(conds) > 0 {
-		q += " WHERE " + strings.Join(conds, " AND ")
-	}
-	dir := ""
-	if shape.reverse {
-		dir = " DESC"
-	}
-	var order []string
-	for _, k := range s.keyCols {
-		order = append(order, k+dir)
-	}
-	q += " ORDER BY " + strings.Join(order, ", ")
-	if shape.limit {
-		q += fmt.Sprintf(" LIMIT $%d", n)
-	}
-	s.scans[shape] = q
 	return q
 }

@@ -111,7 +111,7 @@ func TestPartitionsPerTxnSetsTheShardsWritten(t *testing.T) {
 		cfg := quick(t, "ycsb", map[string]string{"records": "20000", "partitions": "4", "partitions-per-txn": fmt.Sprint(k),
 			"theta": "0", "write-frac": "1"})
 		var st sharded.Stats
-		cfg.Observe = func(s *runner.Simulation) { st = s.Engine.(*sharded.Engine).Stats() }
+		cfg.Observe = func(s *runner.Simulation) { st = engines.Unwrap(s.Engine).(*sharded.Engine).Stats() }
 		r := run(t, cfg)
 		if len(r.Summary.Participants) != 1 || r.Summary.Participants[fmt.Sprint(k)] == 0 {
 			t.Errorf("K=%d: participants %v; want only %d", k, r.Summary.Participants, k)
@@ -141,7 +141,7 @@ func TestResultNamesReasonsAndBreakdown(t *testing.T) {
 			cfg := quick(t, "ycsb", map[string]string{"ops-per-txn": "4", "theta": "0.9", "records": "200", "write-frac": "1",
 				"partitions": "4", "partitions-per-txn": tc.perTxn, "deadlock-timeout": "20ms", "shard-deadlock-timeout": "20ms"})
 			var notes []string
-			cfg.Observe = func(s *runner.Simulation) { notes = s.Engine.(*sharded.Engine).Notes() }
+			cfg.Observe = func(s *runner.Simulation) { notes = engines.Unwrap(s.Engine).(*sharded.Engine).Notes() }
 			res := run(t, cfg)
 			t.Logf("reasons %v, participants %v, notes %q", res.Summary.AbortReasons, res.Summary.Participants, notes)
 			for _, r := range []engines.Reason{engines.ReasonSerialization, tc.deadlock} {
@@ -173,7 +173,7 @@ func TestMemoryAndLocksStayBounded(t *testing.T) {
 	cfg.Duration, cfg.Clients = 5*time.Second, 16
 	var versions, owners, keys, inflight, waiting, live int
 	cfg.Observe = func(s *runner.Simulation) {
-		e := s.Engine.(*sharded.Engine)
+		e := engines.Unwrap(s.Engine).(*sharded.Engine)
 		versions = e.Store.Stats().Versions
 		owners, keys, inflight, waiting, live = e.Residue()
 	}

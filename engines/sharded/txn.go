@@ -6,6 +6,7 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
+	"github.com/txbench/txbench/engines/simengine"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/engines/txnkit"
 	"github.com/txbench/txbench/sim"
@@ -133,6 +134,8 @@ type txn struct {
 	// lost connection rolled t back (failover.go).
 	decided bool
 	lost    error
+	// grouped: a set-oriented statement is running (engines.Grouper).
+	grouped simengine.Grouped
 }
 
 // Info reports the shards the commit wrote (0 for a read-only commit).
@@ -169,6 +172,9 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		return errFinished
 	}
 	p := sim.ProcFrom(ctx)
+	if t.grouped.In {
+		return body(p)
+	}
 	r := t.s.router.node
 	t.e.Cluster.Send(p, t.s.client, r)
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
@@ -276,7 +282,7 @@ const (
 //
 // and keeps the new version private to t until commit. A serialization
 // failure or a deadlock aborts t on this shard at once.
-func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, enc string, sets []engines.Set, ins engines.Row) (cur engines.Row, exists, atRouter bool, err error) {
+func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, enc string, as []engines.Assign, ins engines.Row) (cur engines.Row, exists, atRouter bool, err error) {
 	sh.node.CPU.Exec(p, t.e.cfg.WriteCPU)
 	if t.killed != nil {
 		return nil, false, true, t.killed
@@ -310,7 +316,7 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
 		}
-		ws.Put(tb, k, enc, txnkit.Updated(cur, sets))
+		ws.Put(tb, k, enc, engines.Apply(cur, as))
 	case kindDelete:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
@@ -350,7 +356,7 @@ func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, k
 // write runs a writing statement on every shard that holds the row (one,
 // or all for a reference table) in parallel. If one shard fails the
 // statement, the router stops waiting for the others.
-func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k engines.Key, sets []engines.Set, ins engines.Row) (engines.Row, bool, error) {
+func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k engines.Key, as []engines.Assign, ins engines.Row) (engines.Row, bool, error) {
 	if t.opts.ReadOnly {
 		return nil, false, engines.ErrReadOnly
 	}
@@ -368,7 +374,7 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 			var r res
 			t.onShard(c, shards[i], func() bool {
 				var atRouter bool
-				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, enc, sets, ins)
+				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, enc, as, ins)
 				if _, aborted := engines.AsAbort(r.err); aborted && !atRouter {
 					t.kill(r.err)
 				}
@@ -406,8 +412,37 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
-	_, _, err := t.write(ctx, kindUpdate, tb, k, sets, nil)
+	as := make([]engines.Assign, len(sets))
+	for i, s := range sets {
+		as[i] = engines.Assign{Col: s.Col, Val: s.Val}
+	}
+	_, _, err := t.write(ctx, kindUpdate, tb, k, as, nil)
 	return err
+}
+
+// Statement runs body as one statement: one client round trip to the
+// router and its CPU once; the router sends the rows' requests to their
+// shards (engines.Grouper).
+func (t *txn) Statement(ctx context.Context, body func(ctx context.Context) error) error {
+	return t.grouped.Statement(ctx, t.statement, body)
+}
+
+// Parallel sends a statement's row requests from the router at once.
+func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, i int) error) error {
+	return simengine.Parallel(ctx, n, "sharded-rows", fn)
+}
+
+// Modify is an UPDATE assigning expressions, applied on the shard under
+// the row lock like any UPDATE.
+func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (engines.Row, bool, error) {
+	old, ok, err := t.write(ctx, kindUpdate, tb, k, as, nil)
+	if errors.Is(err, engines.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	return engines.Apply(old, as), true, nil
 }
 
 func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {

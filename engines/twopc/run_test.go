@@ -128,7 +128,7 @@ func TestMemoryStaysBoundedInALongRun(t *testing.T) {
 	cfg.Duration, cfg.Clients = 10*time.Second, 16
 	var versions, owners, keys, records, live int
 	cfg.Observe = func(s *runner.Simulation) {
-		e := s.Engine.(*twopc.Engine)
+		e := engines.Unwrap(s.Engine).(*twopc.Engine)
 		versions = e.Store.Stats().Versions
 		owners, keys, records, live = e.Residue()
 	}

@@ -36,6 +36,7 @@ var rules = []struct {
 	{"engines/sharded", simulated, "a simulated engine"},
 	{"engines/pg", []string{"engines", "internal/..."}, "the real engine does not know the simulator"},
 	{"engines/enginetest", []string{"engines/...", "sim", "internal/..."}, "the test harness drives every engine"},
+	{"engines/settest", []string{"engines", "workloads", "internal/..."}, "the set-statement suite drives any engine through the contract (and offers its table as a workload)"},
 	{"history", nil, "recorded histories import nothing of ours"},
 	{"isolation", []string{"history"}, "the isolation checker is a pure function of a history"},
 	{"workloads", []string{"engines", "history", "internal/..."}, "the workload contract"},

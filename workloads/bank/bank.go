@@ -65,8 +65,9 @@ func New(o Options) (*Workload, error) {
 		return nil, err
 	}
 	t := &engines.Table{
-		Name:       "account",
-		Columns:    []engines.Column{{Name: "id", Type: engines.TypeInt}, {Name: "balance", Type: engines.TypeInt}},
+		Name: "account",
+		// Money is exact: numeric(15, 2), amounts in whole units.
+		Columns:    []engines.Column{{Name: "id", Type: engines.TypeInt}, {Name: "balance", Type: engines.TypeDecimal, Size: 15, Scale: 2}},
 		PrimaryKey: []int{0},
 		ShardKey:   -1,
 	}
@@ -80,7 +81,7 @@ func (w *Workload) TxnTypes() []string      { return []string{"transfer"} }
 func (w *Workload) Load(ctx context.Context, load func(context.Context, *engines.Table, []engines.Row) error) error {
 	rows := make([]engines.Row, w.o.Accounts)
 	for i := range rows {
-		rows[i] = engines.Row{engines.Int(int64(i)), engines.Int(w.o.Balance)}
+		rows[i] = engines.Row{engines.Int(int64(i)), money(w.o.Balance * 100)}
 	}
 	return load(ctx, w.table, rows)
 }
@@ -124,7 +125,7 @@ func (t *transfer) Run(ctx context.Context, tx engines.Txn) error {
 		if !ok {
 			return 0, fmt.Errorf("bank: account %d is missing", id)
 		}
-		return r[1].Int(), nil
+		return r[1].Dec().Units, nil // cents
 	}
 	from, err := balance(t.from)
 	if err != nil {
@@ -134,13 +135,14 @@ func (t *transfer) Run(ctx context.Context, tx engines.Txn) error {
 	if err != nil {
 		return err
 	}
-	if from < t.amount {
+	amount := t.amount * 100
+	if from < amount {
 		return nil
 	}
-	if err := tx.Update(ctx, tb, engines.Key{engines.Int(t.from)}, engines.Set{Col: 1, Val: engines.Int(from - t.amount)}); err != nil {
+	if err := tx.Update(ctx, tb, engines.Key{engines.Int(t.from)}, engines.Set{Col: 1, Val: money(from - amount)}); err != nil {
 		return err
 	}
-	return tx.Update(ctx, tb, engines.Key{engines.Int(t.to)}, engines.Set{Col: 1, Val: engines.Int(to + t.amount)})
+	return tx.Update(ctx, tb, engines.Key{engines.Int(t.to)}, engines.Set{Col: 1, Val: money(to + amount)})
 }
 
 // Check implements workloads.Checker: the total balance is what was
@@ -160,18 +162,19 @@ func (w *Workload) Check(ctx context.Context, sess engines.Session) ([]workloads
 	var total int64
 	negative := 0
 	for _, r := range rows {
-		b := r[1].Int()
+		b := r[1].Dec().Units // cents, compared exactly
 		total += b
 		if b < 0 {
 			negative++
 		}
 	}
-	want := int64(w.o.Accounts) * w.o.Balance
+	want := int64(w.o.Accounts) * w.o.Balance * 100
+	dec := func(c int64) string { return engines.Dec(c, 2).String() }
 	conserved := workloads.CheckResult{Name: "total", Rule: "sum(balance) = accounts × initial balance", Status: workloads.CheckPass,
-		Detail: fmt.Sprintf("total %d over %d accounts", total, len(rows))}
+		Detail: fmt.Sprintf("total %s over %d accounts", dec(total), len(rows))}
 	if total != want || len(rows) != w.o.Accounts {
 		conserved.Status = workloads.CheckFail
-		conserved.Detail = fmt.Sprintf("total %d, want %d (%+d: lost updates) over %d accounts", total, want, total-want, len(rows))
+		conserved.Detail = fmt.Sprintf("total %s, want %s (%s: lost updates) over %d accounts", dec(total), dec(want), dec(total-want), len(rows))
 	}
 	overdrawn := workloads.CheckResult{Name: "no-overdraft", Rule: "every balance >= 0", Status: workloads.CheckPass,
 		Detail: fmt.Sprintf("checked %d accounts", len(rows))}
@@ -181,3 +184,6 @@ func (w *Workload) Check(ctx context.Context, sess engines.Session) ([]workloads
 	}
 	return []workloads.CheckResult{conserved, overdrawn}, nil
 }
+
+// money is an amount in cents as the balance column's decimal.
+func money(cents int64) engines.Value { return engines.DecimalValue(engines.Dec(cents, 2)) }

@@ -9,8 +9,8 @@ import (
 	"github.com/txbench/txbench/workloads"
 )
 
-// The consistency conditions of clause 3.3.2, in order, plus one for the
-// workload's own index tables.
+// The consistency conditions of clause 3.3.2, in order. (The secondary
+// indexes are the engine's: the engine tests check them.)
 var conditionRules = []struct{ name, rule, unit string }{
 	{"3.3.2.1", "W_YTD = sum(D_YTD)", "warehouse"},
 	{"3.3.2.2", "D_NEXT_O_ID - 1 = max(O_ID) = max(NO_O_ID)", "district"},
@@ -24,7 +24,6 @@ var conditionRules = []struct{ name, rule, unit string }{
 	{"3.3.2.10", "C_BALANCE = sum(delivered OL_AMOUNT) - sum(H_AMOUNT)", "customer"},
 	{"3.3.2.11", "rows in ORDER - rows in NEW-ORDER = 2100 (initial population only)", "district"},
 	{"3.3.2.12", "C_BALANCE + C_YTD_PAYMENT = sum(delivered OL_AMOUNT)", "customer"},
-	{"index", "customer_by_name and orders_by_customer match CUSTOMER and ORDER", "district"},
 }
 
 // condition accumulates one condition's evaluation.
@@ -57,7 +56,7 @@ func (c *condition) expect(ok bool, format string, args ...any) {
 // first Delivery, so it is evaluated on the districts where none has run
 // (order D_NEXT_O_ID of the load still undelivered) and skipped on the
 // others. Money is compared exactly, in cents: every amount the workload
-// stores is rounded to cents.
+// stores is a numeric of scale 2.
 func (w *Workload) Check(ctx context.Context, sess engines.Session) ([]workloads.CheckResult, error) {
 	const attempts = 5
 	var err error
@@ -107,7 +106,6 @@ func (w *Workload) check(ctx context.Context, tx engines.Txn) ([]workloads.Check
 	tb := &w.t
 	conds := make([]condition, len(conditionRules))
 	c := func(n int) *condition { return &conds[n-1] } // c(1) is 3.3.2.1
-	idx := &conds[len(conds)-1]
 	W := int64(w.opts.Warehouses)
 	scan := func(t *engines.Table, k engines.Key) ([]engines.Row, error) {
 		if err := ctx.Err(); err != nil {
@@ -127,7 +125,7 @@ func (w *Workload) check(ctx context.Context, tx engines.Txn) ([]workloads.Check
 			return nil, err
 		}
 		for _, h := range rows {
-			amt := cents(h[hAmount].Float())
+			amt := centsOf(h[hAmount])
 			histW[wh] += amt
 			if d := h[hDID].Int(); d >= 1 && d <= districts {
 				histD[wh][d] += amt
@@ -150,11 +148,11 @@ func (w *Workload) check(ctx context.Context, tx engines.Txn) ([]workloads.Check
 			c(1).fail("warehouse %d is missing", wh)
 			continue
 		}
-		wYTDc := cents(wrow[wYTD].Float())
+		wYTDc := centsOf(wrow[wYTD])
 		c(8).expect(wYTDc == histW[wh], "warehouse %d: W_YTD %s, sum(H_AMOUNT) %s", wh, fmtCents(wYTDc), fmtCents(histW[wh]))
 		var sumD int64
 		for d := int64(1); d <= districts; d++ {
-			dytd, err := w.checkDistrict(ctx, tx, wh, d, conds, idx, histD[wh][d], histC)
+			dytd, err := w.checkDistrict(ctx, tx, wh, d, conds, histD[wh][d], histC)
 			if err != nil {
 				return nil, err
 			}
@@ -176,7 +174,7 @@ func (w *Workload) check(ctx context.Context, tx engines.Txn) ([]workloads.Check
 
 // checkDistrict evaluates the district-level conditions and returns D_YTD
 // in cents for condition 1.
-func (w *Workload) checkDistrict(ctx context.Context, tx engines.Txn, wh, d int64, conds []condition, idx *condition,
+func (w *Workload) checkDistrict(ctx context.Context, tx engines.Txn, wh, d int64, conds []condition,
 	histD int64, histC []int64) (int64, error) {
 	tb := &w.t
 	c := func(n int) *condition { return &conds[n-1] }
@@ -190,7 +188,7 @@ func (w *Workload) checkDistrict(ctx context.Context, tx engines.Txn, wh, d int6
 		c(1).fail("%s is missing", where)
 		return 0, nil
 	}
-	dYTDc := cents(drow[dYTD].Float())
+	dYTDc := centsOf(drow[dYTD])
 	next := drow[dNextOID].Int()
 	c(9).expect(dYTDc == histD, "%s: D_YTD %s, sum(H_AMOUNT) %s", where, fmtCents(dYTDc), fmtCents(histD))
 
@@ -270,7 +268,7 @@ func (w *Workload) checkDistrict(ctx context.Context, tx engines.Txn, wh, d int6
 		c(7).expect(delivered == !o.carrierNull, "%s: order %d line %d: OL_DELIVERY_D %s but O_CARRIER_ID %s",
 			where, oid, r[olNumber].Int(), nullness(!delivered), nullness(o.carrierNull))
 		if delivered {
-			o.delivered += cents(r[olAmount].Float())
+			o.delivered += centsOf(r[olAmount])
 		}
 	}
 
@@ -300,53 +298,14 @@ func (w *Workload) checkDistrict(ctx context.Context, tx engines.Txn, wh, d int6
 			c(10).fail("%s: customer %d is outside the population", where, cid)
 			continue
 		}
-		bal, ytd := cents(r[cBalance].Float()), cents(r[cYTDPayment].Float())
+		bal, ytd := centsOf(r[cBalance]), centsOf(r[cYTDPayment])
 		c(10).expect(bal == delivered[cid]-histC[i], "%s customer %d: C_BALANCE %s, delivered OL_AMOUNT %s - H_AMOUNT %s",
 			where, cid, fmtCents(bal), fmtCents(delivered[cid]), fmtCents(histC[i]))
 		c(12).expect(bal+ytd == delivered[cid], "%s customer %d: C_BALANCE + C_YTD_PAYMENT %s, delivered OL_AMOUNT %s",
 			where, cid, fmtCents(bal+ytd), fmtCents(delivered[cid]))
 	}
 
-	// The index tables hold exactly the rows they index.
-	names, err := tx.Scan(ctx, tb.customerByName, prefix(dk))
-	if err != nil {
-		return 0, err
-	}
-	want := make(map[string]bool, len(custs))
-	for _, r := range custs {
-		want[r[cLast].Str()+"\x00"+r[cFirst].Str()+"\x00"+r[cID].String()] = true
-	}
-	got := make(map[string]bool, len(names))
-	for _, r := range names {
-		got[r[cnLast].Str()+"\x00"+r[cnFirst].Str()+"\x00"+r[cnCID].String()] = true
-	}
-	byCust, err := tx.Scan(ctx, tb.ordersByCustomer, prefix(dk))
-	if err != nil {
-		return 0, err
-	}
-	indexed := 0
-	for _, r := range byCust {
-		o := r[ocOID].Int()
-		if o >= 0 && o < int64(len(orders)) && orders[o].exists && orders[o].customer == r[ocCID].Int() {
-			indexed++
-		}
-	}
-	idx.expect(sameSet(want, got) && indexed == len(byCust) && int64(indexed) == orderCount,
-		"%s: customer_by_name %d rows for %d customers, orders_by_customer %d rows (%d matching) for %d orders",
-		where, len(names), len(custs), len(byCust), indexed, orderCount)
 	return dYTDc, nil
-}
-
-func sameSet(a, b map[string]bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
 }
 
 // result turns the accumulated evaluation into a report line.

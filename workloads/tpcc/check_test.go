@@ -35,8 +35,8 @@ func TestConditionsHoldAfterLoad(t *testing.T) {
 	}
 }
 
-// update adds delta to a numeric column of one row.
-func update(table, col string, k engines.Key, delta float64) func(context.Context, *Workload, engines.Txn) error {
+// update adds delta to a numeric column of one row (cents for money).
+func update(table, col string, k engines.Key, delta int64) func(context.Context, *Workload, engines.Txn) error {
 	return func(ctx context.Context, w *Workload, tx engines.Txn) error {
 		t := w.schema.Table(table)
 		r, ok, err := tx.Get(ctx, t, k)
@@ -46,9 +46,9 @@ func update(table, col string, k engines.Key, delta float64) func(context.Contex
 		c := t.Col(col)
 		v := r[c]
 		if v.Kind() == engines.TypeInt {
-			v = engines.Int(v.Int() + int64(delta))
+			v = engines.Int(v.Int() + delta)
 		} else {
-			v = engines.Float(v.Float() + delta)
+			v = engines.DecimalValue(v.Dec().Add(engines.Dec(delta, 2)))
 		}
 		return tx.Update(ctx, t, k, engines.Set{Col: c, Val: v})
 	}
@@ -97,8 +97,8 @@ func TestCorruptedStateFailsTheMatchingConditions(t *testing.T) {
 		corrupt corruption
 		fails   []string
 	}{
-		{"D_YTD off by a cent", update(TableDistrict, "d_ytd", key2(2, 3), 0.01), []string{"3.3.2.1", "3.3.2.9"}},
-		{"W_YTD off by one", update(TableWarehouse, "w_ytd", key1(1), 1), []string{"3.3.2.1", "3.3.2.8"}},
+		{"D_YTD off by a cent", update(TableDistrict, "d_ytd", key2(2, 3), 1), []string{"3.3.2.1", "3.3.2.9"}},
+		{"W_YTD off by one", update(TableWarehouse, "w_ytd", key1(1), 100), []string{"3.3.2.1", "3.3.2.8"}},
 		{"D_NEXT_O_ID skips one", update(TableDistrict, "d_next_o_id", key2(2, 10), 1), []string{"3.3.2.2"}},
 		{"a NEW-ORDER row lost in the middle", del(TableNewOrder, key3(1, 1, 50)), []string{"3.3.2.3", "3.3.2.5", "3.3.2.11"}},
 		{"the newest NEW-ORDER row lost", del(TableNewOrder, key3(2, 4, 60)), []string{"3.3.2.2", "3.3.2.5", "3.3.2.11"}},
@@ -107,28 +107,21 @@ func TestCorruptedStateFailsTheMatchingConditions(t *testing.T) {
 		{"a delivery date on an undelivered line", set(TableOrderLine, "ol_delivery_d", key4(2, 2, 50, 1), ts), []string{"3.3.2.7", "3.3.2.10", "3.3.2.12"}},
 		{"a payment only in HISTORY", func(ctx context.Context, w *Workload, tx engines.Txn) error {
 			return tx.Insert(ctx, w.t.history, engines.Row{engines.Int(1), engines.Int(1), engines.Int(1), engines.Int(1), engines.Int(1),
-				ts, engines.Float(5), engines.String("x"), engines.Int(runHistoryIDs)})
+				ts, cents(500), engines.String("x"), engines.Int(runHistoryIDs)})
 		}, []string{"3.3.2.8", "3.3.2.9", "3.3.2.10"}},
 		{"C_BALANCE off", update(TableCustomer, "c_balance", key3(2, 1, 5), -1), []string{"3.3.2.10", "3.3.2.12"}},
 		{"C_YTD_PAYMENT off", update(TableCustomer, "c_ytd_payment", key3(1, 7, 5), 1), []string{"3.3.2.12"}},
 		{"a delivered order vanished whole", func(ctx context.Context, w *Workload, tx engines.Txn) error {
-			o, _, err := tx.Get(ctx, w.t.orders, key3(1, 1, 5))
+			o, _, err := tx.Get(ctx, w.t.orders, key3(1, 1, 5)) // its line count
 			if err != nil {
 				return err
 			}
-			fs := []corruption{del(TableOrders, key3(1, 1, 5)), del(TableOrdersByCustomer, key4(1, 1, o[oCID].Int(), 5))}
+			fs := []corruption{del(TableOrders, key3(1, 1, 5))}
 			for n := int64(1); n <= o[oOLCnt].Int(); n++ {
 				fs = append(fs, del(TableOrderLine, key4(1, 1, 5, n)))
 			}
 			return all(fs...)(ctx, w, tx)
 		}, []string{"3.3.2.11"}},
-		{"an index row lost", func(ctx context.Context, w *Workload, tx engines.Txn) error {
-			rows, err := tx.Scan(ctx, w.t.customerByName, prefix(key2(2, 9)))
-			if err != nil {
-				return err
-			}
-			return tx.Delete(ctx, w.t.customerByName, w.t.customerByName.KeyOf(rows[0]))
-		}, []string{"index"}},
 		{"several at once", all(
 			update(TableWarehouse, "w_ytd", key1(2), 1),
 			del(TableOrderLine, key4(2, 5, 20, 1)),

@@ -128,16 +128,17 @@ func getForUpdate(ctx context.Context, tx engines.Txn, t *engines.Table, k engin
 	return r, err
 }
 
-// customerByName returns the id of the customer in the middle of those with
-// the last name, in C_FIRST order: position ceil(n/2) (clause 2.5.2.2).
-func (w *Workload) customerByName(ctx context.Context, tx engines.Txn, wh, d int64, last string) (int64, error) {
+// customerByName returns the customer in the middle of those with the last
+// name, in C_FIRST order: position ceil(n/2) (clause 2.5.2.2), through the
+// by_name index.
+func (w *Workload) customerByName(ctx context.Context, tx engines.Txn, wh, d int64, last string) (engines.Row, error) {
 	k := engines.Key{engines.Int(wh), engines.Int(d), engines.String(last)}
-	rows, err := tx.Scan(ctx, w.t.customerByName, prefix(k))
+	rows, err := engines.RunQuery(ctx, tx, w.t.customer, engines.Query{Index: indexByName, Start: k, End: k, EndInclusivePrefix: true})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if len(rows) == 0 {
-		return 0, notFound(w.t.customerByName, k)
+		return nil, notFound(w.t.customer, k)
 	}
-	return rows[(len(rows)+1)/2-1][cnCID].Int(), nil
+	return rows[(len(rows)-1)/2], nil
 }

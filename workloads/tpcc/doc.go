@@ -7,8 +7,9 @@
 //
 // warehouse, district, customer, history, new_order, orders (ORDER is an
 // SQL keyword), order_line, item and stock have the spec's columns in the
-// spec's order and its primary keys (clause 1.3). Money is a float rounded
-// to cents; dates are timestamps. Every table but item is sharded by its
+// spec's order and its primary keys (clause 1.3). Money, taxes and
+// discounts are exact decimals of the spec's numeric(p, s); dates are
+// timestamps. Every table but item is sharded by its
 // warehouse id, so a warehouse's rows are collocated; item is a reference
 // table, as Limitless collocation would place it. HISTORY has no primary key
 // in the spec; the contract needs one, so it gets a surrogate h_id and the
@@ -16,20 +17,11 @@
 // draws its h_id at random above 2^32, so terminals never coordinate (a
 // collision among 2^62 values is negligible).
 //
-// The contract has no secondary indexes, and two transactions need one:
-// customers by last name (Payment and Order-Status, 60% of the time) and a
-// customer's most recent order (Order-Status). The workload keeps them as
-// tables, as an application on a database without such indexes would:
-// customer_by_name(c_w_id, c_d_id, c_last, c_first, c_id), all key, whose
-// prefix scan on (w, d, last) lists the customers in C_FIRST order; and
-// orders_by_customer(o_w_id, o_d_id, o_c_id, o_id), whose reverse scan with
-// limit 1 is the last order. Names never change, so the first is written
-// only by the load; New-Order inserts into the second in the same
-// transaction as the order. The alternative, scanning the district's
-// customers or orders, would read 3,000 to 30,000+ rows per transaction
-// and charge every engine for a missing feature rather than for its
-// concurrency control. The index tables are part of the footprint of the
-// transactions (one more insert per New-Order) and are checked too.
+// Two transactions read by secondary indexes, declared in the schema and
+// kept by the engine: customer by_name (c_w_id, c_d_id, c_last, c_first),
+// whose prefix query on (w, d, last) lists the customers in C_FIRST order,
+// and orders by_customer (o_w_id, o_d_id, o_c_id), whose reversed query
+// with limit 1 is the customer's last order.
 //
 // The NURand C constants the load used are stored in a one-row-per-field
 // reference table, nurand (name, c).
@@ -49,18 +41,20 @@
 //
 // # Transactions
 //
-// The five transactions follow clause 2 statement by statement through the
-// engine contract: New-Order (5-15 lines, 1% of lines from a remote
-// warehouse, 1% rolled back on an unused item, found at the last line after
-// all other work), Payment (60% by last name, 15% for a customer of a
-// remote warehouse), Order-Status (read-only), Delivery (all 10 districts in
-// one transaction, run directly rather than queued; a district without new
-// orders is skipped) and Stock-Level (read-only; the last 20 orders of the
-// terminal's district, threshold 10-20; the join is one point read per
-// distinct item, in item order). Rows read and then written are read with
-// GetForUpdate (SELECT ... FOR UPDATE), so lock-based engines take the write
-// lock at once instead of upgrading. Inputs are drawn when a transaction is
-// dealt, so a retry issues the same statements.
+// The five transactions follow clause 2 in the statements its SQL takes,
+// with the contract's set-oriented forms (see each Run and docs/models.md):
+// New-Order 9 statements (5-15 lines, 1% of lines from a remote warehouse,
+// 1% rolled back on an unused item, found when the items are read after the
+// order's inserts), Payment 5 or 6 by last name (60% by last name, 15% for
+// a customer of a remote warehouse), Order-Status 3 (read-only), Delivery
+// 14 (all 10 districts in one transaction, run directly rather than
+// queued; a district without new orders is skipped) and Stock-Level 3
+// (read-only; the last 20 orders of the terminal's district, threshold
+// 10-20; the join is a range scan and one many-key read with the predicate
+// at storage). Rows read and then written are read FOR UPDATE or updated
+// with expressions, so lock-based engines take the write lock at once
+// instead of upgrading. Inputs are drawn when a transaction is dealt, so a
+// retry issues the same statements.
 //
 // A rolled-back New-Order calls Rollback itself (the runner does not roll
 // back a transaction that returns an abort) and returns an
@@ -106,7 +100,7 @@
 // # Consistency
 //
 // Check evaluates conditions 3.3.2.1 to 3.3.2.12 for every warehouse,
-// district, order, order line and customer, plus the index tables, in one
+// district, order, order line and customer in one
 // read-only transaction (a single snapshot). A failure does not stop the
 // others; each result says what was evaluated or the first violations.
 // Condition 11 holds only until the first Delivery: it is evaluated in the

@@ -105,7 +105,7 @@ func (w *Workload) loadItems(ctx context.Context, load LoadFunc) error {
 			engines.Int(i),
 			engines.Int(uniform(rng, 1, 10000)),
 			engines.String(p.astring(rng, 14, 24)),
-			engines.Float(float64(uniform(rng, 100, 10000)) / 100),
+			cents(uniform(rng, 100, 10000)),
 			engines.String(p.data(rng)),
 		})
 	}
@@ -122,21 +122,21 @@ func (p *pools) address(rng *rand.Rand, r engines.Row, col int) {
 }
 
 // tax is random [0.0000 .. 0.2000].
-func tax(rng *rand.Rand) float64 { return float64(uniform(rng, 0, 2000)) / 10000 }
+func tax(rng *rand.Rand) engines.Value { return rate(uniform(rng, 0, 2000)) }
 
 func (w *Workload) loadWarehouse(ctx context.Context, load LoadFunc, wh int64) error {
 	rng := w.loadStream(1, wh)
 	p := w.pools
 	// The YTD amounts equal the history rows the load creates (10.00 per
 	// customer), as consistency conditions 8 and 9 require.
-	perDistrict := float64(w.size.customers) * 10
+	perDistrict := w.size.customers * 1000 // cents
 
 	r := make(engines.Row, wCols)
 	r[wID] = engines.Int(wh)
 	r[wName] = engines.String(p.astring(rng, 6, 10))
 	p.address(rng, r, wStreet1)
-	r[wTax] = engines.Float(tax(rng))
-	r[wYTD] = engines.Float(perDistrict * districts)
+	r[wTax] = tax(rng)
+	r[wYTD] = cents(perDistrict * districts)
 	b := w.batcher(ctx, load, w.t.warehouse)
 	b.add(r)
 	if err := b.flush(); err != nil {
@@ -150,8 +150,8 @@ func (w *Workload) loadWarehouse(ctx context.Context, load LoadFunc, wh int64) e
 		r[dWID] = engines.Int(wh)
 		r[dName] = engines.String(p.astring(rng, 6, 10))
 		p.address(rng, r, dStreet1)
-		r[dTax] = engines.Float(tax(rng))
-		r[dYTD] = engines.Float(perDistrict)
+		r[dTax] = tax(rng)
+		r[dYTD] = cents(perDistrict)
 		r[dNextOID] = engines.Int(w.size.customers + 1)
 		b.add(r)
 	}
@@ -178,21 +178,20 @@ func (w *Workload) loadStock(ctx context.Context, load LoadFunc, wh int64) error
 	return b.flush()
 }
 
-// loadCustomers loads customer, its name index and history.
+// loadCustomers loads customer and history.
 func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) error {
 	rng := w.loadStream(3, wh)
 	p := w.pools
 	since := engines.Timestamp(Epoch)
 	var (
 		cb   = w.batcher(ctx, load, w.t.customer)
-		nb   = w.batcher(ctx, load, w.t.customerByName)
 		hb   = w.batcher(ctx, load, w.t.history)
 		gc   = engines.String("GC")
 		bc   = engines.String("BC")
 		oe   = engines.String("OE")
-		lim  = engines.Float(50000)
-		bal  = engines.Float(-10)
-		ytd  = engines.Float(10)
+		lim  = cents(5000000)
+		bal  = cents(-1000)
+		ytd  = cents(1000)
 		one  = engines.Int(1)
 		zero = engines.Int(0)
 		W    = engines.Int(wh)
@@ -221,12 +220,11 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 			r[cSince] = since
 			r[cCredit] = credit
 			r[cCreditLim] = lim
-			r[cDiscount] = engines.Float(float64(uniform(rng, 0, 5000)) / 10000)
+			r[cDiscount] = rate(uniform(rng, 0, 5000))
 			r[cBalance], r[cYTDPayment] = bal, ytd
 			r[cPaymentCnt], r[cDeliveryCnt] = one, zero
 			r[cData] = engines.String(p.astring(rng, 300, 500))
 			cb.add(r)
-			nb.add(engines.Row{W, D, last, first, C})
 			h := make(engines.Row, hCols)
 			h[hCID], h[hCDID], h[hCWID], h[hDID], h[hWID] = C, D, W, D, W
 			h[hDate] = since
@@ -236,7 +234,7 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 			hb.add(h)
 		}
 	}
-	for _, b := range []*batcher{cb, nb, hb} {
+	for _, b := range []*batcher{cb, hb} {
 		if err := b.flush(); err != nil {
 			return err
 		}
@@ -244,20 +242,19 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 	return nil
 }
 
-// loadOrders loads orders, their customer index, order lines and new orders.
+// loadOrders loads orders, order lines and new orders.
 func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) error {
 	rng := w.loadStream(4, wh)
 	p := w.pools
 	entry := engines.Timestamp(Epoch)
 	var (
 		ob         = w.batcher(ctx, load, w.t.orders)
-		xb         = w.batcher(ctx, load, w.t.ordersByCustomer)
 		lb         = w.batcher(ctx, load, w.t.orderLine)
 		nb         = w.batcher(ctx, load, w.t.newOrder)
 		W          = engines.Int(wh)
 		one        = engines.Int(1)
 		five       = engines.Int(5)
-		zeroAmount = engines.Float(0)
+		zeroAmount = cents(0)
 	)
 	for d := int64(1); d <= districts; d++ {
 		D := engines.Int(d)
@@ -276,7 +273,6 @@ func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) erro
 			r[oID], r[oDID], r[oWID], r[oCID] = O, D, W, C
 			r[oEntryD], r[oCarrierID], r[oOLCnt], r[oAllLocal] = entry, carrier, engines.Int(cnt), one
 			ob.add(r)
-			xb.add(engines.Row{W, D, C, O})
 			for n := int64(1); n <= cnt; n++ {
 				l := make(engines.Row, olCols)
 				l[olOID], l[olDID], l[olWID], l[olNumber] = O, D, W, engines.Int(n)
@@ -287,7 +283,7 @@ func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) erro
 					l[olDeliveryD], l[olAmount] = entry, zeroAmount
 				} else {
 					l[olDeliveryD] = engines.Null
-					l[olAmount] = engines.Float(float64(uniform(rng, 1, 999999)) / 100)
+					l[olAmount] = cents(uniform(rng, 1, 999999))
 				}
 				l[olDistInfo] = engines.String(p.astring(rng, 24, 24))
 				lb.add(l)
@@ -297,7 +293,7 @@ func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) erro
 			}
 		}
 	}
-	for _, b := range []*batcher{ob, xb, lb, nb} {
+	for _, b := range []*batcher{ob, lb, nb} {
 		if err := b.flush(); err != nil {
 			return err
 		}

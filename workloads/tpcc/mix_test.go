@@ -194,7 +194,7 @@ func TestInputsFollowTheSpec(t *testing.T) {
 			if x.cw != x.wh {
 				remotePay++
 			}
-			if x.amount < 1 || x.amount > 5000 || x.history < runHistoryIDs {
+			if x.amount < 100 || x.amount > 500000 || x.history < runHistoryIDs { // cents
 				t.Fatalf("payment %+v", x)
 			}
 		case *orderStatus:

@@ -23,32 +23,31 @@ func (c *client) orderStatus(b base) *orderStatus {
 func (t *orderStatus) Type() string   { return TypeOrderStatus }
 func (t *orderStatus) ReadOnly() bool { return true }
 
-// Run follows clause 2.6.2.2; the customer's last order comes from the
-// orders_by_customer index (a reverse scan with limit 1).
+// Run follows clause 2.6.2.2 in the statements its SQL takes: the
+// customer (by id, or by last name through the by_name index, which
+// returns the rows), the customer's last order through the by_customer
+// index (reversed, limit 1) and its lines: 3 statements.
 func (t *orderStatus) Run(ctx context.Context, tx engines.Txn) error {
 	tb := &t.w.t
 	c := t.c
 	if t.last != "" {
-		var err error
-		if c, err = t.w.customerByName(ctx, tx, t.wh, t.d, t.last); err != nil {
+		crow, err := t.w.customerByName(ctx, tx, t.wh, t.d, t.last)
+		if err != nil {
 			return err
 		}
-	}
-	if _, err := get(ctx, tx, tb.customer, key3(t.wh, t.d, c)); err != nil {
+		c = crow[cID].Int()
+	} else if _, err := get(ctx, tx, tb.customer, key3(t.wh, t.d, c)); err != nil {
 		return err
 	}
 	ck := key3(t.wh, t.d, c)
-	last, err := tx.Scan(ctx, tb.ordersByCustomer, engines.ScanSpec{Start: ck, End: ck, EndInclusivePrefix: true, Limit: 1, Reverse: true})
+	last, err := engines.RunQuery(ctx, tx, tb.orders, engines.Query{Index: indexByCustomer,
+		Start: ck, End: ck, EndInclusivePrefix: true, Limit: 1, Reverse: true})
 	if err != nil {
 		return err
 	}
 	if len(last) == 0 {
-		return notFound(tb.ordersByCustomer, ck)
+		return notFound(tb.orders, ck)
 	}
-	oid := last[0][ocOID].Int()
-	if _, err := get(ctx, tx, tb.orders, key3(t.wh, t.d, oid)); err != nil {
-		return err
-	}
-	_, err = tx.Scan(ctx, tb.orderLine, prefix(key3(t.wh, t.d, oid)))
+	_, err = tx.Scan(ctx, tb.orderLine, prefix(key3(t.wh, t.d, last[0][oID].Int())))
 	return err
 }

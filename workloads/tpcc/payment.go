@@ -14,8 +14,8 @@ type payment struct {
 	cw, cd  int64  // the customer's warehouse and district
 	c       int64  // customer id, when chosen by id
 	last    string // customer last name, when chosen by name
-	amount  float64
-	history int64 // H_ID, the history row's surrogate key
+	amount  int64  // cents
+	history int64  // H_ID, the history row's surrogate key
 }
 
 // Run-time history ids start above every loaded one (at most 3000 × 10 per
@@ -30,7 +30,7 @@ func (c *client) payment(b base) *payment {
 		t.cw, t.cd = c.remote(), uniform(c.rng, 1, districts)
 	}
 	t.c, t.last = c.customer(60)
-	t.amount = float64(uniform(c.rng, 100, 500000)) / 100
+	t.amount = uniform(c.rng, 100, 500000)
 	t.history = runHistoryIDs + c.rng.Int64N(1<<62)
 	return t
 }
@@ -38,60 +38,71 @@ func (c *client) payment(b base) *payment {
 func (t *payment) Type() string   { return TypePayment }
 func (t *payment) ReadOnly() bool { return false }
 
-// Run follows clause 2.5.2.2.
+// Run follows clause 2.5.2.2 in the statements its SQL takes: W_YTD and
+// D_YTD as UPDATE ... SET ytd = ytd + amount RETURNING (the names for the
+// history row come back with them), the customer by last name through the
+// by_name index, the customer read FOR UPDATE (C_CREDIT decides on C_DATA)
+// and updated with expressions, and the history row: 5 statements, 6 by
+// last name.
 func (t *payment) Run(ctx context.Context, tx engines.Txn) error {
 	tb := &t.w.t
-	wk := key1(t.wh)
-	wrow, err := getForUpdate(ctx, tx, tb.warehouse, wk)
+	amount := cents(t.amount)
+	add := func(tbl *engines.Table, k engines.Key, col int) (engines.Row, error) {
+		_, rows, err := engines.UpdateMany(ctx, tx, tbl, []engines.KeyUpdate{{Key: k,
+			Assigns: []engines.Assign{{Col: col, Op: engines.AssignAdd, Val: amount}}}}, true)
+		if err == nil && len(rows) == 0 {
+			err = notFound(tbl, k)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return rows[0], nil
+	}
+	wrow, err := add(tb.warehouse, key1(t.wh), wYTD)
 	if err != nil {
 		return err
 	}
-	if err := tx.Update(ctx, tb.warehouse, wk, engines.Set{Col: wYTD, Val: engines.Float(money(wrow[wYTD].Float() + t.amount))}); err != nil {
-		return err
-	}
-	dk := key2(t.wh, t.d)
-	drow, err := getForUpdate(ctx, tx, tb.district, dk)
+	drow, err := add(tb.district, key2(t.wh, t.d), dYTD)
 	if err != nil {
-		return err
-	}
-	if err := tx.Update(ctx, tb.district, dk, engines.Set{Col: dYTD, Val: engines.Float(money(drow[dYTD].Float() + t.amount))}); err != nil {
 		return err
 	}
 	c := t.c
 	if t.last != "" {
-		if c, err = t.w.customerByName(ctx, tx, t.cw, t.cd, t.last); err != nil {
+		crow, err := t.w.customerByName(ctx, tx, t.cw, t.cd, t.last)
+		if err != nil {
 			return err
 		}
+		c = crow[cID].Int()
 	}
 	ck := key3(t.cw, t.cd, c)
 	crow, err := getForUpdate(ctx, tx, tb.customer, ck)
 	if err != nil {
 		return err
 	}
-	sets := []engines.Set{
-		{Col: cBalance, Val: engines.Float(money(crow[cBalance].Float() - t.amount))},
-		{Col: cYTDPayment, Val: engines.Float(money(crow[cYTDPayment].Float() + t.amount))},
-		{Col: cPaymentCnt, Val: engines.Int(crow[cPaymentCnt].Int() + 1)},
+	as := []engines.Assign{
+		{Col: cBalance, Op: engines.AssignAdd, Val: cents(-t.amount)},
+		{Col: cYTDPayment, Op: engines.AssignAdd, Val: amount},
+		{Col: cPaymentCnt, Op: engines.AssignAdd, Val: engines.Int(1)},
 	}
 	if crow[cCredit].Str() == "BC" {
 		// Bad credit: the payment's ids and amount go in front of C_DATA,
 		// which keeps its first 500 characters.
 		data := strconv.FormatInt(c, 10) + " " + strconv.FormatInt(t.cd, 10) + " " + strconv.FormatInt(t.cw, 10) + " " +
 			strconv.FormatInt(t.d, 10) + " " + strconv.FormatInt(t.wh, 10) + " " +
-			strconv.FormatFloat(t.amount, 'f', 2, 64) + " | " + crow[cData].Str()
+			amount.Dec().String() + " | " + crow[cData].Str()
 		if len(data) > 500 {
 			data = data[:500]
 		}
-		sets = append(sets, engines.Set{Col: cData, Val: engines.String(data)})
+		as = append(as, engines.Assign{Col: cData, Val: engines.String(data)})
 	}
-	if err := tx.Update(ctx, tb.customer, ck, sets...); err != nil {
+	if _, _, err := engines.UpdateMany(ctx, tx, tb.customer, []engines.KeyUpdate{{Key: ck, Assigns: as}}, false); err != nil {
 		return err
 	}
 	h := make(engines.Row, hCols)
 	h[hCID], h[hCDID], h[hCWID] = engines.Int(c), engines.Int(t.cd), engines.Int(t.cw)
 	h[hDID], h[hWID] = engines.Int(t.d), engines.Int(t.wh)
 	h[hDate] = t.date
-	h[hAmount] = engines.Float(t.amount)
+	h[hAmount] = amount
 	h[hData] = engines.String(wrow[wName].Str() + "    " + drow[dName].Str())
 	h[hID] = engines.Int(t.history)
 	return tx.Insert(ctx, tb.history, h)

@@ -1,7 +1,6 @@
 package tpcc
 
 import (
-	"math"
 	"math/rand/v2"
 	"strconv"
 )
@@ -153,7 +152,3 @@ func (p *pools) data(rng *rand.Rand) string {
 
 // money rounds to cents: every amount the workload stores is a whole number
 // of cents, so the consistency checks can compare sums exactly.
-func money(x float64) float64 { return math.Round(x*100) / 100 }
-
-// cents returns an amount in whole cents.
-func cents(x float64) int64 { return int64(math.Round(x * 100)) }

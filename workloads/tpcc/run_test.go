@@ -143,13 +143,13 @@ func TestDeliveryTakesTheOldestNewOrders(t *testing.T) {
 		if err := run(ctx, sess, no); err != nil {
 			return err
 		}
-		var balance float64
+		var balance engines.Decimal
 		var before []int64
 		if err := inTxn(ctx, sess, func(tx engines.Txn) error {
 			before = newOrders(ctx, tx, 3)
 			o, _ := get(ctx, tx, w.t.orders, key3(1, 3, first))
 			c, _ := get(ctx, tx, w.t.customer, key3(1, 3, o[oCID].Int()))
-			balance = c[cBalance].Float()
+			balance = c[cBalance].Dec()
 			return nil
 		}); err != nil {
 			return err
@@ -172,15 +172,15 @@ func TestDeliveryTakesTheOldestNewOrders(t *testing.T) {
 				t.Errorf("delivered order carrier %v, want 4", o[oCarrierID])
 			}
 			lines, _ := tx.Scan(ctx, w.t.orderLine, prefix(key3(1, 3, first)))
-			var sum float64
+			var sum engines.Decimal
 			for _, l := range lines {
-				sum += l[olAmount].Float()
+				sum = sum.Add(l[olAmount].Dec())
 				if l[olDeliveryD] != b.date {
 					t.Errorf("line %d delivery date %v, want the delivery's", l[olNumber].Int(), l[olDeliveryD])
 				}
 			}
 			c, _ := get(ctx, tx, w.t.customer, key3(1, 3, o[oCID].Int()))
-			if cents(c[cBalance].Float()) != cents(balance+sum) || c[cDeliveryCnt].Int() != 1 {
+			if c[cBalance].Dec().Cmp(balance.Add(sum)) != 0 || c[cDeliveryCnt].Int() != 1 {
 				t.Errorf("customer balance %v (was %v, order %v), delivery count %v", c[cBalance], balance, sum, c[cDeliveryCnt])
 			}
 			return nil
@@ -279,11 +279,11 @@ func TestCustomerByNameTakesTheMiddleOne(t *testing.T) {
 					return int(a[cID].Int() - b[cID].Int())
 				})
 				want := same[(len(same)+1)/2-1][cID].Int()
-				got, err := w.customerByName(ctx, tx, 1, 2, name)
+				row, err := w.customerByName(ctx, tx, 1, 2, name)
 				if err != nil {
 					return err
 				}
-				if got != want {
+				if got := row[cID].Int(); got != want {
 					t.Errorf("%s: %d customers, picked %d, want %d", name, len(same), got, want)
 				}
 			}

@@ -15,11 +15,6 @@ const (
 	TableItem      = "item"
 	TableStock     = "stock"
 
-	// Index tables (see doc.go): the contract has no secondary indexes, so
-	// the workload keeps them itself, in the same transactions, as a
-	// relational application on a database without them would.
-	TableCustomerByName   = "customer_by_name"
-	TableOrdersByCustomer = "orders_by_customer"
 	// TableNURand holds the C constants the load used (clause 2.1.6).
 	TableNURand = "nurand"
 )
@@ -150,26 +145,14 @@ const (
 	sCols
 )
 
-// customer_by_name(w, d, last, first, c_id): every column is key, so a
-// prefix scan on (w, d, last) returns the customers in C_FIRST order, which
-// is what Payment and Order-Status need (clause 2.5.2.2).
+// The secondary indexes (clause 2.5.2.2 and 2.6.2.2 read by them).
 const (
-	cnWID = iota
-	cnDID
-	cnLast
-	cnFirst
-	cnCID
-	cnCols
-)
-
-// orders_by_customer(w, d, c_id, o_id): a reverse scan on (w, d, c_id) with
-// limit 1 is the customer's most recent order (clause 2.6.2.2).
-const (
-	ocWID = iota
-	ocDID
-	ocCID
-	ocOID
-	ocCols
+	// indexByName is customer (c_w_id, c_d_id, c_last, c_first): a prefix
+	// query on (w, d, last) lists the customers in C_FIRST order.
+	indexByName = "by_name"
+	// indexByCustomer is orders (o_w_id, o_d_id, o_c_id), then the key:
+	// reversed with limit 1, the customer's most recent order.
+	indexByCustomer = "by_customer"
 )
 
 const (
@@ -181,16 +164,19 @@ const (
 // tables holds the schema's tables by role.
 type tables struct {
 	warehouse, district, customer, history, newOrder, orders, orderLine, item, stock *engines.Table
-	customerByName, ordersByCustomer, nurand                                         *engines.Table
+	nurand                                                                           *engines.Table
 }
 
-// newSchema declares the nine tables with the spec's columns and keys, the
-// two index tables and the constants table. Every table but item and nurand
+// newSchema declares the nine tables with the spec's columns, keys and
+// numeric money types (clause 1.3), the two secondary indexes and the
+// constants table. Every table but item and nurand
 // is sharded by its warehouse id, so a warehouse's rows are collocated;
 // item is a reference table (read everywhere, never written).
 func newSchema() (*engines.Schema, tables) {
 	id := func(name string) engines.Column { return engines.Column{Name: name, Type: engines.TypeInt} }
-	num := func(name string) engines.Column { return engines.Column{Name: name, Type: engines.TypeFloat} }
+	num := func(name string, p, s int) engines.Column {
+		return engines.Column{Name: name, Type: engines.TypeDecimal, Size: p, Scale: s}
+	}
 	str := func(name string, size int) engines.Column {
 		return engines.Column{Name: name, Type: engines.TypeString, Size: size}
 	}
@@ -202,7 +188,7 @@ func newSchema() (*engines.Schema, tables) {
 		Name: TableWarehouse,
 		Columns: []engines.Column{
 			id("w_id"), str("w_name", 10), str("w_street_1", 20), str("w_street_2", 20), str("w_city", 20),
-			str("w_state", 2), str("w_zip", 9), num("w_tax"), num("w_ytd"),
+			str("w_state", 2), str("w_zip", 9), num("w_tax", 4, 4), num("w_ytd", 12, 2),
 		},
 		PrimaryKey: []int{wID}, ShardKey: wID,
 	}
@@ -210,7 +196,7 @@ func newSchema() (*engines.Schema, tables) {
 		Name: TableDistrict,
 		Columns: []engines.Column{
 			id("d_id"), id("d_w_id"), str("d_name", 10), str("d_street_1", 20), str("d_street_2", 20),
-			str("d_city", 20), str("d_state", 2), str("d_zip", 9), num("d_tax"), num("d_ytd"), id("d_next_o_id"),
+			str("d_city", 20), str("d_state", 2), str("d_zip", 9), num("d_tax", 4, 4), num("d_ytd", 12, 2), id("d_next_o_id"),
 		},
 		PrimaryKey: []int{dWID, dID}, ShardKey: dWID,
 	}
@@ -219,16 +205,17 @@ func newSchema() (*engines.Schema, tables) {
 		Columns: []engines.Column{
 			id("c_id"), id("c_d_id"), id("c_w_id"), str("c_first", 16), str("c_middle", 2), str("c_last", 16),
 			str("c_street_1", 20), str("c_street_2", 20), str("c_city", 20), str("c_state", 2), str("c_zip", 9),
-			str("c_phone", 16), ts("c_since"), str("c_credit", 2), num("c_credit_lim"), num("c_discount"),
-			num("c_balance"), num("c_ytd_payment"), id("c_payment_cnt"), id("c_delivery_cnt"), str("c_data", 500),
+			str("c_phone", 16), ts("c_since"), str("c_credit", 2), num("c_credit_lim", 12, 2), num("c_discount", 4, 4),
+			num("c_balance", 12, 2), num("c_ytd_payment", 12, 2), id("c_payment_cnt"), id("c_delivery_cnt"), str("c_data", 500),
 		},
 		PrimaryKey: []int{cWID, cDID, cID}, ShardKey: cWID,
+		Indexes: []engines.Index{{Name: indexByName, Columns: []int{cWID, cDID, cLast, cFirst}}},
 	}
 	t.history = &engines.Table{
 		Name: TableHistory,
 		Columns: []engines.Column{
 			id("h_c_id"), id("h_c_d_id"), id("h_c_w_id"), id("h_d_id"), id("h_w_id"), ts("h_date"),
-			num("h_amount"), str("h_data", 24), id("h_id"),
+			num("h_amount", 6, 2), str("h_data", 24), id("h_id"),
 		},
 		PrimaryKey: []int{hWID, hID}, ShardKey: hWID,
 	}
@@ -244,19 +231,20 @@ func newSchema() (*engines.Schema, tables) {
 			id("o_ol_cnt"), id("o_all_local"),
 		},
 		PrimaryKey: []int{oWID, oDID, oID}, ShardKey: oWID,
+		Indexes: []engines.Index{{Name: indexByCustomer, Columns: []int{oWID, oDID, oCID}}},
 	}
 	t.orderLine = &engines.Table{
 		Name: TableOrderLine,
 		Columns: []engines.Column{
 			id("ol_o_id"), id("ol_d_id"), id("ol_w_id"), id("ol_number"), id("ol_i_id"), id("ol_supply_w_id"),
-			null(ts("ol_delivery_d")), id("ol_quantity"), num("ol_amount"), str("ol_dist_info", 24),
+			null(ts("ol_delivery_d")), id("ol_quantity"), num("ol_amount", 6, 2), str("ol_dist_info", 24),
 		},
 		PrimaryKey: []int{olWID, olDID, olOID, olNumber}, ShardKey: olWID,
 	}
 	t.item = &engines.Table{
 		Name: TableItem,
 		Columns: []engines.Column{
-			id("i_id"), id("i_im_id"), str("i_name", 24), num("i_price"), str("i_data", 50),
+			id("i_id"), id("i_im_id"), str("i_name", 24), num("i_price", 5, 2), str("i_data", 50),
 		},
 		PrimaryKey: []int{iID}, ShardKey: -1, Reference: true,
 	}
@@ -269,26 +257,13 @@ func newSchema() (*engines.Schema, tables) {
 		Name: TableStock, Columns: stockCols,
 		PrimaryKey: []int{sWID, sIID}, ShardKey: sWID,
 	}
-	t.customerByName = &engines.Table{
-		Name: TableCustomerByName,
-		Columns: []engines.Column{
-			id("c_w_id"), id("c_d_id"), str("c_last", 16), str("c_first", 16), id("c_id"),
-		},
-		PrimaryKey: []int{cnWID, cnDID, cnLast, cnFirst, cnCID}, ShardKey: cnWID,
-	}
-	t.ordersByCustomer = &engines.Table{
-		Name:       TableOrdersByCustomer,
-		Columns:    []engines.Column{id("o_w_id"), id("o_d_id"), id("o_c_id"), id("o_id")},
-		PrimaryKey: []int{ocWID, ocDID, ocCID, ocOID}, ShardKey: ocWID,
-	}
 	t.nurand = &engines.Table{
 		Name:       TableNURand,
 		Columns:    []engines.Column{str("name", 16), id("c")},
 		PrimaryKey: []int{nuName}, ShardKey: -1, Reference: true,
 	}
 	s := &engines.Schema{Tables: []*engines.Table{
-		t.warehouse, t.district, t.customer, t.history, t.newOrder, t.orders, t.orderLine, t.item, t.stock,
-		t.customerByName, t.ordersByCustomer, t.nurand,
+		t.warehouse, t.district, t.customer, t.history, t.newOrder, t.orders, t.orderLine, t.item, t.stock, t.nurand,
 	}}
 	return s, t
 }
@@ -311,3 +286,10 @@ func key4(a, b, c, d int64) engines.Key {
 func prefix(k engines.Key) engines.ScanSpec {
 	return engines.ScanSpec{Start: k, End: k, EndInclusivePrefix: true}
 }
+
+// Money and rates are exact decimals: cents (scale 2) and rates (scale 4).
+func cents(c int64) engines.Value { return engines.DecimalValue(engines.Dec(c, 2)) }
+func rate(r int64) engines.Value  { return engines.DecimalValue(engines.Dec(r, 4)) }
+
+// centsOf is a scale-2 decimal's value in cents.
+func centsOf(v engines.Value) int64 { return v.Dec().Rescale(2).Units }
