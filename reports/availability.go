@@ -62,8 +62,8 @@ func availabilityChart(res *runner.Result, title string) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.LineStyle = runStyle(i)
-		l.LineStyle.Width = vg.Points(1.2)
+		// Groups (places), not runs: colours in order, as before.
+		l.LineStyle = draw.LineStyle{Color: runColors[i%len(runColors)], Width: vg.Points(1.2)}
 		lines = append(lines, l)
 		for _, pt := range xy {
 			ymax = max(ymax, pt.Y)

@@ -145,7 +145,7 @@ func percentileChart(runs []Run, typ, title string) (*plot.Plot, error) {
 			lo, hi = min(lo, y), max(hi, y)
 		}
 		xmax = max(xmax, float64(n))
-		if err := addLine(p, xys, runStyle(i), r.Label); err != nil {
+		if err := addLine(p, xys, runStyle(runs, i), r.Label); err != nil {
 			return nil, err
 		}
 	}
@@ -210,7 +210,7 @@ func timelineChart(runs []Run, title, yLabel string, value func(runner.TimelineP
 			if err != nil {
 				return err
 			}
-			l.LineStyle = runStyle(i)
+			l.LineStyle = runStyle(runs, i)
 			l.StepStyle = plotter.PostStep
 			p.Add(l)
 			if label != "" {
@@ -396,7 +396,7 @@ func contendedChart(r Run, i int, title string) (*plot.Plot, error) {
 		return nil, err
 	}
 	b.Horizontal = true
-	b.Color = runColors[i%len(runColors)]
+	b.Color = engineColor(r.Result.Engine, nil)
 	b.LineStyle.Width = 0
 	p.Add(b)
 	p.NominalY(labels...)

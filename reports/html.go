@@ -36,6 +36,7 @@ type page struct {
 	Contended       *htmlTable
 	Common          [][2]string
 	Differing       *htmlTable
+	EngineOpts      *htmlTable
 	Runs            *htmlTable
 	Notes           []string
 	Schema          string
@@ -117,6 +118,9 @@ func (r *Report) page(charts []Chart) page {
 		p.Common = append(p.Common, [2]string{k, orDash(common[k])})
 	}
 	p.Differing = differingTable(r.Runs).html()
+	if len(r.Runs) > 4 {
+		p.EngineOpts = engineOptionsTable(r.Runs).html()
+	}
 	p.Runs = runsTable(r.Runs).html()
 	p.Notes = notes(r.Runs)
 	return p
@@ -157,11 +161,26 @@ func (r *Report) title() string {
 	if r.Validation != nil {
 		return "bench validate: the models against the published numbers"
 	}
-	var labels []string
+	var labels, engines []string
 	for _, run := range r.Runs {
 		labels = append(labels, run.Label)
+		if !slices.Contains(engines, run.Result.Engine) {
+			engines = append(engines, run.Result.Engine)
+		}
 	}
-	return workloadNames(r.Runs) + ": " + strings.Join(labels, " vs ")
+	if len(labels) <= 3 {
+		return workloadNames(r.Runs) + ": " + strings.Join(labels, " vs ")
+	}
+	// Many runs: the engines and what varies, once; the shared options are
+	// in the Configuration section.
+	t := workloadNames(r.Runs) + ": " + strings.Join(engines, " vs ")
+	if v := varyingOptions(r.Runs); len(v) > 0 {
+		for i := range v {
+			v[i] = optionName(v[i])
+		}
+		t += " over " + strings.Join(v, ", ")
+	}
+	return t
 }
 
 func (r *Report) subtitle() string {
@@ -222,12 +241,72 @@ func warnings(runs []Run) []string {
 	return out
 }
 
+// engineOptionsTable lists, a column per engine, the options that differ
+// between runs only because their engines differ (each engine's own knobs,
+// its isolation level): nil when there are none.
+func engineOptionsTable(runs []Run) *table {
+	varying := varyingOptions(runs)
+	var engines []string
+	first := map[string]*Run{}
+	for i, r := range runs {
+		if !slices.Contains(engines, r.Result.Engine) {
+			engines = append(engines, r.Result.Engine)
+			first[r.Result.Engine] = &runs[i]
+		}
+	}
+	t := &table{Header: append([]string{"option"}, engines...)}
+	for _, k := range differingOptions(runs) {
+		if k == "engine" || slices.Contains(varying, k) {
+			continue
+		}
+		row := []string{k}
+		for _, e := range engines {
+			v, ok := first[e].Result.Config[k]
+			if !ok {
+				v = "n/a"
+			}
+			row = append(row, orDash(v))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(t.Rows) == 0 || len(engines) < 2 {
+		return nil
+	}
+	return t
+}
+
 // differingTable lists the options that differ between runs, a column per
 // run.
 func differingTable(runs []Run) *table {
 	keys := differingOptions(runs)
 	if len(keys) == 0 || len(runs) < 2 {
 		return nil
+	}
+	if len(runs) > 4 {
+		// Many runs: a row per run with only what was varied (and the
+		// engine), so the table is as wide as the varied options are many;
+		// what comes with an engine is in engineOptionsTable, once.
+		varying := varyingOptions(runs)
+		cols := varying
+		if slices.Contains(keys, "engine") {
+			cols = append([]string{"engine"}, varying...)
+		}
+		if len(cols) == 0 {
+			return nil
+		}
+		t := &table{Header: append([]string{"run"}, cols...)}
+		for _, r := range runs {
+			row := []string{r.Label}
+			for _, k := range cols {
+				v, ok := r.Result.Config[k]
+				if !ok {
+					v = "n/a"
+				}
+				row = append(row, orDash(v))
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		return t
 	}
 	t := &table{Header: []string{"option"}}
 	for _, r := range runs {
@@ -382,6 +461,11 @@ footer { margin-top: 40px; color: var(--muted); font-size: 12px; }
 {{- if .Differing}}
 <h3>Options that differ</h3>
 {{template "table" .Differing}}
+{{- end}}
+{{- if .EngineOpts}}
+<h3>Options of each engine</h3>
+<p class="note">The same in every run of the engine.</p>
+{{template "table" .EngineOpts}}
 {{- end}}
 <h3>{{if .Differing}}Options the runs share{{else}}Options{{end}}</h3>
 <dl class="opts">

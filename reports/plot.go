@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"slices"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -66,17 +67,72 @@ var (
 	mutedColor = color.NRGBA{0x88, 0x88, 0x88, 0xff}
 )
 
-// runStyle is run i's line: its colour, and past ten runs a dash pattern
-// so that colours can repeat.
-func runStyle(i int) draw.LineStyle {
-	s := draw.LineStyle{Color: runColors[i%len(runColors)], Width: vg.Points(1.6)}
-	switch (i / len(runColors)) % 3 {
-	case 1:
-		s.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
-	case 2:
-		s.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2)}
+// engineColors gives every engine one colour in every chart of every report
+// (a sweep's curves, a comparison's lines, the contended-rows bars), so
+// that "occ" looks the same in `bench sweep`'s report and in `bench report
+// --sweep` of the same files. Engines not listed take runColors from the
+// fifth on, in the order they appear.
+var engineColors = map[string]color.NRGBA{
+	"occ": runColors[0], "2pc": runColors[1], "sharded": runColors[2], "pg": runColors[4],
+}
+
+// engineColor is engine's colour; others is the engines of the report in
+// order of appearance, for engines without a fixed colour.
+func engineColor(engine string, others []string) color.NRGBA {
+	if c, ok := engineColors[engine]; ok {
+		return c
+	}
+	var unknown []string
+	for _, e := range others {
+		if _, ok := engineColors[e]; !ok && !slices.Contains(unknown, e) {
+			unknown = append(unknown, e)
+		}
+	}
+	i := max(slices.Index(unknown, engine), 0)
+	return runColors[(5+i)%len(runColors)]
+}
+
+// runStyle is run i's line: its engine's colour; runs of one engine are
+// told apart by shade (darker to lighter in the order given) and, past
+// three of them, by a dash pattern as well.
+func runStyle(runs []Run, i int) draw.LineStyle {
+	var engines []string
+	j, n := 0, 0
+	for k, r := range runs {
+		engines = append(engines, r.Result.Engine)
+		if r.Result.Engine == runs[i].Result.Engine {
+			if k < i {
+				j++
+			}
+			n++
+		}
+	}
+	s := draw.LineStyle{Color: shade(engineColor(runs[i].Result.Engine, engines), j, n), Width: vg.Points(1.6)}
+	if n > 3 {
+		switch j % 3 {
+		case 1:
+			s.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		case 2:
+			s.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2)}
+		}
 	}
 	return s
+}
+
+// shade is c for the j-th of n runs of one engine: from darker (the first)
+// to lighter (the last); c itself when the engine has one run.
+func shade(c color.NRGBA, j, n int) color.NRGBA {
+	if n < 2 {
+		return c
+	}
+	f := -0.45 + 0.9*float64(j)/float64(n-1) // -0.45 (darker) … +0.45 (lighter)
+	mix := func(v uint8) uint8 {
+		if f < 0 {
+			return uint8(float64(v) * (1 + f))
+		}
+		return uint8(float64(v) + (255-float64(v))*f)
+	}
+	return color.NRGBA{mix(c.R), mix(c.G), mix(c.B), c.A}
 }
 
 // newPlot returns a plot in the house style: sans-serif text, light grid.

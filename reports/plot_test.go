@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"github.com/txbench/txbench/runner"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -36,5 +37,24 @@ func TestTickers(t *testing.T) {
 				t.Errorf("labels %v, want %s", got, c.want)
 			}
 		})
+	}
+}
+
+// An engine has its colour whatever the order or number of runs, so a
+// sweep's report and a comparison of the same files agree.
+func TestEngineColourIsFixed(t *testing.T) {
+	run := func(engine string) Run { return Run{Result: &runner.Result{Engine: engine}} }
+	a := []Run{run("occ"), run("2pc")}
+	b := []Run{run("2pc"), run("sharded"), run("occ")}
+	if runStyle(a, 0).Color != runStyle(b, 2).Color || runStyle(a, 1).Color != runStyle(b, 0).Color {
+		t.Errorf("engine colours depend on the order of the runs")
+	}
+	if runStyle(a, 0).Color != engineColor("occ", []string{"2pc", "occ"}) {
+		t.Errorf("a run's line and a sweep's curve of occ differ in colour")
+	}
+	// Runs of one engine: the same hue, different shades.
+	c := []Run{run("occ"), run("occ"), run("occ")}
+	if runStyle(c, 0).Color == runStyle(c, 1).Color || runStyle(c, 1).Color == runStyle(c, 2).Color {
+		t.Errorf("runs of one engine share a shade: %v", []any{runStyle(c, 0).Color, runStyle(c, 1).Color, runStyle(c, 2).Color})
 	}
 }

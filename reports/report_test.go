@@ -220,11 +220,21 @@ func TestLabels(t *testing.T) {
 			{Result: res("occ", map[string]string{"clients": "16", "seed": "1"})},
 			{Result: res("occ", map[string]string{"clients": "64", "seed": "1"})},
 		}, []string{"occ clients=16", "occ clients=64"}},
-		{"the first two differing options do not tell them apart: file names", []Run{
+		{"every option varied names the runs", []Run{
 			{Path: "dir/a.json", Result: res("occ", map[string]string{"a": "1", "b": "1", "c": "1"})},
 			{Path: "dir/b.json", Result: res("occ", map[string]string{"a": "1", "b": "1", "c": "2"})},
 			{Path: "dir/c.json", Result: res("occ", map[string]string{"a": "2", "b": "2", "c": "1"})},
-		}, []string{"a", "b", "c"}},
+		}, []string{"occ a=1 b=1 c=1", "occ a=1 b=1 c=2", "occ a=2 b=2 c=1"}},
+		{"options that come with an engine do not name runs; theta is θ", []Run{
+			{Result: res("occ", map[string]string{"theta": "0.5", "occ-cores": "8", "isolation": "repeatable-read"})},
+			{Result: res("occ", map[string]string{"theta": "0.9", "occ-cores": "8", "isolation": "repeatable-read"})},
+			{Result: res("2pc", map[string]string{"theta": "0.5", "2pc-cores": "8", "isolation": "serializable"})},
+			{Result: res("2pc", map[string]string{"theta": "0.9", "2pc-cores": "8", "isolation": "serializable"})},
+		}, []string{"occ θ=0.5", "occ θ=0.9", "2pc θ=0.5", "2pc θ=0.9"}},
+		{"no option tells them apart: file names", []Run{
+			{Path: "dir/a.json", Result: res("occ", map[string]string{"a": "1"})},
+			{Path: "dir/b.json", Result: res("occ", map[string]string{"a": "1"})},
+		}, []string{"a", "b"}},
 		{"labels already set are kept", []Run{
 			{Label: "mine", Result: res("occ", nil)},
 			{Result: res("2pc", nil)},

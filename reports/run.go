@@ -63,8 +63,24 @@ func Label(runs []Run) {
 		return
 	}
 	diff := differingOptions(runs)
+	varying := varyingOptions(runs)
 	candidates := []func(r *Run) string{
 		func(r *Run) string { return r.Result.Engine },
+		// What differs between runs of one engine names them ("occ θ=0.9"),
+		// never the options an engine brings with it (occ's own knobs
+		// differ from 2pc's in every pair of runs).
+		func(r *Run) string {
+			if len(varying) == 0 {
+				return ""
+			}
+			parts := []string{r.Result.Engine}
+			for _, k := range varying {
+				if v, ok := r.Result.Config[k]; ok {
+					parts = append(parts, optionName(k)+"="+v)
+				}
+			}
+			return strings.Join(parts, " ")
+		},
 		func(r *Run) string {
 			parts := []string{r.Result.Engine}
 			n := 0
@@ -153,6 +169,37 @@ func differingOptions(runs []Run) []string {
 		return strings.Compare(a, b)
 	})
 	return out
+}
+
+// varyingOptions lists, sorted, the options whose values differ between
+// two runs of the same engine that both have them: what a reader varied,
+// as against what comes with the engine.
+func varyingOptions(runs []Run) []string {
+	var out []string
+	for _, k := range differingOptions(runs) {
+		for i := range runs {
+			vi, ok := runs[i].Result.Config[k]
+			if !ok || k == "engine" {
+				continue
+			}
+			if slices.ContainsFunc(runs[i+1:], func(r Run) bool {
+				v, ok := r.Result.Config[k]
+				return ok && r.Result.Engine == runs[i].Result.Engine && v != vi
+			}) {
+				out = append(out, k)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// optionName is how a label or title writes an option: θ for theta.
+func optionName(k string) string {
+	if k == "theta" {
+		return "θ"
+	}
+	return k
 }
 
 // commonOptions returns the options every run has with the same value.

@@ -212,8 +212,9 @@ func (s *Sweep) chart(m sweepMetric, title string) (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.LineStyle = runStyle(e)
-		pts.GlyphStyle = draw.GlyphStyle{Color: runColors[e%len(runColors)], Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
+		c := engineColor(name, s.Engines)
+		l.LineStyle = draw.LineStyle{Color: c, Width: vg.Points(1.6)}
+		pts.GlyphStyle = draw.GlyphStyle{Color: c, Radius: vg.Points(2.5), Shape: draw.CircleGlyph{}}
 		p.Add(l, pts)
 		addLegend(p, name, l, pts)
 	}

@@ -78,7 +78,7 @@ func TestReportWritesHTMLAndPNGs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<title>two thetas</title>", "occ theta=0.6", "occ theta=0.9", "data:image/png;base64,"} {
+	for _, want := range []string{"<title>two thetas</title>", "occ θ=0.6", "occ θ=0.9", "data:image/png;base64,"} {
 		if !strings.Contains(string(html), want) {
 			t.Errorf("report lacks %q", want)
 		}
