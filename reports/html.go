@@ -261,11 +261,7 @@ func engineOptionsTable(runs []Run) *table {
 		}
 		row := []string{k}
 		for _, e := range engines {
-			v, ok := first[e].Result.Config[k]
-			if !ok {
-				v = "n/a"
-			}
-			row = append(row, orDash(v))
+			row = append(row, optionCell(first[e].Result.Config, k, "n/a"))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -298,11 +294,7 @@ func differingTable(runs []Run) *table {
 		for _, r := range runs {
 			row := []string{r.Label}
 			for _, k := range cols {
-				v, ok := r.Result.Config[k]
-				if !ok {
-					v = "n/a"
-				}
-				row = append(row, orDash(v))
+				row = append(row, optionCell(r.Result.Config, k, "n/a"))
 			}
 			t.Rows = append(t.Rows, row)
 		}
@@ -315,15 +307,21 @@ func differingTable(runs []Run) *table {
 	for _, k := range keys {
 		row := []string{k}
 		for _, r := range runs {
-			v, ok := r.Result.Config[k]
-			if !ok {
-				v = "(not an option)"
-			}
-			row = append(row, orDash(v))
+			row = append(row, optionCell(r.Result.Config, k, "(not an option)"))
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t
+}
+
+// optionCell is option k's value in cfg for a table cell, missing when the
+// run has no such option.
+func optionCell(cfg map[string]string, k, missing string) string {
+	v, ok := cfg[k]
+	if !ok {
+		return missing
+	}
+	return orDash(v)
 }
 
 // runsTable states the facts of each results file.
