@@ -297,9 +297,10 @@ func TestCustomerByNameTakesTheMiddleOne(t *testing.T) {
 }
 
 // tpmC counts completed New-Orders per minute, the 1% rolled back on
-// purpose included; efficiency divides by 12.86 per warehouse.
+// purpose included; efficiency divides by 12.86 per warehouse and is given
+// only with the spec's wait times.
 func TestMetrics(t *testing.T) {
-	w := newTestWorkload(t, Options{Warehouses: 2, Scale: 1, Mix: DefaultMix})
+	w := newTestWorkload(t, Options{Warehouses: 2, Scale: 1, Mix: DefaultMix, Wait: true})
 	byType := map[string]workloads.TypeCounts{
 		TypeNewOrder: {Committed: 990, Failed: 30, Aborts: map[string]int64{string(engines.ReasonUser): 10, "conflict(OC000)": 500}},
 		TypePayment:  {Committed: 950, Failed: 5, Aborts: map[string]int64{"conflict(OC000)": 100}},
@@ -322,6 +323,12 @@ func TestMetrics(t *testing.T) {
 	}
 	if m := w.Metrics(nil, 0); m[0].Value != 0 {
 		t.Errorf("no time measured: tpmC %v", m[0].Value)
+	}
+	noWait := newTestWorkload(t, Options{Warehouses: 2, Scale: 1, Mix: DefaultMix})
+	for _, m := range noWait.Metrics(byType, 2*time.Minute) {
+		if m.Name == "efficiency" {
+			t.Errorf("efficiency %v given for a run without --wait", m.Value)
+		}
 	}
 }
 
