@@ -53,6 +53,9 @@ type Env struct {
 	// database (--partition i/n): the engine must not drop what the others
 	// create or load.
 	Partitioned bool
+	// Partition names this process's part ("1/4") when Partitioned, so a
+	// real database can tell the parts' connections apart.
+	Partition string
 }
 
 var entries = registry.New("engine", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })

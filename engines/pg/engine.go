@@ -36,6 +36,7 @@ func init() {
 				if env.Clients > 0 {
 					cfg.Conns = env.Clients
 				}
+				cfg.partition = env.Partition
 				ctx := context.Background()
 				e, err := Open(ctx, cfg, env.Log)
 				if err != nil {
@@ -57,6 +58,9 @@ const DefaultDSN = "postgres://postgres@127.0.0.1:5432/test"
 
 // Config selects the server and how transactions run on it.
 type Config struct {
+	// partition is the part of a partitioned run ("1/4"; "" when not
+	// partitioned): it goes into the connections' application_name.
+	partition string
 	DSN       string
 	Isolation string // read-committed | repeatable-read | serializable
 	// Conns sizes the pool; the runner sets it to the client count.
@@ -134,7 +138,7 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 	pc.MinConns = 0
 	// The run's connections are named, so that --fault kill-connections
 	// ends exactly these backends.
-	appName := newAppName()
+	appName := newAppName(cfg.partition)
 	pc.ConnConfig.RuntimeParams["application_name"] = appName
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

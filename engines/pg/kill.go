@@ -15,7 +15,14 @@ var runSeq atomic.Int64
 
 // newAppName names one run's connections: the process id and a sequence
 // number, e.g. "txbench-4242-1".
-func newAppName() string { return fmt.Sprintf("txbench-%d-%d", os.Getpid(), runSeq.Add(1)) }
+func newAppName(partition string) string {
+	name := fmt.Sprintf("txbench-%d-%d", os.Getpid(), runSeq.Add(1))
+	if partition != "" {
+		// "txbench-4242-1-part-1/4": which part of a partitioned run.
+		name += "-part-" + partition
+	}
+	return name
+}
 
 // AppName is the application_name every connection of this run carries.
 func (e *Engine) AppName() string { return e.appName }
