@@ -77,10 +77,19 @@ func WriteSummary(w io.Writer, r *Result) {
 		for _, line := range lines {
 			fmt.Fprintln(w, line)
 		}
+		printed, last := 0, ""
 		for i, name := range names[1:] {
-			if rs := reasons[i+1]; len(rs) > 0 {
-				fmt.Fprintf(w, "top abort reasons, %s: %s\n", name, fitReasons(rs, summaryWidth-len(name)-21))
+			rs := reasons[i+1]
+			if len(rs) == 0 {
+				continue
 			}
+			key := strings.Join(rs, "\x00")
+			// The total repeats the one type that aborted: say it once.
+			if i == len(names)-2 && printed == 1 && key == last {
+				continue
+			}
+			fmt.Fprintf(w, "top abort reasons, %s: %s\n", name, fitReasons(rs, summaryWidth-len(name)-21))
+			printed, last = printed+1, key
 		}
 	} else {
 		for i, line := range lines {

@@ -103,3 +103,28 @@ func TestFitReasons(t *testing.T) {
 		t.Errorf("no reasons: %q", got)
 	}
 }
+
+func TestWriteSummaryReasonsOnceWhenOneTypeAborted(t *testing.T) {
+	// Only new_order aborts: the total's reasons are the same line, said once.
+	res := sampleResult()
+	for i := range res.TxnTypes {
+		if res.TxnTypes[i].Name != "new_order" {
+			res.TxnTypes[i].Summary.AbortReasons = nil
+		}
+	}
+	res.Summary.AbortReasons = res.TxnTypes[0].Summary.AbortReasons
+	var buf bytes.Buffer
+	WriteSummary(&buf, res)
+	out := buf.String()
+	if n := strings.Count(out, "top abort reasons"); n != 1 {
+		t.Errorf("%d lines of abort reasons, want 1:\n%s", n, out)
+	}
+	if !strings.Contains(out, "top abort reasons, new_order: ") {
+		t.Errorf("new_order's reasons missing:\n%s", out)
+	}
+	// Two types aborting keep the total's line (it adds them up).
+	WriteSummary(&buf, sampleResult())
+	if !strings.Contains(buf.String(), "top abort reasons, total: ") {
+		t.Errorf("total's reasons missing when several types aborted:\n%s", buf.String())
+	}
+}
