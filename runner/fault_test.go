@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -290,8 +291,10 @@ func TestTwoPCLeaderLossStallsForTheLeaseThenRecovers(t *testing.T) {
 	}
 }
 
-// Permanent AZ and region losses: the run completes, bank's invariants
-// hold, and the surviving clients commit again after the failover.
+// Permanent AZ and region losses, an AZ of region-3az and a region of us-3
+// on every simulated engine: the run completes, bank's invariants hold, the
+// availability figures are in the results, and the surviving clients commit
+// again after the failover.
 func TestPermanentLossesAreSurvived(t *testing.T) {
 	cases := []struct {
 		engine, topology, fault, survivor string
@@ -300,8 +303,11 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 		{"occ", "region-3az", "crash:us-east-1a@1s", "us-east-1b", 8},
 		{"occ", "us-3", "crash:us-east-1@1s", "us-east-2", 8},
 		{"occ", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
+		{"2pc", "region-3az", "crash:us-east-1b@1s", "us-east-1a", 12}, // 10 s lease
 		{"2pc", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
+		{"2pc", "us-3", "crash:us-east-1@1s", "us-east-2", 12},
 		{"sharded", "region-3az", "crash:us-east-1b@1s", "us-east-1a", 32}, // 30 s failover
+		{"sharded", "us-3", "crash:us-east-2@1s", "us-east-1", 2}, // a region of clients only
 	}
 	for _, c := range cases {
 		t.Run(c.engine+"/"+c.fault, func(t *testing.T) {
@@ -317,14 +323,128 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 					t.Errorf("%s: %s %s", ch.Name, ch.Status, ch.Detail)
 				}
 			}
-			var after int64
-			for _, p := range res.Availability.Timeline[c.survivor] {
-				if p.TS >= c.back {
-					after += p.Committed
+			checkLossFigures(t, res, c.survivor, c.back)
+		})
+	}
+}
+
+// sharded keeps every router, shard and storage copy in the first full
+// region (Aurora Limitless is a single-region cluster; docs/models.md): when
+// that region goes, the database is gone. The run still completes, with the
+// availability figures showing the outage: no commit anywhere after the
+// in-flight ones.
+func TestShardedLosingItsRegionIsAnOutage(t *testing.T) {
+	cfg := quickBank(t, "sharded")
+	cfg.Topology = "us-3"
+	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 6*time.Second, 2*time.Second
+	if err := cfg.Faults.Set("crash:us-east-1@1s"); err != nil {
+		t.Fatal(err)
+	}
+	res := runnertest.Run(t, cfg)
+	a := res.Availability
+	if a == nil || len(a.Faults) != 1 {
+		t.Fatalf("availability figures missing: %+v", a)
+	}
+	var before, after int64
+	for _, p := range a.Timeline["all"] {
+		if p.TS < 1 {
+			before += p.Committed
+		}
+		if p.TS >= 1.5 {
+			after += p.Committed
+		}
+	}
+	if before == 0 || after != 0 {
+		t.Errorf("%d commits before the loss (want some), %d after it (want none)", before, after)
+	}
+	if f := a.Faults[0]; f.FailedTxns == 0 || f.FirstFailureS == nil {
+		t.Errorf("fault figures show no failure: %+v", f)
+	}
+}
+
+// checkLossFigures checks the availability figures of a run with one
+// permanent loss at 1 s: a timeline per client group over the whole run,
+// the fault's figures (a pre-fault throughput, a gap for every group, no
+// end), and commits in the survivor's group from back on.
+func checkLossFigures(t *testing.T, res *runner.Result, survivor string, back float64) {
+	t.Helper()
+	a := res.Availability
+	if a == nil || len(a.Faults) != 1 {
+		t.Fatalf("availability figures missing: %+v", a)
+	}
+	want := int((res.DurationS + res.WarmupS) * 10)
+	for _, g := range append([]string{"all"}, a.Groups...) {
+		if n := len(a.Timeline[g]); n < want {
+			t.Errorf("timeline of %s: %d points, want %d", g, n, want)
+		}
+	}
+	f := a.Faults[0]
+	if f.EndS != nil || f.StartS != 1 || f.PreFaultTPS <= 0 || len(f.LongestGapS) != len(a.Groups) {
+		t.Errorf("fault figures: %+v", f)
+	}
+	var after int64
+	for _, p := range a.Timeline[survivor] {
+		if p.TS >= back {
+			after += p.Committed
+		}
+	}
+	if after == 0 {
+		t.Errorf("no commit in %s after %vs", survivor, back)
+	}
+}
+
+// Each engine's failure-detection time is an option: with it at 2 s
+// instead of the default (2pc's 10 s lease, occ's 5 s adjudicator
+// failover, sharded's 30 s shard failover), the survivors of a permanent AZ
+// loss at 1 s are back to at least half their pre-fault commit rate from
+// 3.5 s to 9 s, and commit more there than with the default.
+func TestFailoverTimesAreOptions(t *testing.T) {
+	for _, c := range []struct {
+		engine, option string
+		run            time.Duration // the default's failover and a few seconds more
+	}{
+		{"2pc", "2pc-leader-lease", 14 * time.Second},
+		{"occ", "occ-adjudicator-failover", 9 * time.Second},
+		{"sharded", "sharded-failover", 34 * time.Second},
+	} {
+		t.Run(c.engine, func(t *testing.T) {
+			// rate is us-east-1a's commit rate from 3.5 s to 9 s relative
+			// to its rate before the loss.
+			rate := func(opts map[string]string) float64 {
+				cfg := quickBank(t, c.engine)
+				cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, c.run, time.Second
+				// One client per AZ isolates the failover time: with 16
+				// clients 2pc commits far less after a leader failover than
+				// before it (an open problem, not what this test measures).
+				cfg.Clients = 3
+				maps.Copy(cfg.Options, opts)
+				if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
+					t.Fatal(err)
 				}
+				res, checks := runnertest.RunChecked(t, cfg)
+				for _, ch := range checks {
+					if ch.Status != workloads.CheckPass {
+						t.Errorf("%s: %s %s", ch.Name, ch.Status, ch.Detail)
+					}
+				}
+				var before, after float64
+				for _, p := range res.Availability.Timeline["us-east-1a"] {
+					switch {
+					case p.TS < 1:
+						before += float64(p.Committed)
+					case p.TS >= 3.5 && p.TS < 9:
+						after += float64(p.Committed) / 5.5
+					}
+				}
+				if before == 0 {
+					t.Fatal("no commit before the loss")
+				}
+				return after / before
 			}
-			if after == 0 {
-				t.Errorf("no commit in %s after %vs", c.survivor, c.back)
+			def, short := rate(nil), rate(map[string]string{c.option: "2s"})
+			t.Logf("us-east-1a from 3.5 s to 9 s: %.2f of its pre-fault rate by default, %.2f with --%s=2s", def, short, c.option)
+			if short < 0.5 || short <= def {
+				t.Errorf("--%s=2s: %.2f of the pre-fault rate, default %.2f", c.option, short, def)
 			}
 		})
 	}

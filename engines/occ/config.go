@@ -35,6 +35,12 @@ type Config struct {
 	MaxBytes    int
 	MaxDuration time.Duration
 
+	// AdjudicatorFailover is how long an adjudicator's node is down before
+	// another node takes its key ranges over; QPLost how long the
+	// adjudicators hold a silent QP's two-phase round. Defaults:
+	// DefaultAdjudicatorFailover, DefaultQPLost (failover.go).
+	AdjudicatorFailover, QPLost time.Duration
+
 	// GCInterval is how often the storage horizon advances and the sweeper
 	// and adjudicator state are trimmed.
 	GCInterval time.Duration
@@ -69,7 +75,10 @@ func DefaultConfig() Config {
 		MaxRows:         3000,
 		MaxBytes:        10 << 20,
 		MaxDuration:     5 * time.Minute,
-		GCInterval:      100 * time.Millisecond,
+		// Assumptions: DSQL publishes neither (docs/models.md).
+		AdjudicatorFailover: DefaultAdjudicatorFailover,
+		QPLost:              DefaultQPLost,
+		GCInterval:          100 * time.Millisecond,
 	}
 }
 
@@ -97,6 +106,10 @@ func (c *Config) Declare(s *option.Set) {
 	s.Int(&c.MaxRows, "occ-max-rows", 1, 1<<30, "rows a transaction may modify (DSQL: 3000)").WithUnit("rows")
 	s.Int(&c.MaxBytes, "occ-max-bytes", 1, 1<<30, "bytes a transaction may modify (DSQL: 10 MiB)").WithUnit("bytes")
 	s.Duration(&c.MaxDuration, "occ-max-duration", time.Millisecond, 24*time.Hour, "longest transaction (DSQL: 5 min)")
+	s.Duration(&c.AdjudicatorFailover, "occ-adjudicator-failover", 10*time.Millisecond, time.Hour,
+		"an adjudicator down this long moves to a node in the nearest live AZ (DSQL publishes no figure; 5s is an assumption)")
+	s.Duration(&c.QPLost, "occ-qp-lost", 10*time.Millisecond, time.Hour,
+		"a two-phase commit round whose query processor is down this long is abandoned, its keys released (qp-lost; an assumption)")
 }
 
 // Validate names every field out of range (the declared bounds).

@@ -8,16 +8,19 @@ import (
 	"github.com/txbench/txbench/sim"
 )
 
-// AdjudicatorFailover is how long an adjudicator's node is down before
-// another node takes its key ranges over. Aurora DSQL does not publish the
-// figure; 5 s is an assumption (detection by missed heartbeats plus
-// recovery of the validation state from the journal), documented in
-// docs/models.md.
-const AdjudicatorFailover = 5 * time.Second
+// DefaultAdjudicatorFailover is how long an adjudicator's node is down
+// before another node takes its key ranges over. Aurora DSQL does not
+// publish the figure; 5 s is an assumption (detection by missed heartbeats
+// plus recovery of the validation state from the journal), documented in
+// docs/models.md. Config.AdjudicatorFailover (--occ-adjudicator-failover)
+// changes it.
+const DefaultAdjudicatorFailover = 5 * time.Second
 
-// QPLossTimeout is how long the adjudicators hold the keys of a two-phase
-// round whose query processor went silent before they abort it.
-const QPLossTimeout = 5 * time.Second
+// DefaultQPLost is how long the adjudicators hold the keys of a two-phase
+// round whose query processor went silent before they abort it (an
+// assumption, like the failover time). Config.QPLost (--occ-qp-lost)
+// changes it.
+const DefaultQPLost = 5 * time.Second
 
 // ReasonQPLost: the transaction's QP was lost (crashed, or its client hung
 // up after a timeout) before the commit was decided.
@@ -30,7 +33,7 @@ func (e *Engine) watchAdjudicators() {
 }
 
 func (e *Engine) watchAdjudicator(i int, a *adjNode, n *sim.Node) {
-	e.Cluster.OnDown(n, AdjudicatorFailover, func() {
+	e.Cluster.OnDown(n, e.cfg.AdjudicatorFailover, func() {
 		if a.node == n && e.Cluster.Down(n) {
 			e.failoverAdjudicator(i, a)
 		}
@@ -64,9 +67,9 @@ func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 }
 
 // watchQP aborts the open commit of a session whose QP has been down for
-// QPLossTimeout.
+// Config.QPLost.
 func (e *Engine) watchQP(s *session) {
-	e.Cluster.OnDown(s.qp, QPLossTimeout, func() { s.abandon() })
+	e.Cluster.OnDown(s.qp, e.cfg.QPLost, func() { s.abandon() })
 }
 
 // abandon ends the session's open transaction: an undecided two-phase

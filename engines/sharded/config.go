@@ -48,8 +48,10 @@ type Config struct {
 	// flush (Aurora: 4).
 	StorageCopies, WriteQuorum int
 	// Failover is how long a shard's node is down before a replica is
-	// promoted (detection plus promotion; DefaultFailover).
-	Failover time.Duration
+	// promoted (detection plus promotion; DefaultFailover); ClientLost how
+	// long a silent client's transaction keeps its locks
+	// (DefaultClientLost).
+	Failover, ClientLost time.Duration
 
 	// Cores per router, shard and storage node.
 	Cores int
@@ -76,6 +78,7 @@ func DefaultConfig() Config {
 		DeadlockTimeout:      time.Second, // Limitless's default
 		StorageCopies:        6,
 		Failover:             DefaultFailover,
+		ClientLost:           DefaultClientLost,
 		WriteQuorum:          4,
 		Cores:                8,
 		RouterCPU:            20 * time.Microsecond,
@@ -107,6 +110,10 @@ func (c *Config) Declare(s *option.Set) {
 	s.Duration(&c.WriteCPU, "sharded-write-cpu", 0, time.Second, "shard CPU per row written")
 	s.Duration(&c.CommitCPU, "sharded-commit-cpu", 0, time.Second, "shard CPU per commit, PREPARE or COMMIT PREPARED")
 	s.Duration(&c.FlushCPU, "sharded-flush", 0, time.Second, "storage-node CPU to persist one log record")
+	s.Duration(&c.Failover, "sharded-failover", 10*time.Millisecond, time.Hour,
+		"a shard down this long is promoted in the nearest live AZ: detection plus promotion (Aurora: typically within 30s)")
+	s.Duration(&c.ClientLost, "sharded-client-lost", 10*time.Millisecond, time.Hour,
+		"a silent client's open transaction is rolled back after this long (TCP keepalive; 10s is an assumption)")
 	s.Rule(func() error {
 		if c.WriteQuorum > c.StorageCopies || 2*c.WriteQuorum <= c.StorageCopies {
 			return fmt.Errorf("--sharded-write-quorum must be a majority of --sharded-storage-copies=%d (more than half, at most all), got %d", c.StorageCopies, c.WriteQuorum)

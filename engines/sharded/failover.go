@@ -12,13 +12,15 @@ import (
 // DefaultFailover is how long a shard's node is down before a replica in
 // another AZ is promoted (detection plus promotion). Aurora documents
 // failover as typically completing within 30 seconds; Config.Failover
-// changes it.
+// (--sharded-failover) changes it.
 const DefaultFailover = 30 * time.Second
 
-// ClientLost is how long a silent client's open transaction keeps its locks
-// before the shards notice the dead connection (TCP keepalive) and roll it
-// back.
-const ClientLost = 10 * time.Second
+// DefaultClientLost is how long a silent client's open transaction keeps
+// its locks before the shards notice the dead connection (TCP keepalive)
+// and roll it back: an assumption (keepalive settings vary; PostgreSQL's
+// tcp_keepalives_* default to the kernel's, which take hours). Config.ClientLost
+// (--sharded-client-lost) changes it.
+const DefaultClientLost = 10 * time.Second
 
 // ReasonShardFailover: a shard the transaction used failed over before its
 // commit was decided; the promoted replica rolled it back (PostgreSQL
@@ -67,9 +69,9 @@ func (e *Engine) failoverShard(sh *shard) {
 }
 
 // watchClient rolls back the open transaction of a session whose client has
-// been silent for ClientLost.
+// been silent for Config.ClientLost.
 func (e *Engine) watchClient(s *session) {
-	e.Cluster.OnDown(s.client, ClientLost, func() { s.abandon(engines.ReasonConnection) })
+	e.Cluster.OnDown(s.client, e.cfg.ClientLost, func() { s.abandon(engines.ReasonConnection) })
 }
 
 // abandon ends the session's transactions (a lost client, or a connection

@@ -47,6 +47,12 @@ type Config struct {
 	// Table 3 (docs/models.md, "Calibration").
 	LogFlush, LogFlushP99 time.Duration
 
+	// LeaderLease is how long a crashed split leader keeps its lease (no
+	// other replica leads before it runs out); IdleTimeout how long a
+	// silent client's transaction keeps its locks. Defaults:
+	// DefaultLeaderLease, DefaultIdleTimeout (failover.go, with sources).
+	LeaderLease, IdleTimeout time.Duration
+
 	// GCInterval is how often the storage horizon advances, old versions
 	// are swept and finished Paxos records are forgotten.
 	GCInterval time.Duration
@@ -74,6 +80,8 @@ func DefaultConfig() Config {
 		LogAppend:   20 * time.Microsecond,
 		LogFlush:    CalLogFlush,
 		LogFlushP99: CalLogFlushP99,
+		LeaderLease: DefaultLeaderLease,
+		IdleTimeout: DefaultIdleTimeout,
 		GCInterval:  100 * time.Millisecond,
 	}
 }
@@ -92,6 +100,10 @@ func (c *Config) Declare(s *option.Set) {
 	s.Duration(&c.LogAppend, "2pc-log-append", 0, time.Second, "replica CPU to append and flush one Paxos record")
 	s.Duration(&c.LogFlush, "2pc-log-flush", 0, time.Second, "median latency of a durable Paxos log write at one replica")
 	s.Duration(&c.LogFlushP99, "2pc-log-flush-p99", 0, time.Second, "p99 of that latency (log-normal; used with --jitter)")
+	s.Duration(&c.LeaderLease, "2pc-leader-lease", 10*time.Millisecond, time.Hour,
+		"a crashed split leader's lease: its split elects a new leader only after this long (Spanner OSDI'12 §4.1.1: 10s)")
+	s.Duration(&c.IdleTimeout, "2pc-idle-timeout", 10*time.Millisecond, time.Hour,
+		"a silent client's open transaction is aborted (idle(ABORTED)) after this long (Spanner: 10s)")
 	s.Rule(func() error {
 		if c.ScanRowCPU < 0 || c.GCInterval <= 0 {
 			return fmt.Errorf("2pc: ScanRowCPU must not be negative (%v) and GCInterval must be positive (%v)", c.ScanRowCPU, c.GCInterval)

@@ -9,19 +9,21 @@ import (
 	"github.com/txbench/txbench/sim"
 )
 
-// LeaderLease is how long a split's leader lease lasts (Spanner, OSDI 2012
-// §4.1.1: leases of 10 s, renewed by the Paxos majority). A leader that
-// crashes keeps its lease for this long; no other replica may lead the
-// split before it runs out, so the split stalls that long.
-const LeaderLease = 10 * time.Second
+// DefaultLeaderLease is how long a split's leader lease lasts (Spanner,
+// OSDI 2012 §4.1.1: leases of 10 s, renewed by the Paxos majority). A
+// leader that crashes keeps its lease for this long; no other replica may
+// lead the split before it runs out, so the split stalls that long.
+// Config.LeaderLease (--2pc-leader-lease) changes it.
+const DefaultLeaderLease = 10 * time.Second
 
-// IdleTimeout is how long a transaction whose client went silent keeps its
-// locks before the leaders abort it (Spanner aborts transactions idle for
-// 10 s: the "idle" abort of the brief).
-const IdleTimeout = 10 * time.Second
+// DefaultIdleTimeout is how long a transaction whose client went silent
+// keeps its locks before the leaders abort it (Spanner aborts transactions
+// idle for 10 s: the "idle" abort of the brief). Config.IdleTimeout
+// (--2pc-idle-timeout) changes it.
+const DefaultIdleTimeout = 10 * time.Second
 
 // ReasonIdle: the client went silent (crashed, cut off) and the leaders
-// aborted its transaction after IdleTimeout.
+// aborted its transaction after Config.IdleTimeout.
 const ReasonIdle engines.Reason = "idle(ABORTED)"
 
 // ReasonClosed: the client closed the connection (after a timeout) with
@@ -39,7 +41,7 @@ const ReasonLeaderLost engines.Reason = "leader-lost(ABORTED)"
 func (e *Engine) watchLeaders() {
 	for _, g := range e.groups {
 		for _, r := range g.data {
-			e.Cluster.OnDown(r.node, LeaderLease, func() {
+			e.Cluster.OnDown(r.node, e.cfg.LeaderLease, func() {
 				if g.leader == r && e.Cluster.Down(r.node) {
 					e.failover(g)
 				}
@@ -127,10 +129,10 @@ func closer(cl *sim.Cluster, old, a, b *sim.Node) bool {
 }
 
 // watchClient aborts the open transaction of a session whose client node has
-// been down for IdleTimeout, at every split: its locks there go, and it
+// been down for Config.IdleTimeout, at every split: its locks there go, and it
 // aborts if its client ever comes back.
 func (e *Engine) watchClient(s *session) {
-	e.Cluster.OnDown(s.client, IdleTimeout, func() { e.abandon(s, ReasonIdle) })
+	e.Cluster.OnDown(s.client, e.cfg.IdleTimeout, func() { e.abandon(s, ReasonIdle) })
 }
 
 // abandon aborts s's undecided transactions at every split they touched,
