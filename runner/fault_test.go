@@ -307,7 +307,7 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 		{"2pc", "us-3", "crash:us-east-2@1s", "us-east-1", 8},
 		{"2pc", "us-3", "crash:us-east-1@1s", "us-east-2", 12},
 		{"sharded", "region-3az", "crash:us-east-1b@1s", "us-east-1a", 32}, // 30 s failover
-		{"sharded", "us-3", "crash:us-east-2@1s", "us-east-1", 2}, // a region of clients only
+		{"sharded", "us-3", "crash:us-east-2@1s", "us-east-1", 2},          // a region of clients only
 	}
 	for _, c := range cases {
 		t.Run(c.engine+"/"+c.fault, func(t *testing.T) {
