@@ -75,6 +75,12 @@ type TxnOptions struct {
 	// (runtime clock). Engines that order transactions by age (wound-wait)
 	// use it so that a retried transaction keeps its priority.
 	FirstStart time.Duration
+	// OneShot runs the transaction as one request (a stored procedure,
+	// bench run --one-shot): the client sends it once, the engine runs
+	// its statements where the session is served (a query processor, a
+	// router, a coordinator) with no client round trip per statement,
+	// and one reply carries the outcome. Only simulated engines take it.
+	OneShot bool
 }
 
 // ScanSpec selects a key range of one table. Start and End are keys or key

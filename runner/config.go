@@ -26,6 +26,10 @@ type Config struct {
 	// NetDelay is added to every message between two nodes (Deneva's added
 	// network delay).
 	NetDelay time.Duration
+	// OneShot runs every transaction as one request to the engine (a
+	// stored procedure; engines.TxnOptions.OneShot), and workloads write
+	// without reading first where they can (workloads.OneShot).
+	OneShot bool
 	// ClientRegion, when set, places every client in this region's AZs
 	// instead of round robin over every region that holds data.
 	ClientRegion string

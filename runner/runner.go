@@ -175,7 +175,10 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 	}
 	c.timed.clk = c.clk
 	c.timed.reset(nil)
-	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single, Attempt: n, FirstStart: first})
+	if c.cfg.OneShot {
+		ctx = workloads.WithOneShot(ctx)
+	}
+	tx, err := c.sess.Begin(ctx, engines.TxnOptions{Type: t.Type(), ReadOnly: t.ReadOnly(), SingleStatement: single, Attempt: n, FirstStart: first, OneShot: c.cfg.OneShot})
 	if err != nil {
 		return engines.TxnInfo{}, err
 	}

@@ -168,6 +168,21 @@ func AttemptFrom(ctx context.Context) AttemptRecord {
 	return r
 }
 
+type oneShotKey struct{}
+
+// WithOneShot marks ctx as a one-shot transaction's (bench run
+// --one-shot): the engine runs it as one request, and the transaction may
+// write without reading first where its logic allows (a YCSB update).
+func WithOneShot(ctx context.Context) context.Context {
+	return context.WithValue(ctx, oneShotKey{}, true)
+}
+
+// OneShot reports whether ctx is a one-shot transaction's.
+func OneShot(ctx context.Context) bool {
+	v, _ := ctx.Value(oneShotKey{}).(bool)
+	return v
+}
+
 // Partitioned is implemented by workloads that can split their data among
 // several processes driving one database (bench run --partition i/n): after
 // SetPartition, Load produces only partition i's share (plus, for i = 0,

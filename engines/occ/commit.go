@@ -22,8 +22,8 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	defer t.finish()
-	t.e.Cluster.Send(p, t.s.client, t.s.qp)
-	defer t.e.Cluster.Send(p, t.s.qp, t.s.client)
+	t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
+	defer t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, true)
 	if t.ws.Len() == 0 {
 		// Read-only: nothing to validate, nothing to log; never aborts.
 		t.e.stats.ReadOnlyCommits++

@@ -43,7 +43,7 @@ func (s *session) Close() error {
 // Begin is free: like PostgreSQL, the snapshot is taken at the first
 // statement, and drivers pipeline BEGIN with it.
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
-	t := &txn{s: s, e: s.e, opts: o, id: s.e.NextTxn()}
+	t := &txn{s: s, e: s.e, opts: o, id: s.e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
 	s.cur = t
 	return t, nil
 }
@@ -70,6 +70,9 @@ type txn struct {
 	round *openRound
 	// grouped: a set-oriented statement is running (engines.Grouper).
 	grouped simengine.Grouped
+	// trips are the client's messages to the QP (one per statement, or
+	// one request and one reply for a one-shot transaction).
+	trips simengine.Trips
 }
 
 type openRound struct {
@@ -90,7 +93,7 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 	if t.grouped.In {
 		return body(p)
 	}
-	t.e.Cluster.Send(p, t.s.client, t.s.qp)
+	t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
 	if !t.started {
 		t.started = true
 		t.begun = p.Now()
@@ -99,8 +102,9 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 	}
 	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU)
 	err := body(p)
-	t.e.Cluster.Send(p, t.s.qp, t.s.client)
-	if _, aborted := engines.AsAbort(err); aborted {
+	_, aborted := engines.AsAbort(err)
+	t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, aborted)
+	if aborted {
 		t.finish()
 	}
 	return err
@@ -316,8 +320,8 @@ func (t *txn) Rollback(ctx context.Context) error {
 		return nil
 	}
 	p := sim.ProcFrom(ctx)
-	t.e.Cluster.Send(p, t.s.client, t.s.qp)
-	t.e.Cluster.Send(p, t.s.qp, t.s.client)
+	t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
+	t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, true)
 	t.finish()
 	return nil
 }

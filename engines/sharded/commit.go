@@ -27,7 +27,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.e.Cluster.Send(p, t.s.client, r)
+	t.trips.Request(p, t.e.Cluster, t.s.client, r)
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
 	var written []*part
 	for _, pt := range t.parts {
@@ -38,7 +38,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	t.info.Participants = len(written)
 	if t.lost != nil {
 		t.finish(false)
-		t.e.Cluster.Send(p, r, t.s.client)
+		t.trips.Reply(p, t.e.Cluster, r, t.s.client, true)
 		return t.lost
 	}
 	if len(written) > 0 {
@@ -54,12 +54,12 @@ func (t *txn) Commit(ctx context.Context) error {
 		t.e.Snaps.Release(guard)
 		if t.lost != nil {
 			t.finish(false)
-			t.e.Cluster.Send(p, r, t.s.client)
+			t.trips.Reply(p, t.e.Cluster, r, t.s.client, true)
 			return t.lost
 		}
 	}
 	t.finish(true)
-	t.e.Cluster.Send(p, r, t.s.client)
+	t.trips.Reply(p, t.e.Cluster, r, t.s.client, true)
 	st := &t.e.stats
 	switch d := p.Now() - t.begun; {
 	case len(written) == 0:

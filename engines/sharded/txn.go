@@ -88,7 +88,8 @@ func (s *session) Close() error {
 // statement (drivers pipeline BEGIN with it).
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now()}
+	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now(),
+		trips: simengine.Trips{OneShot: o.OneShot}}
 	e.live[t.id] = t
 	return t, nil
 }
@@ -136,6 +137,9 @@ type txn struct {
 	lost    error
 	// grouped: a set-oriented statement is running (engines.Grouper).
 	grouped simengine.Grouped
+	// trips are the client's messages to the router (one per statement,
+	// or one request and one reply for a one-shot transaction).
+	trips simengine.Trips
 }
 
 // Info reports the shards the commit wrote (0 for a read-only commit).
@@ -176,7 +180,7 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		return body(p)
 	}
 	r := t.s.router.node
-	t.e.Cluster.Send(p, t.s.client, r)
+	t.trips.Request(p, t.e.Cluster, t.s.client, r)
 	r.CPU.Exec(p, t.e.cfg.RouterCPU)
 	perStatement := t.e.cfg.Isolation == ReadCommitted
 	if !t.started || perStatement {
@@ -192,11 +196,12 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 	if perStatement {
 		t.e.Snaps.Release(t.snapID)
 	}
-	if _, aborted := engines.AsAbort(err); aborted {
+	_, aborted := engines.AsAbort(err)
+	if aborted {
 		// The router sends the rollback to the shards as it answers.
 		t.finish(false)
 	}
-	t.e.Cluster.Send(p, r, t.s.client)
+	t.trips.Reply(p, t.e.Cluster, r, t.s.client, aborted)
 	return err
 }
 
@@ -510,9 +515,9 @@ func (t *txn) Rollback(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.e.Cluster.Send(p, t.s.client, r)
+	t.trips.Request(p, t.e.Cluster, t.s.client, r)
 	t.finish(false)
-	t.e.Cluster.Send(p, r, t.s.client)
+	t.trips.Reply(p, t.e.Cluster, r, t.s.client, true)
 	return nil
 }
 

@@ -39,11 +39,12 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	if t.notified {
-		return t.end(t.woundedAbort(nil, nil))
+		return t.end(p, t.woundedAbort(nil, nil))
 	}
 	if t.opts.ReadOnly || (t.snapshot && t.ws.Len() == 0) {
 		t.e.stats.ReadOnlyCommits++
 		t.finish(true)
+		t.answer(p)
 		return nil
 	}
 	parts := t.participants()
@@ -64,10 +65,11 @@ func (t *txn) Commit(ctx context.Context) error {
 		err = t.commitMany(p, parts)
 	}
 	if err != nil {
-		return t.end(err)
+		return t.end(p, err)
 	}
 	t.e.stats.Commits++
 	t.finish(true)
+	t.answer(p)
 	return nil
 }
 
@@ -147,7 +149,7 @@ func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	g := pt.g
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.out(p), ld)
 	ld.CPU.Exec(p, t.e.cfg.CommitCPU)
 	if err := t.lockWrites(p, pt); err != nil {
 		t.reply(p, ld)
@@ -163,7 +165,7 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	t.e.replicate(p, g, rec)
 	ld.Clock.WaitUntilEarliestAfter(p, int64(s), sim.CatCommitWait)
 	t.e.release(g, t)
-	t.e.Cluster.Send(p, ld, t.s.client)
+	t.e.Cluster.Send(p, ld, t.home())
 	return nil
 }
 
@@ -173,13 +175,13 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 func (t *txn) commitLocksOnly(p *sim.Proc, parts []*participant) error {
 	errs := sim.FanOut(p, len(parts), "2pc-release-check", func(c *sim.Proc, i int) error {
 		g := parts[i].g
-		t.e.Cluster.Send(c, t.s.client, g.leader.node)
+		t.e.Cluster.Send(c, t.out(c), g.leader.node)
 		if t.wounded {
 			t.reply(c, g.leader.node)
 			return t.woundedAbort(nil, nil)
 		}
 		t.e.release(g, t)
-		t.e.Cluster.Send(c, g.leader.node, t.s.client)
+		t.e.Cluster.Send(c, g.leader.node, t.home())
 		return nil
 	})
 	for _, err := range errs {
@@ -212,7 +214,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		pt := parts[i]
 		g := pt.g
 		ld := g.leader.node
-		t.e.Cluster.Send(c, t.s.client, ld)
+		t.e.Cluster.Send(c, t.out(c), ld)
 		ld.CPU.Exec(c, t.e.cfg.CommitCPU)
 		if err := t.lockWrites(c, pt); err != nil {
 			if !t.abandoned {
@@ -279,7 +281,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 			t.e.release(pt.g, t)
 		})
 	}
-	t.e.Cluster.Send(p, cn, t.s.client)
+	t.e.Cluster.Send(p, cn, t.home())
 	return nil
 }
 
@@ -293,7 +295,7 @@ func (t *txn) coordinator(parts []*participant) *participant {
 		if len(pt.writes) == 0 {
 			continue
 		}
-		rtt := topo.RTT(t.s.client.AZ, pt.g.leader.node.AZ).Median
+		rtt := topo.RTT(t.home().AZ, pt.g.leader.node.AZ).Median
 		if best == nil || rtt < bestRTT {
 			best, bestRTT = pt, rtt
 		}

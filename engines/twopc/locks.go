@@ -119,7 +119,7 @@ func (e *Engine) wound(v *txn, by *waitSlot) {
 func (e *Engine) woundNotice(v *txn, g *group) {
 	from := g.leader.node
 	e.Kernel.Spawn("2pc-wound-notice", func(c *sim.Proc) {
-		e.Cluster.Send(c, from, v.s.client)
+		e.Cluster.Send(c, from, v.home())
 		if v.done || v.decided {
 			return
 		}

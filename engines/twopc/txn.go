@@ -27,6 +27,8 @@ type session struct {
 	// near[g] is the data replica of split g closest to the client, where
 	// snapshot reads go (filled on first use).
 	near []*replica
+	// coord runs the session's one-shot transactions (oneshot.go).
+	coord *sim.Node
 }
 
 // Session places the client in its AZ.
@@ -67,7 +69,10 @@ func (s *session) nearest(g *group) *replica {
 // Begin is free: nothing is sent until the first statement.
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	t := &txn{e: e, s: s, opts: o, id: e.NextTxn()}
+	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
+	if o.OneShot && s.coord == nil {
+		s.coord = e.coordinatorNode(s)
+	}
 	t.prio = lock.Priority{Start: int64(o.FirstStart), Tie: uint64(s.id)}
 	t.snapshot = o.ReadOnly || e.cfg.Isolation == RepeatableRead
 	if !o.ReadOnly {
@@ -119,6 +124,9 @@ type txn struct {
 	decided bool
 	done    bool
 	info    engines.TxnInfo
+	// trips: a one-shot transaction's request to its session's
+	// coordinator and the one reply (oneshot.go).
+	trips simengine.Trips
 }
 
 // Info reports the splits the commit involved.
@@ -142,7 +150,7 @@ func (t *txn) start(p *sim.Proc) error {
 		return errFinished
 	}
 	if t.notified {
-		return t.end(t.woundedAbort(nil, nil))
+		return t.end(p, t.woundedAbort(nil, nil))
 	}
 	if !t.started {
 		t.started = true
@@ -157,13 +165,15 @@ func (t *txn) start(p *sim.Proc) error {
 	return nil
 }
 
-// end finishes the transaction when err aborts it, and passes err on.
-func (t *txn) end(err error) error {
+// end finishes the transaction when err aborts it (a one-shot
+// transaction's coordinator answers the client), and passes err on.
+func (t *txn) end(p *sim.Proc, err error) error {
 	if a, ok := engines.AsAbort(err); ok {
 		if a.Reason == engines.ReasonWounded {
 			t.e.stats.WoundedAborts++
 		}
 		t.finish(false)
+		t.answer(p)
 	}
 	return err
 }
@@ -185,7 +195,7 @@ func (t *txn) finish(committed bool) {
 	}
 	if !committed {
 		for _, g := range t.touched {
-			t.e.releaseAsync(t.s.client, g, t)
+			t.e.releaseAsync(t.home(), g, t)
 		}
 	}
 }
@@ -209,14 +219,14 @@ func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (
 func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
 	g := t.e.groupOf(tb, k)
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.out(p), ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	if err := t.acquire(p, g, key, m, tb, k); err != nil {
 		t.reply(p, ld)
 		return nil, false, err
 	}
 	row, ok := t.e.Store.Get(tb.ID, enc, latest)
-	t.e.Cluster.Send(p, ld, t.s.client)
+	t.e.Cluster.Send(p, ld, t.home())
 	return row, ok, nil
 }
 
@@ -224,7 +234,7 @@ func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key
 // gave up on the request when it heard of a wound.
 func (t *txn) reply(p *sim.Proc, from *sim.Node) {
 	if !t.abandoned {
-		t.e.Cluster.Send(p, from, t.s.client)
+		t.e.Cluster.Send(p, from, t.home())
 	}
 }
 
@@ -239,13 +249,13 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 		// timestamp it assigned — once the records up to it are applied
 		// there: no 2ε wait for the clock (OSDI'12 Table 3: ~1.4 ms).
 		r = g.leader
-		t.e.Cluster.Send(p, t.s.client, r.node)
+		t.e.Cluster.Send(p, t.out(p), r.node)
 		t.e.Snaps.Release(t.snap)
 		t.readTS = max(g.lastTS, simengine.LoadTS)
 		t.snap = t.e.Snaps.Acquire(t.readTS)
 		t.e.waitRecords(p, g, r, t.readTS)
 	} else {
-		t.e.Cluster.Send(p, t.s.client, r.node)
+		t.e.Cluster.Send(p, t.out(p), r.node)
 		t.e.waitSafe(p, g, r, t.readTS)
 	}
 	r.node.CPU.Exec(p, t.e.cfg.ReadCPU)
@@ -253,7 +263,7 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 	if err != nil {
 		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
 	}
-	t.e.Cluster.Send(p, r.node, t.s.client)
+	t.e.Cluster.Send(p, r.node, t.home())
 	return row, ok
 }
 
@@ -271,7 +281,7 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engine
 		return nil, false, err
 	}
 	row, ok, err := t.read(p, tb, k, lock.Shared)
-	return row, ok, t.end(err)
+	return row, ok, t.end(p, err)
 }
 
 // GetForUpdate takes the exclusive lock with the read under serializable
@@ -289,7 +299,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 	if err == nil && t.snapshot {
 		t.ws.Lock(tb, k, k.Encode())
 	}
-	return row, ok, t.end(err)
+	return row, ok, t.end(p, err)
 }
 
 // modify runs a writing statement: it reads the row first, as SQL does
@@ -303,9 +313,15 @@ func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, chan
 	if err := t.start(p); err != nil {
 		return err
 	}
-	old, exists, err := t.read(p, tb, k, lock.Shared)
+	m := lock.Shared
+	if t.opts.OneShot {
+		// A one-shot transaction knows it writes the row: it locks it
+		// exclusively at once, as a stored procedure's UPDATE does.
+		m = lock.Exclusive
+	}
+	old, exists, err := t.read(p, tb, k, m)
 	if err != nil {
-		return t.end(err)
+		return t.end(p, err)
 	}
 	return change(old, exists)
 }
@@ -373,8 +389,14 @@ func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) erro
 
 // Rollback sends the rollback to the splits in the background; the client
 // does not wait for it.
-func (t *txn) Rollback(context.Context) error {
+func (t *txn) Rollback(ctx context.Context) error {
+	if t.done {
+		return nil
+	}
 	t.finish(false)
+	if t.opts.OneShot {
+		t.answer(sim.ProcFrom(ctx))
+	}
 	return nil
 }
 
@@ -411,7 +433,7 @@ func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) (
 	lists := make([][]txnkit.KeyedRow, 0, len(parts))
 	for _, pt := range parts {
 		if pt.err != nil {
-			return nil, t.end(pt.err)
+			return nil, t.end(p, pt.err)
 		}
 		lists = append(lists, pt.rows)
 	}
@@ -435,7 +457,7 @@ func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool
 // snapshotScan reads g's share of the range at the nearest replica.
 func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []txnkit.KeyedRow {
 	r := t.s.nearest(g)
-	t.e.Cluster.Send(p, t.s.client, r.node)
+	t.e.Cluster.Send(p, t.out(p), r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
 	rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
 		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, fn); err != nil {
@@ -443,7 +465,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 		}
 	}, tb, limit)
 	r.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-	t.e.Cluster.Send(p, r.node, t.s.client)
+	t.e.Cluster.Send(p, r.node, t.home())
 	return rows
 }
 
@@ -454,7 +476,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 // if deletes meanwhile moved the last row out of it.
 func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]txnkit.KeyedRow, error) {
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.s.client, ld)
+	t.e.Cluster.Send(p, t.out(p), ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	var heldFrom, heldEnd string
 	held := false
@@ -476,7 +498,7 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 		}
 		if held && heldFrom <= lf && le <= heldEnd {
 			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-			t.e.Cluster.Send(p, ld, t.s.client)
+			t.e.Cluster.Send(p, ld, t.home())
 			return rows, nil
 		}
 		immediate, err := t.acquireRange(p, g, lf, le, tb, start)
@@ -489,7 +511,7 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 			// Nothing in the range was write-locked, so nothing in it
 			// changed since it was read (writes install under the lock).
 			ld.CPU.Exec(p, t.e.cfg.ScanRowCPU*sim.Time(len(rows)))
-			t.e.Cluster.Send(p, ld, t.s.client)
+			t.e.Cluster.Send(p, ld, t.home())
 			return rows, nil
 		}
 	}

@@ -74,7 +74,8 @@ func (t *Txn) SingleStatement() bool { return len(t.Ops) == 1 && t.Ops[0].Kind !
 
 // Run implements workloads.Txn. It issues, per operation: Get (read); Update
 // of one column (update); Insert (insert); Scan from the key with a limit
-// (scan); Get then Update (rmw). A read that finds no row is not an error
+// (scan); Get then Update (rmw; the Update alone in a one-shot
+// transaction, workloads.OneShot). A read that finds no row is not an error
 // (the key may belong to an insert that has not committed); every error of a
 // statement ends Run and is returned — an abort as it is, anything else
 // (ErrDuplicateKey, ErrNotFound from an update) wrapped with the operation.
@@ -94,7 +95,11 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 		case OpScan:
 			_, err = tx.Scan(ctx, t.table, engines.ScanSpec{Start: op.Key, Limit: op.ScanLength})
 		case OpRMW:
-			if _, _, err = tx.Get(ctx, t.table, op.Key); err == nil {
+			// One-shot (stored procedure) transactions write without
+			// reading first: the update alone, as Deneva's YCSB does.
+			if workloads.OneShot(ctx) {
+				err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+			} else if _, _, err = tx.Get(ctx, t.table, op.Key); err == nil {
 				err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
 			}
 		default:
