@@ -32,6 +32,7 @@ func newRunCmd() *cobra.Command {
 		quiet      bool
 		check      bool
 		cpuprofile string
+		memprofile string
 		histPath   string
 		histLimit  int64
 	)
@@ -79,6 +80,13 @@ func newRunCmd() *cobra.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if memprofile != "" {
+				defer func() {
+					if err := writeMemProfile(memprofile); err != nil {
+						fmt.Fprintln(os.Stderr, "--memprofile:", err)
+					}
+				}()
+			}
 			res, err := runner.Run(ctx, cfg)
 			if cfg.Progress != nil {
 				fmt.Fprint(os.Stderr, "\r\033[K")
@@ -103,6 +111,8 @@ func newRunCmd() *cobra.Command {
 	fs.BoolVarP(&quiet, "quiet", "q", false, "no progress bar")
 	fs.StringVar(&cpuprofile, "cpuprofile", "", "write a Go CPU profile of bench itself here")
 	_ = fs.MarkHidden("cpuprofile")
+	fs.StringVar(&memprofile, "memprofile", "", "write a Go allocation profile of bench itself here after the run")
+	_ = fs.MarkHidden("memprofile")
 	historyFlags(fs, &histPath, &histLimit)
 	fs.BoolVar(&check, "check", false, "after the run, check the workload's consistency conditions on the final state (tpcc: 3.3.2.1-12); exit 1 if one fails")
 	addOptionFlags(fs)
@@ -192,4 +202,18 @@ func progressBar(w io.Writer) func(done, total time.Duration, committed int64) {
 			strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100,
 			done.Round(time.Millisecond), total, committed)
 	}
+}
+
+// writeMemProfile writes the allocation profile (pprof's allocs: every
+// allocation since the start, sampled) to path.
+func writeMemProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

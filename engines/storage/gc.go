@@ -97,14 +97,21 @@ func (s *Store[V]) Collect(budget int) int {
 // the last key swept (and, if bounded, not past until), and reports whether
 // it reached the end of the table.
 func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed int, done bool) {
-	tr := s.tables[s.gcTable].tree
+	t := &s.tables[s.gcTable]
+	tr := t.tree
 	h := s.horizon
 	done = true
 	var last string
 	dead := s.gcDead[:0]
+	// Ascend starts at the key swept last, if it is still there: only the
+	// first item can be it, so later ones skip the string comparison.
+	skipFirst := s.gcResume
 	visit := func(e *entry[V]) bool {
-		if s.gcResume && e.key == s.gcAfter {
-			return true
+		if skipFirst {
+			skipFirst = false
+			if e.key == s.gcAfter {
+				return true
+			}
 		}
 		if bounded && e.key > until {
 			done, last = false, until
@@ -132,6 +139,7 @@ func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed
 	}
 	for i, e := range dead {
 		tr.Delete(e)
+		t.index.remove(e.key)
 		s.keys--
 		s.release(e)
 		dead[i] = nil

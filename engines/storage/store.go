@@ -88,6 +88,8 @@ type table[V any] struct {
 	// other (sequential inserts: new orders, history rows) skip most of the
 	// search; a wrong hint costs only a couple of comparisons per level.
 	hint btree.PathHint
+	// index holds the same entries as tree, by key (see hashIndex).
+	index hashIndex[V]
 }
 
 func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
@@ -132,13 +134,6 @@ func (s *Store[V]) release(e *entry[V]) {
 	s.free = append(s.free, e)
 }
 
-func (s *Store[V]) lookup(tr *btree.BTreeG[*entry[V]], key string) *entry[V] {
-	s.probe.key = key
-	e, _ := tr.Get(&s.probe)
-	s.probe.key = ""
-	return e
-}
-
 // Load installs an initial row at ts without history checks: the bulk-load
 // fast path. Keys loaded in ascending order append to the tree's rightmost
 // leaf without a search. Loading a key that already exists replaces its whole
@@ -146,13 +141,17 @@ func (s *Store[V]) lookup(tr *btree.BTreeG[*entry[V]], key string) *entry[V] {
 func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	e := s.alloc()
 	e.key, e.ts, e.v = key, ts, v
-	prev, replaced := s.tables[table].tree.Load(e)
+	t := &s.tables[table]
+	prev, replaced := t.tree.Load(e)
 	s.keys++
 	s.vers++
 	if replaced {
+		t.index.replace(e)
 		s.keys--
 		s.vers -= prev.versions()
 		s.release(prev)
+	} else {
+		t.index.add(e)
 	}
 }
 
@@ -167,9 +166,7 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 // should not be. Engines keep the horizon below every commit still in flight.
 func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
 	t := &s.tables[table]
-	s.probe.key = key
-	e, _ := t.tree.GetHint(&s.probe, &t.hint)
-	s.probe.key = ""
+	e := t.index.get(key)
 	if e == nil {
 		if deleted && ts <= s.horizon {
 			// Every reader allowed from now on sees this key as absent anyway.
@@ -181,6 +178,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 			e.more = &history[V]{deleted: true}
 		}
 		t.tree.SetHint(e, &t.hint)
+		t.index.add(e)
 		s.keys++
 		s.vers++
 		return
@@ -217,6 +215,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	s.vers -= freed
 	if dead {
 		t.tree.DeleteHint(e, &t.hint)
+		t.index.remove(e.key)
 		s.keys--
 		s.release(e)
 	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
@@ -267,7 +266,7 @@ func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
 // Get returns the newest version with version.ts <= ts; found=false if none
 // or it is a tombstone. Reads at ts < Horizon() are unspecified.
 func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
-	e := s.lookup(s.tables[table].tree, key)
+	e := s.tables[table].index.get(key)
 	if e == nil {
 		return v, false
 	}
@@ -279,7 +278,7 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 // version at all (including when its last tombstone fell below the horizon
 // and was collected).
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
-	e := s.lookup(s.tables[table].tree, key)
+	e := s.tables[table].index.get(key)
 	if e == nil {
 		return v, 0, false, false
 	}
