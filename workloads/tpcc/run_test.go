@@ -26,12 +26,17 @@ func simulatedEngines() []string {
 }
 
 // runChecked runs cfg and checks the consistency conditions of the state
-// it leaves, through the engine, inside the simulation.
+// it leaves, through the engine, inside the simulation (after cfg.Observe,
+// if any).
 func runChecked(t *testing.T, cfg runner.Config) (*runner.Result, []workloads.CheckResult) {
 	t.Helper()
 	var res []workloads.CheckResult
 	var cerr error
+	observe := cfg.Observe
 	cfg.Observe = func(s *runner.Simulation) {
+		if observe != nil {
+			observe(s)
+		}
 		cerr = s.Exec(context.Background(), func(ctx context.Context, sess engines.Session) error {
 			var err error
 			res, err = s.Workload.(workloads.Checker).Check(ctx, sess)
