@@ -116,6 +116,16 @@ func (c *Cluster) Delay(a, b *Node) time.Duration {
 }
 
 func (c *Cluster) path(a, b *Node) *path {
+	if a.idx <= len(c.paths) {
+		if row := c.paths[a.idx-1]; b.idx <= len(row) && row[b.idx-1] != nil {
+			return row[b.idx-1]
+		}
+	}
+	return c.newPath(a, b)
+}
+
+// newPath makes the path record of a node pair on its first message.
+func (c *Cluster) newPath(a, b *Node) *path {
 	for len(c.paths) < a.idx {
 		c.paths = append(c.paths, nil)
 	}
@@ -124,9 +134,6 @@ func (c *Cluster) path(a, b *Node) *path {
 		row = append(row, nil)
 	}
 	c.paths[a.idx-1] = row
-	if pa := row[b.idx-1]; pa != nil {
-		return pa
-	}
 	link := c.topo.RTT(a.AZ, b.AZ)
 	pa := &path{median: link.Median, sigma: link.sigma()}
 	if c.cfg.Jitter && pa.sigma != 0 {

@@ -214,3 +214,20 @@ func TestListings(t *testing.T) {
 		t.Fatalf("completion: %d", code)
 	}
 }
+
+func TestGCPercent(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 6400},         // before the first collection: 4 MiB × 64 = 256 MiB
+		{64 << 20, 400},   // a small live heap may grow by 256 MiB
+		{256 << 20, 100},  // from gcHeadroom on, GOGC=100
+		{3 << 30, 100},    // large heaps keep the default
+		{1 << 10, 10_000}, // capped
+	} {
+		if got := gcPercent(c.live); got != c.want {
+			t.Errorf("gcPercent(%d) = %d, want %d", c.live, got, c.want)
+		}
+	}
+}
