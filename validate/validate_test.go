@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/txbench/txbench/engines"
 	_ "github.com/txbench/txbench/engines/occ"
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
@@ -62,5 +63,22 @@ func TestTargetsAndSetupsAreConsistent(t *testing.T) {
 	bad := Setup{Name: "bad", Options: map[string]string{"clients": "many"}}
 	if _, err := bad.Config(0); err == nil || !strings.Contains(err.Error(), "--clients") {
 		t.Errorf("a bad option gave %v", err)
+	}
+}
+
+// Table 4's set-ups give every transaction exactly its number of
+// participants: the 50 partition values land on 50 distinct splits.
+func TestTable4PartitionsLandOnDistinctSplits(t *testing.T) {
+	splits, parts := uint64(301), 50
+	seen := map[uint64]int{}
+	for i := range parts {
+		h := engines.HashValue(engines.Int(int64(i))) % splits
+		if j, dup := seen[h]; dup {
+			t.Fatalf("partitions %d and %d share split %d of %d", j, i, h, splits)
+		}
+		seen[h] = i
+	}
+	if t4["splits"] != "301" || t4["partitions"] != "50" {
+		t.Fatalf("set-up has %s splits and %s partitions; this test checks 301 and 50", t4["splits"], t4["partitions"])
 	}
 }

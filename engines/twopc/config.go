@@ -21,6 +21,18 @@ const (
 	RepeatableRead Isolation = "repeatable-read"
 )
 
+// LockPolicy is what a lock request that cannot be granted at once does.
+type LockPolicy string
+
+const (
+	// WoundWait is Spanner's: wound younger holders, wait for older ones
+	// (woundwait.go).
+	WoundWait LockPolicy = "wound-wait"
+	// NoWait aborts the requester at once (Deneva's NO_WAIT 2PL): no
+	// waiting, so no deadlock; the retry is the runner's.
+	NoWait LockPolicy = "no-wait"
+)
+
 // Config holds the model's parameters. Defaults live in DefaultConfig only.
 type Config struct {
 	// Splits is the number of Paxos groups the key space is hashed into.
@@ -29,6 +41,8 @@ type Config struct {
 	LeaderRegion string
 	// Isolation of read-write transactions.
 	Isolation Isolation
+	// LockPolicy decides what a conflicting lock request does.
+	LockPolicy LockPolicy
 	// StaleReads > 0 makes read-only transactions read at now − StaleReads
 	// (Spanner's exact-staleness reads), served by the nearest replica
 	// without waiting in practice; 0 is strong reads at TT.now().latest.
@@ -73,6 +87,7 @@ func DefaultConfig() Config {
 	return Config{
 		Splits:      8,
 		Isolation:   Serializable,
+		LockPolicy:  WoundWait,
 		Cores:       8,
 		ReadCPU:     CalReadCPU,
 		ScanRowCPU:  1 * time.Microsecond,
@@ -91,6 +106,8 @@ func DefaultConfig() Config {
 func (c *Config) Declare(s *option.Set) {
 	s.Choice((*string)(&c.Isolation), "isolation", []string{string(Serializable), string(RepeatableRead)},
 		"isolation level of read-write transactions")
+	s.Choice((*string)(&c.LockPolicy), "lock-policy", []string{string(WoundWait), string(NoWait)},
+		"a lock request that conflicts: wound-wait (Spanner: wound younger holders, wait for older) or no-wait (abort at once, Deneva's NO_WAIT)")
 	s.Int(&c.Splits, "splits", 1, 4096, "Paxos groups (splits) the key space is hashed into").WithUnit("splits")
 	s.String(&c.LeaderRegion, "leader-region", nil, "region of the split leaders (default: the first full region; checked against the topology)")
 	s.Duration(&c.StaleReads, "stale-reads", 0, time.Hour, "read-only transactions read this far in the past at the nearest replica (0 = strong reads)")

@@ -49,6 +49,9 @@ type Stats struct {
 	// Wounds counts wound decisions; WoundedAborts the attempts that ended
 	// because of one; Conflicts the repeatable-read write-write aborts.
 	Wounds, WoundedAborts, Conflicts int64
+	// NoWaitAborts counts the lock requests the no-wait policy refused
+	// (an attempt refused at several splits at once counts each).
+	NoWaitAborts int64
 	// Failovers counts leader changes after a lease ran out.
 	Failovers int64
 }

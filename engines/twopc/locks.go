@@ -53,9 +53,24 @@ func (t *txn) acquireRange(p *sim.Proc, g *group, from, end string, tb *engines.
 	return false, t.wait(p, slot, g.locks.RangeBlockers(t.owner(), from, end))
 }
 
+// ReasonNoWait: under the no-wait lock policy, a lock request found the
+// lock held in a conflicting mode.
+const ReasonNoWait engines.Reason = "lock-conflict(no-wait)"
+
 // wait applies wound-wait to a queued request and blocks until it is
-// granted or t is wounded.
+// granted or t is wounded; under no-wait it aborts t at once instead.
 func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
+	if t.e.cfg.LockPolicy == NoWait {
+		// The request is withdrawn with everything t holds here; the
+		// abort's rollback releases the other splits.
+		t.e.release(slot.g, t)
+		t.e.stats.NoWaitAborts++
+		a := &engines.AbortError{Reason: ReasonNoWait, Retryable: true}
+		if slot.tb != nil {
+			a.Table, a.Key = slot.tb.Name, slot.k.String()
+		}
+		return a
+	}
 	slot.f = sim.NewFuture[bool](t.e.Kernel)
 	for _, b := range blockers {
 		v := t.e.live[uint64(b)]

@@ -30,53 +30,65 @@ func TestCrossedLockOrdersNeverStall(t *testing.T) {
 	for _, splits := range []string{"one split", "three splits"} {
 		t.Run(splits, func(t *testing.T) {
 			w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.SawtoothEpsilon(time.Millisecond, 7*time.Millisecond, 30*time.Second), true, 400)
-			var hot []int
-			if splits == "one split" {
-				hot = keysIn(t, w, 0, 3, 400)
-			} else {
-				for s := range 3 {
-					hot = append(hot, keysIn(t, w, s, 1, 400)[0])
-				}
-			}
-			orders := [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}}
-			const clients, each = 8, 15
-			done, wounded := 0, 0
-			for i := range clients {
-				order := orders[i%len(orders)]
-				w.Client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
-					for range each {
-						wounded += len(enginetest.Retry(t, ctx, s, rw, func(tx engines.Txn) error {
-							for _, j := range order {
-								if err := rmw(ctx, tx, hot[j], time.Millisecond); err != nil {
-									return err
-								}
-							}
-							return nil
-						}))
-						done++
-					}
-				})
-			}
-			w.Run()
-			if done != clients*each {
-				t.Fatalf("%d of %d transactions finished in 10 virtual minutes: a stall", done, clients*each)
-			}
-			if wounded == 0 {
+			reasons := crossed(t, w, splits == "three splits", 8, 15)
+			if len(reasons) == 0 {
 				t.Fatal("no transaction was wounded: the lock orders never crossed")
-			}
-			var sum int64
-			for _, k := range hot {
-				r, _ := w.E.Store.Get(table.ID, key(k).Encode(), 1<<62)
-				sum += r[1].Int()
-			}
-			if sum != 3*clients*each {
-				t.Fatalf("counters sum to %d, want %d", sum, 3*clients*each)
-			}
-			if o, k, r, l := w.E.Residue(); o+k+r+l != 0 {
-				t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
 			}
 		})
 	}
+}
+
+// crossed runs clients that each read-modify-write three hot keys (in one
+// split, or one in each of three) in crossed orders, each transaction
+// retried to its commit, and checks that every one finished, the counters
+// add up and nothing is left behind; it returns the aborts by reason.
+func crossed(t *testing.T, w *world, threeSplits bool, clients, each int) map[engines.Reason]int {
+	t.Helper()
+	var hot []int
+	if !threeSplits {
+		hot = keysIn(t, w, 0, 3, 400)
+	} else {
+		for s := range 3 {
+			hot = append(hot, keysIn(t, w, s, 1, 400)[0])
+		}
+	}
+	orders := [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {0, 2, 1}}
+	done := 0
+	reasons := map[engines.Reason]int{}
+	for i := range clients {
+		order := orders[i%len(orders)]
+		w.Client(t, i, azs3[i%3], func(ctx context.Context, s engines.Session) {
+			for range each {
+				for _, r := range enginetest.Retry(t, ctx, s, rw, func(tx engines.Txn) error {
+					for _, j := range order {
+						if err := rmw(ctx, tx, hot[j], time.Millisecond); err != nil {
+							return err
+						}
+					}
+					return nil
+				}) {
+					reasons[r]++
+				}
+				done++
+			}
+		})
+	}
+	w.Run()
+	if done != clients*each {
+		t.Fatalf("%d of %d transactions finished in 10 virtual minutes: a stall", done, clients*each)
+	}
+	var sum int64
+	for _, k := range hot {
+		r, _ := w.E.Store.Get(table.ID, key(k).Encode(), 1<<62)
+		sum += r[1].Int()
+	}
+	if want := int64(3 * clients * each); sum != want {
+		t.Fatalf("counters sum to %d, want %d", sum, want)
+	}
+	if o, k, r, l := w.E.Residue(); o+k+r+l != 0 {
+		t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
+	}
+	return reasons
 }
 
 // The oldest transaction always finishes: a slow transaction that started
