@@ -36,6 +36,12 @@ func (c *CPU) Exec(p *Proc, d time.Duration) {
 		Await(p, f, CatQueue) // the releasing process hands its core over
 	}
 	p.Sleep(d, CatCPU)
+	c.release(d)
+}
+
+// release ends d of service: the core goes to the first work in line, or
+// becomes free.
+func (c *CPU) release(d time.Duration) {
 	c.busyTime += d
 	if len(c.queue) > 0 {
 		f := c.queue[0]
@@ -45,6 +51,32 @@ func (c *CPU) Exec(p *Proc, d time.Duration) {
 		return
 	}
 	c.busy--
+}
+
+// execThen is Exec for work that has no process of its own: then runs when
+// the service is over, in the event in which Exec would return, and every
+// event is scheduled at the instant and in the order Exec's would be (the
+// hand-off of a queued core wakes the next work at once; the service ends d
+// later).
+func (c *CPU) execThen(d time.Duration, then func()) {
+	if d <= 0 {
+		then()
+		return
+	}
+	serve := func() {
+		c.k.schedule(c.k.now+d, nil, func() {
+			c.release(d)
+			then()
+		})
+	}
+	if c.busy < c.cores {
+		c.busy++
+		serve()
+		return
+	}
+	f := NewFuture[struct{}](c.k)
+	c.queue = append(c.queue, f)
+	f.Then(func(struct{}) { c.k.schedule(c.k.now, nil, serve) })
 }
 
 // Cores is the number of cores.

@@ -59,20 +59,16 @@ func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *
 func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 	acks := make([]*sim.Future[struct{}], len(e.journal.nodes))
 	for i, jn := range e.journal.nodes {
-		acks[i] = sim.Go(e.Kernel, "journal-append", func(c *sim.Proc) struct{} {
-			e.Cluster.Send(c, from, jn)
-			jn.CPU.Exec(c, e.cfg.JournalAppend)
-			c.Sleep(e.journal.flush[i].Draw(), sim.CatReplication)
-			rec.arrived[i].Set(c.Now())
+		acks[i] = e.Cluster.Call("journal-append", from, jn, e.cfg.JournalAppend, e.journal.flush[i].Draw, func() {
+			now := e.Kernel.Now()
+			rec.arrived[i].Set(now)
 			if rec.appended++; rec.appended == e.journal.quorum {
 				rec.durableAt = i
-				rec.durable.Set(c.Now())
+				rec.durable.Set(now)
 				if e.OnDurable != nil {
-					e.OnDurable(rec.rows, c.Now())
+					e.OnDurable(rec.rows, now)
 				}
 			}
-			e.Cluster.Send(c, jn, from)
-			return struct{}{}
 		})
 	}
 	sim.Await(p, sim.Quorum(e.Kernel, acks, e.journal.quorum), sim.CatReplication)

@@ -166,12 +166,7 @@ func (sh *shard) localEdges(o lock.Owner) []lock.Owner {
 func (e *Engine) flush(p *sim.Proc, sh *shard) {
 	acks := make([]*sim.Future[struct{}], len(sh.copies))
 	for i, n := range sh.copies {
-		acks[i] = sim.Go(e.Kernel, "sharded-flush", func(c *sim.Proc) struct{} {
-			e.Cluster.Send(c, sh.node, n)
-			n.CPU.Exec(c, e.cfg.FlushCPU)
-			e.Cluster.Send(c, n, sh.node)
-			return struct{}{}
-		})
+		acks[i] = e.Cluster.Call("sharded-flush", sh.node, n, e.cfg.FlushCPU, nil, nil)
 	}
 	sim.Await(p, sim.Quorum(e.Kernel, acks, e.cfg.WriteQuorum), sim.CatReplication)
 }

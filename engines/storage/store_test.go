@@ -48,6 +48,9 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 		prev := ""
 		first := true
 		tr.Scan(func(e *entry[V]) bool {
+			if got := tab.index.get(e.key); got != e {
+				t.Errorf("table %d key %q: hash index has %p, tree %p", ti, e.key, got, e)
+			}
 			if !first && e.key <= prev {
 				t.Errorf("table %d: keys out of order: %q after %q", ti, e.key, prev)
 			}
@@ -68,6 +71,9 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 			}
 			return true
 		})
+		if tab.index.n != tr.Len() {
+			t.Errorf("table %d: hash index holds %d keys, tree %d", ti, tab.index.n, tr.Len())
+		}
 	}
 	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
 		t.Errorf("Stats() = %+v; trees hold Keys:%d Versions:%d", st, keys, vers)

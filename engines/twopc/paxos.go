@@ -87,15 +87,10 @@ func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 	from := g.leader.node
 	acks := make([]*sim.Future[struct{}], len(g.replicas))
 	for i, r := range g.replicas {
-		acks[i] = sim.Go(e.Kernel, "paxos-accept", func(c *sim.Proc) struct{} {
-			e.Cluster.Send(c, from, r.node)
-			r.node.CPU.Exec(c, e.cfg.LogAppend)
-			c.Sleep(r.flush.Draw(), sim.CatReplication)
+		acks[i] = e.Cluster.Call("paxos-accept", from, r.node, e.cfg.LogAppend, r.flush.Draw, func() {
 			if rec != nil && r.data >= 0 {
-				rec.arrived[r.data].Set(c.Now())
+				rec.arrived[r.data].Set(e.Kernel.Now())
 			}
-			e.Cluster.Send(c, r.node, from)
-			return struct{}{}
 		})
 	}
 	sim.Await(p, sim.Quorum(e.Kernel, acks, g.quorum), sim.CatReplication)
