@@ -12,6 +12,7 @@ const (
 	spannerT3  = "Spanner OSDI'12, Table 3"
 	spannerS43 = "Spanner OSDI'12 §4.2.1 (wait ≥ 2ε̄)"
 	spannerT4  = "Spanner OSDI'12, Table 4"
+	denevaNet  = "Deneva (VLDB'17), network delay: flat below ~1 ms"
 	hotKeyLaw  = "DSQL guidance: a hot key commits ≈ 1/T_commit per second"
 	lockLaw    = "2PL: a hot key commits ≈ 1/T_hold per second"
 	flatInN    = "DSQL paper §3 (commit cost independent of statements)"
@@ -66,6 +67,9 @@ func Setups() []Setup {
 		// ε dominates Paxos: the commit wait shows whole.
 		{Name: "2pc-commit-wait", Options: opts(rw, map[string]string{"engine": "2pc", "topology": "single-az", "splits": "100", "2pc-log-flush": "0s", "2pc-log-flush-p99": "0s"})},
 	}
+	for _, d := range []string{"0s", "1ms"} {
+		s = append(s, Setup{Name: "deneva-no-wait-delay-" + d, Options: opts(deneva, map[string]string{"net-delay": d})})
+	}
 	for _, n := range t4Participants {
 		s = append(s, Setup{Name: fmt.Sprintf("spanner-t4-%d", n), Options: opts(t4, map[string]string{
 			"partitions-per-txn": fmt.Sprint(n), "ops-per-txn": fmt.Sprint(n)})})
@@ -85,6 +89,19 @@ var t4 = map[string]string{
 	"2pc-log-flush": "7.7ms", "2pc-log-flush-p99": "60ms",
 	"workload": "ycsb", "records": "500000", "field-count": "1", "field-length": "10", "partitions": "50",
 	"write-frac": "1", "theta": "0", "clients": "4", "warmup": "1s", "duration": "10s", "seed": "1",
+}
+
+// deneva is Deneva's YCSB as far as the model goes (docs/models.md,
+// "Deneva"): one-shot transactions of 10 operations on distinct rows, half
+// of them writes, θ = 0.6, on 16 servers (splits) with one core each and
+// no replication or logging (no Paxos log write, no commit wait), 2PL
+// NO_WAIT; 256 clients keep the servers busy, as Deneva's clients do.
+var deneva = map[string]string{
+	"engine": "2pc", "topology": "single-az", "splits": "16", "2pc-cores": "1", "lock-policy": "no-wait",
+	"2pc-log-flush": "0s", "2pc-log-flush-p99": "0s", "epsilon": "0s", "one-shot": "true",
+	"workload": "ycsb", "records": "1000000", "field-count": "1", "field-length": "10",
+	"ops-per-txn": "10", "write-frac": "0.5", "theta": "0.6",
+	"clients": "256", "warmup": "1s", "duration": "3s", "seed": "1",
 }
 
 // t4Participants and t4Paper are Table 4's rows up to 50 participants and
@@ -127,6 +144,8 @@ func Targets() []Target {
 		{Name: "commit wait / 2ε̄", Source: spannerS43, Paper: 1, Kind: Magnitude, Quick: true,
 			Setups: []string{"2pc-commit-wait"}, Model: commitWaitOver2Eps},
 	}
+	t = append(t, Target{Name: "NO_WAIT throughput, 1 ms added delay / none", Source: denevaNet, Paper: 1, Kind: Shape,
+		Setups: []string{"deneva-no-wait-delay-1ms", "deneva-no-wait-delay-0s"}, Model: ratio(tps)})
 	for i, n := range t4Participants {
 		t = append(t, Target{Name: fmt.Sprintf("2PC commit mean, %d participant%s (ms)", n, plural(n)), Source: spannerT4, Paper: t4Paper[i],
 			Kind: Magnitude, Setups: []string{fmt.Sprintf("spanner-t4-%d", n)}, Model: stmt(runner.StmtCommit, mean)})
@@ -156,6 +175,8 @@ func ratio(f func([]*runner.Result) float64) func([]*runner.Result) float64 {
 }
 
 func txnMean(rs []*runner.Result) float64 { return rs[0].Summary.LatencyMs.Mean }
+
+func tps(rs []*runner.Result) float64 { return rs[0].Summary.ThroughputTPS }
 
 // law is the hot key's throughput (first result) times a service time
 // measured without contention (second result): the summed mean latencies

@@ -1,6 +1,6 @@
 // Package validate runs the published set-ups the simulated engines are
 // calibrated against (Aurora DSQL's Fig. 6, Spanner OSDI'12 Tables 3 and 4,
-// the hot-key and lock laws) and compares each published figure with the
+// Deneva's network delay, the hot-key and lock laws) and compares each published figure with the
 // model's: `bench validate`. A set-up is an ordinary run (a results file);
 // a target reads one figure from one or more set-ups' results.
 package validate
