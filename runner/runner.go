@@ -49,6 +49,14 @@ type client struct {
 	// group is the client's group (region, or AZ in a one-region
 	// topology), for the availability timeline.
 	group string
+	// The records being handed to rec and the calls that hand them over,
+	// made once: rec runs them before it returns and the Recorder keeps
+	// no reference, so a client reuses them instead of allocating a record,
+	// a closure and a breakdown map per attempt and transaction.
+	attemptRec               AttemptRecord
+	txnRec                   TxnRecord
+	breakdown                map[string]time.Duration
+	recordAttempt, recordTxn func(*Recorder)
 }
 
 // execute runs one logical transaction to commit or to giving up, starting
@@ -57,6 +65,10 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	if c.active != nil {
 		c.active.Add(1)
 		defer c.active.Add(-1)
+	}
+	if c.recordAttempt == nil {
+		c.recordAttempt = func(r *Recorder) { r.Attempt(c.attemptRec) }
+		c.recordTxn = func(r *Recorder) { r.Txn(c.txnRec) }
 	}
 	before, haveLedger := c.clk.ledger(ctx)
 	first := c.clk.now(ctx)
@@ -90,14 +102,15 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 			}
 		}
 		ar.Retried = retry && attempts < c.cfg.MaxAttempts && !c.stopped()
+		c.attemptRec = ar
 		if rec != nil {
 			ht := historyTxn(c.id, attempts, rec, start, end, timedOut, err)
 			c.rec(func(r *Recorder) {
-				r.Attempt(ar)
+				c.recordAttempt(r)
 				c.cfg.History.Add(ht)
 			})
 		} else {
-			c.rec(func(r *Recorder) { r.Attempt(ar) })
+			c.rec(c.recordAttempt)
 		}
 		if err == nil {
 			committed, participants = true, info.Participants
@@ -126,14 +139,19 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		// Time spent queued before the first attempt (open loop) is
 		// waiting, not work; attribute it so the breakdown adds up.
 		d[sim.CatQueue] += first - intended
-		tr.Breakdown = map[string]time.Duration{}
+		if c.breakdown == nil {
+			c.breakdown = map[string]time.Duration{}
+		}
+		clear(c.breakdown)
+		tr.Breakdown = c.breakdown
 		for i, v := range d {
 			if v > 0 && sim.Category(i) != sim.CatThink {
 				tr.Breakdown[sim.Category(i).String()] = v
 			}
 		}
 	}
-	c.rec(func(r *Recorder) { r.Txn(tr) })
+	c.txnRec = tr
+	c.rec(c.recordTxn)
 	if committed {
 		c.commits.Add(1)
 	}
