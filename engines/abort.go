@@ -27,6 +27,10 @@ const (
 	ReasonWounded Reason = "wounded"
 	// ReasonDeadline: the transaction ran past its deadline.
 	ReasonDeadline Reason = "deadline-exceeded"
+	// ReasonStatementTimeout: a statement ran past the statement timeout
+	// (--statement-timeout; PostgreSQL's statement_timeout, SQLSTATE 57014
+	// query_canceled) and the transaction was aborted.
+	ReasonStatementTimeout Reason = "statement-timeout(57014)"
 	// ReasonConnection: the connection to the server was lost.
 	ReasonConnection Reason = "connection-lost"
 	// ReasonUser: the workload rolled back on purpose (TPC-C's 1% New-Order).

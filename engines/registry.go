@@ -2,6 +2,7 @@ package engines
 
 import (
 	"io"
+	"time"
 
 	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/internal/registry"
@@ -56,6 +57,10 @@ type Env struct {
 	// Partition names this process's part ("1/4") when Partitioned, so a
 	// real database can tell the parts' connections apart.
 	Partition string
+	// StatementTimeout is the run's --statement-timeout (0 = none): a real
+	// database enforces it on every connection (PostgreSQL's
+	// statement_timeout); simulated engines leave it to the runner.
+	StatementTimeout time.Duration
 }
 
 var entries = registry.New("engine", func(m *Meta) string { return m.Name }, func(m *Meta) []string { return m.Aliases })

@@ -57,6 +57,12 @@ type Config struct {
 	// retried on a new connection, so a run never hangs on a crashed node.
 	// 0 = none, except that a run with faults uses DefaultFaultTimeout.
 	TxnTimeout time.Duration
+	// StatementTimeout bounds one statement (COMMIT included), as
+	// PostgreSQL's statement_timeout does: a statement still running after
+	// it fails as statement-timeout(57014), the transaction aborts and is
+	// retried. Simulated engines: the client stops waiting and reconnects
+	// (boundedTxn); pg: the server's statement_timeout. 0 = none.
+	StatementTimeout time.Duration
 	// ReconnectBackoff is the first wait before a client whose attempt timed
 	// out opens a new connection; it doubles per consecutive timeout, up to
 	// BackoffMax·10, with full jitter.

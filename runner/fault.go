@@ -109,7 +109,7 @@ func (c *client) timedAttempt(ctx context.Context, t workloads.Txn, n int, first
 		c.timed.stmts = c.timed.stmts[:0]
 		return engines.TxnInfo{}, engines.Abort(ReasonTimeout), true
 	}
-	c.timed.stmts = cc.timed.stmts
+	c.timed.stmts, c.cut = cc.timed.stmts, cc.cut
 	// The child did the waiting; book its time by category, as sim.FanOut
 	// does, so the latency breakdown still shows where it went.
 	p.Charge(sim.CatOther, -(p.Now() - start))

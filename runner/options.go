@@ -60,6 +60,8 @@ func (c *Config) Declare(s *option.Set) {
 		"(simulated; pg: kill-connections); see bench run --help's list").Repeated()
 	s.Duration(&c.TxnTimeout, "txn-timeout", 0, time.Hour, "client-side attempt timeout, as a driver's statement timeout: a timed-out attempt fails as timeout(57014) "+
 		"and is retried on a new connection (0 = none; runs with --fault default to "+DefaultFaultTimeout.String()+")")
+	s.Duration(&c.StatementTimeout, "statement-timeout", 0, time.Hour, "per-statement timeout, as PostgreSQL's statement_timeout: a statement still running after it "+
+		"aborts its transaction as statement-timeout(57014), which is retried (0 = none; pg: set on every connection)")
 	s.Duration(&c.ReconnectBackoff, "reconnect-backoff", 0, time.Minute, "first wait before reconnecting after a timeout; doubles per consecutive timeout, full jitter")
 	s.Duration(&c.AvailabilityInterval, "availability-interval", time.Millisecond, time.Hour, "resolution of the availability timeline (runs with --fault)")
 	s.Rule(func() error {

@@ -57,7 +57,7 @@ func runReal(ctx context.Context, r *Resolved) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	eng, err := r.NewEngine(engines.Env{Log: log, Partitioned: parted, Partition: cfg.Partition.String()})
+	eng, err := r.NewEngine(engines.Env{Log: log, Partitioned: parted, Partition: cfg.Partition.String(), StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,9 @@ type client struct {
 	active  *atomic.Int64 // transactions in flight (a run drains them before a check)
 	stopped func() bool
 	timed   timedTxn // times the current attempt's statements
+	// cut: a simulated statement timeout abandoned the attempt's last
+	// statement, so the connection must be replaced (boundedTxn).
+	cut bool
 	// reopen opens a new connection after a timeout (nil: keep the old one);
 	// timeouts counts consecutive timeouts, for the reconnect backoff.
 	reopen   func(ctx context.Context) (engines.Session, error)
@@ -116,7 +119,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 			committed, participants = true, info.Participants
 			break
 		}
-		if timedOut {
+		if timedOut || c.cut {
 			c.reconnect(ctx)
 		} else {
 			c.timeouts = 0
@@ -171,7 +174,7 @@ func historyTxn(client, attempt int, rec workloads.AttemptRecord, start, end tim
 		}
 		var ce commitError
 		atCommit := errors.As(err, &ce)
-		if timedOut || atCommit && (!isAbort || a.Reason == engines.ReasonConnection) {
+		if timedOut || atCommit && (!isAbort || a.Reason == engines.ReasonConnection || a.Reason == engines.ReasonStatementTimeout) {
 			ht.Outcome = history.Unknown
 		}
 	}
@@ -202,13 +205,20 @@ func (c *client) attempt(ctx context.Context, t workloads.Txn, n int, first time
 	}
 	c.timed.reset(tx)
 	defer func() { c.timed.Txn = nil }() // not kept past the attempt; its timings are
-	if err := t.Run(ctx, &c.timed); err != nil {
+	var run engines.Txn = &c.timed
+	c.cut = false
+	if _, simulated := c.clk.(simClock); simulated && c.cfg.StatementTimeout > 0 {
+		b := &boundedTxn{timedTxn: &c.timed, limit: c.cfg.StatementTimeout}
+		defer func() { c.cut = b.cut }()
+		run = b
+	}
+	if err := t.Run(ctx, run); err != nil {
 		if _, aborted := engines.AsAbort(err); !aborted {
 			_ = tx.Rollback(ctx)
 		}
 		return engines.TxnInfo{}, err
 	}
-	if err := c.timed.Commit(ctx); err != nil {
+	if err := run.Commit(ctx); err != nil {
 		return engines.TxnInfo{}, commitError{err}
 	}
 	var info engines.TxnInfo

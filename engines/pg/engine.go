@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,7 @@ func init() {
 					cfg.Conns = env.Clients
 				}
 				cfg.partition = env.Partition
+				cfg.statementTimeout = env.StatementTimeout
 				ctx := context.Background()
 				e, err := Open(ctx, cfg, env.Log)
 				if err != nil {
@@ -61,8 +63,11 @@ type Config struct {
 	// partition is the part of a partitioned run ("1/4"; "" when not
 	// partitioned): it goes into the connections' application_name.
 	partition string
-	DSN       string
-	Isolation string // read-committed | repeatable-read | serializable
+	// statementTimeout is the run's --statement-timeout, set as
+	// statement_timeout on every connection (0 = the server's).
+	statementTimeout time.Duration
+	DSN              string
+	Isolation        string // read-committed | repeatable-read | serializable
 	// Conns sizes the pool; the runner sets it to the client count.
 	Conns int
 	// Reconnects bounds how often one session reconnects in a row before
@@ -140,6 +145,11 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 	// ends exactly these backends.
 	appName := newAppName(cfg.partition)
 	pc.ConnConfig.RuntimeParams["application_name"] = appName
+	if cfg.statementTimeout > 0 {
+		// In milliseconds, PostgreSQL's unit for a bare number; a
+		// statement past it fails with 57014 (classify).
+		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(cfg.statementTimeout.Milliseconds(), 1), 10)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("--dsn %s: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))

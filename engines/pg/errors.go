@@ -34,6 +34,10 @@ func classify(err error) error {
 			return &engines.AbortError{Reason: reason, Retryable: true, Err: err}
 		case pgErr.Code == "40P01":
 			return &engines.AbortError{Reason: engines.ReasonDeadlock, Retryable: true, Err: err}
+		case pgErr.Code == "57014":
+			// query_canceled: statement_timeout (--statement-timeout) or a
+			// cancel request; PostgreSQL has aborted the transaction.
+			return &engines.AbortError{Reason: engines.ReasonStatementTimeout, Retryable: true, Err: err}
 		case pgErr.Code == "54000":
 			return &engines.AbortError{Reason: engines.ReasonLimit, Retryable: false, Err: err}
 		case strings.HasPrefix(pgErr.Code, "08"), pgErr.Code == "57P01", pgErr.Code == "57P02", pgErr.Code == "57P03":

@@ -25,6 +25,7 @@ func TestClassifyBySQLSTATE(t *testing.T) {
 		{&pgconn.PgError{Code: "40001", Message: "schema has been updated by another transaction, please retry: (OC001)"}, engines.ReasonSchemaConflict, true},
 		{&pgconn.PgError{Code: "40P01", Message: "deadlock detected"}, engines.ReasonDeadlock, true},
 		{&pgconn.PgError{Code: "54000", Message: "transaction row limit exceeded"}, engines.ReasonLimit, false},
+		{&pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}, engines.ReasonStatementTimeout, true},
 		{&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, engines.ReasonConnection, true},
 		{&pgconn.PgError{Code: "08006", Message: "connection failure"}, engines.ReasonConnection, true},
 		{fmt.Errorf("read: %w", io.ErrUnexpectedEOF), engines.ReasonConnection, true},

@@ -560,3 +560,52 @@ func TestSecondRunOnOneDatabaseIsRefused(t *testing.T) {
 	_, err = runner.Run(context.Background(), pgConfig(t, dsn, 200*time.Millisecond))
 	must(t, err)
 }
+
+// --statement-timeout sets statement_timeout on the run's connections: while
+// another connection holds the table locked for half a second, statements
+// pass the 50 ms timeout, PostgreSQL cancels them (57014), and the runner
+// counts them as statement-timeout(57014) and retries them.
+func TestStatementTimeoutIsSetClassifiedAndRetried(t *testing.T) {
+	dsn := testDB(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(1500 * time.Millisecond)
+		ctx := context.Background()
+		c, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer c.Close(ctx)
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := tx.Exec(ctx, "LOCK TABLE usertable IN ACCESS EXCLUSIVE MODE"); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		if err := tx.Commit(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	cfg := pgConfig(t, dsn, 3*time.Second)
+	cfg.StatementTimeout = 50 * time.Millisecond
+	res, err := runner.Run(context.Background(), cfg)
+	<-done
+	must(t, err)
+	s := res.Summary
+	n := s.AbortReasons[string(engines.ReasonStatementTimeout)]
+	t.Logf("committed %d, statement timeouts %d, reasons %v", s.Committed, n, s.AbortReasons)
+	if n == 0 || s.Committed == 0 {
+		t.Fatalf("committed %d, statement-timeout aborts %d", s.Committed, n)
+	}
+	if res.Config["statement-timeout"] != "50ms" {
+		t.Errorf("config records statement-timeout %q", res.Config["statement-timeout"])
+	}
+	if last := res.Timeline[len(res.Timeline)-1]; last.Committed == 0 {
+		t.Error("nothing committed after the lock was released")
+	}
+}
