@@ -1,0 +1,80 @@
+package pg_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
+	"github.com/txbench/txbench/runner"
+)
+
+// loadedWriter closes loaded when the run logs the end of its load (the
+// measured run starts right after).
+type loadedWriter struct {
+	once   sync.Once
+	loaded chan struct{}
+}
+
+func (w *loadedWriter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), "loaded in") {
+		w.once.Do(func() { close(w.loaded) })
+	}
+	return len(p), nil
+}
+
+// A real server restart in the middle of a run (a private cluster: the
+// shared server other tests use is never restarted): the sessions reconnect,
+// the failed attempts are counted as lost connections and retried, the run
+// completes, commits resume, and the timeline shows the gap.
+func TestServerRestartIsSurvived(t *testing.T) {
+	dsn, restart := enginetest.PrivatePostgres(t)
+	cfg := pgConfig(t, dsn, 5*time.Second)
+	cfg.Interval = 100 * time.Millisecond
+	log := &loadedWriter{loaded: make(chan struct{})}
+	cfg.Log = log
+	restarted := make(chan error, 1)
+	var at, back time.Duration
+	go func() {
+		<-log.loaded
+		start := time.Now()
+		time.Sleep(1500 * time.Millisecond)
+		at = time.Since(start)
+		err := restart()
+		back = time.Since(start)
+		restarted <- err
+	}()
+	res, err := runner.Run(context.Background(), cfg)
+	must(t, err)
+	must(t, <-restarted)
+	s := res.Summary
+	lost := s.AbortReasons[string(engines.ReasonConnection)]
+	t.Logf("restart from %v to %v of the run; committed %d, connection-lost %d, notes %v", at.Round(time.Millisecond), back.Round(time.Millisecond), s.Committed, lost, res.Notes)
+	if lost == 0 {
+		t.Error("no lost connection was counted")
+	}
+	var before, gap, after int
+	for _, p := range res.Timeline {
+		ts := time.Duration(p.TS * float64(time.Second))
+		switch {
+		case ts < at-100*time.Millisecond:
+			if p.Committed > 0 {
+				before++
+			}
+		case ts >= at && ts+100*time.Millisecond <= back:
+			if p.Committed == 0 {
+				gap++
+			}
+		case ts >= back+500*time.Millisecond:
+			if p.Committed > 0 {
+				after++
+			}
+		}
+	}
+	if before == 0 || gap == 0 || after == 0 {
+		t.Errorf("timeline: %d intervals with commits before the restart, %d empty during it, %d with commits after it; want each > 0", before, gap, after)
+	}
+}
