@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,7 +63,8 @@ type Config struct {
 	// partitioned): it goes into the connections' application_name.
 	partition string
 	// statementTimeout is the run's --statement-timeout, set as
-	// statement_timeout on every connection (0 = the server's).
+	// statement_timeout on every workload client's connection (session.go;
+	// 0 = the server's).
 	statementTimeout time.Duration
 	DSN              string
 	Isolation        string // read-committed | repeatable-read | serializable
@@ -145,11 +145,6 @@ func Open(ctx context.Context, cfg Config, log io.Writer) (*Engine, error) {
 	// ends exactly these backends.
 	appName := newAppName(cfg.partition)
 	pc.ConnConfig.RuntimeParams["application_name"] = appName
-	if cfg.statementTimeout > 0 {
-		// In milliseconds, PostgreSQL's unit for a bare number; a
-		// statement past it fails with 57014 (classify).
-		pc.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(cfg.statementTimeout.Milliseconds(), 1), 10)
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("--dsn %s: %s", dsn.Redact(cfg.DSN), redactErr(err, cfg.DSN))

@@ -25,19 +25,49 @@ type session struct {
 	// broken marks a connection lost mid-transaction; the next Begin
 	// reconnects.
 	broken bool
+	// timeout is the statement_timeout this session's connection runs
+	// with (a client's, with --statement-timeout; 0: the server's).
+	timeout time.Duration
 }
 
-// Session acquires a connection for a client.
-func (e *Engine) Session(ctx context.Context, _ engines.Client) (engines.Session, error) {
+// Session acquires a connection for a client. A workload client's
+// connection runs with the run's --statement-timeout; the runner's own
+// sessions (ID -1: checks, barriers) and the load do not.
+func (e *Engine) Session(ctx context.Context, c engines.Client) (engines.Session, error) {
 	conn, err := e.pool.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("pg: connecting: %s", redactErr(err, e.cfg.DSN))
 	}
-	return &session{e: e, conn: conn}, nil
+	s := &session{e: e, conn: conn}
+	if c.ID >= 0 {
+		s.timeout = e.cfg.statementTimeout
+	}
+	if err := s.setTimeout(ctx); err != nil {
+		conn.Release()
+		return nil, fmt.Errorf("pg: setting statement_timeout: %s", redactErr(err, e.cfg.DSN))
+	}
+	return s, nil
+}
+
+// setTimeout sets the session's statement_timeout on its connection (in
+// milliseconds, PostgreSQL's unit for a bare number); a statement past it
+// fails with 57014, which classify turns into a statement-timeout abort.
+func (s *session) setTimeout(ctx context.Context) error {
+	if s.timeout <= 0 {
+		return nil
+	}
+	_, err := s.conn.Exec(ctx, "SET statement_timeout = "+strconv.FormatInt(max(s.timeout.Milliseconds(), 1), 10))
+	return err
 }
 
 func (s *session) Close() error {
 	if s.conn != nil {
+		if s.timeout > 0 && !s.broken {
+			// The pool hands the connection to others (the load, checks).
+			if _, err := s.conn.Exec(context.Background(), "RESET statement_timeout"); err != nil {
+				_ = s.conn.Conn().Close(context.Background())
+			}
+		}
 		s.conn.Release()
 		s.conn = nil
 	}
@@ -58,8 +88,11 @@ func (s *session) reconnect(ctx context.Context) error {
 		if c, err = s.e.pool.Acquire(ctx); err == nil {
 			if err = c.Ping(ctx); err == nil {
 				s.conn, s.broken = c, false
-				s.e.reconnections.Add(1)
-				return nil
+				if err = s.setTimeout(ctx); err == nil {
+					s.e.reconnections.Add(1)
+					return nil
+				}
+				s.conn = nil
 			}
 			c.Release()
 		}
