@@ -90,7 +90,7 @@ func (c *Config) DeclareSimulator(s *option.Set) {
 		}
 		_, err := sim.LoadTopology(v)
 		return err
-	}, "simulated cluster: single-az, region-3az, us-3, global-3 or a YAML file (default: the engine's)")
+	}, "simulated cluster: single-az, region-3az, us-3, global-3, zones-5 or a YAML file (default: the engine's)")
 	s.Bool(&c.Jitter, "jitter", "log-normal network jitter (--jitter=false: every message takes half the median RTT)")
 	s.String(&c.Epsilon, "epsilon", func(v string) error { _, err := sim.ParseEpsilon(v); return err },
 		fmt.Sprintf("clock uncertainty ε, e.g. 20us, 4ms or sawtooth:1ms-7ms/30s, at most %v (default: the engine's)", sim.MaxEpsilon))

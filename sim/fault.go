@@ -24,6 +24,12 @@ const (
 	// FaultEpsilon raises every clock's uncertainty bound to a value (Spanner's
 	// time masters lost: ε grows while the fault lasts).
 	FaultEpsilon FaultKind = "epsilon"
+	// FaultHandoff moves every leadership role held in a place (split
+	// leaders, adjudicators, shard primaries) to replicas elsewhere, at an
+	// instant, the way an operator drains a zone before taking it down
+	// (Spanner OSDI'12 Figure 5's "leader-soft": leaders told to hand off
+	// before the kill). Engines that model it register with OnHandoff.
+	FaultHandoff FaultKind = "handoff"
 	// FaultKillConnections ends the run's own connections to a real database
 	// (pg only; it has no meaning inside the simulation).
 	FaultKillConnections FaultKind = "kill-connections"
@@ -36,6 +42,8 @@ const FaultSyntax = `KIND:TARGET@START[+DURATION]; times from the start of the r
   partition:PLACES>PLACES     one way: messages from the left side to the right side are lost
   slow:PLACE|PLACE=DELAY[~JITTER]  added one-way delay (plus uniform jitter) between two places (e.g. slow:us-east-1|us-east-2=50ms@5s+10s)
   epsilon=VALUE               every clock's uncertainty ε rises to VALUE (e.g. epsilon=100ms@5s+5s)
+  handoff:PLACE               at START, leaders in PLACE hand leadership to replicas elsewhere, a drain before a
+                              planned kill (2pc only; e.g. handoff:us-east-1@4s then crash:us-east-1@5s)
   kill-connections            pg only: end the run's own backends at START (e.g. kill-connections@10s)`
 
 // Fault is one scheduled failure. Places are named by the topology's own
@@ -74,8 +82,8 @@ func (f Fault) Active(t Time) bool {
 func (f Fault) String() string {
 	var b strings.Builder
 	switch f.Kind {
-	case FaultCrash:
-		b.WriteString("crash:" + f.Places[0])
+	case FaultCrash, FaultHandoff:
+		b.WriteString(string(f.Kind) + ":" + f.Places[0])
 	case FaultPartition:
 		sep := "|"
 		if f.OneWay {
@@ -146,12 +154,22 @@ func parseFault(s string) (Fault, error) {
 	f.Kind = FaultKind(kind)
 	if !ok || target == "" {
 		switch f.Kind {
-		case FaultCrash, FaultPartition, FaultSlow:
+		case FaultCrash, FaultPartition, FaultSlow, FaultHandoff:
 			return f, fmt.Errorf("%s needs a target (%s:...)", kind, kind)
 		}
-		return f, fmt.Errorf("unknown kind %q (known: crash, partition, slow, epsilon=, kill-connections)", kind)
+		return f, fmt.Errorf("unknown kind %q (known: crash, partition, slow, epsilon=, handoff, kill-connections)", kind)
 	}
 	switch f.Kind {
+	case FaultHandoff:
+		if f.Places, err = places(target, "handoff"); err != nil {
+			return f, err
+		}
+		if len(f.Places) != 1 {
+			return f, errors.New("handoff takes one place (a node, an AZ or a region); give one --fault per place")
+		}
+		if hasDur {
+			return f, errors.New("handoff happens at an instant; it takes no +DURATION")
+		}
 	case FaultCrash:
 		if f.Places, err = places(target, "crash"); err != nil {
 			return f, err
@@ -205,7 +223,7 @@ func parseFault(s string) (Fault, error) {
 			return f, errors.New("slow needs a positive delay")
 		}
 	default:
-		return f, fmt.Errorf("unknown kind %q (known: crash, partition, slow, epsilon=, kill-connections)", kind)
+		return f, fmt.Errorf("unknown kind %q (known: crash, partition, slow, epsilon=, handoff, kill-connections)", kind)
 	}
 	return f, nil
 }
@@ -265,6 +283,9 @@ func (c *Cluster) checkFault(f Fault, runEnd time.Duration) error {
 	}
 	if f.Kind == FaultKillConnections {
 		return errors.New("kill-connections applies to a real database (--engine pg) only; simulated engines take crash, partition, slow and epsilon")
+	}
+	if f.Kind == FaultHandoff && len(c.handoffs) == 0 {
+		return errors.New("this engine models no leadership handoff (2pc does)")
 	}
 	for _, p := range append(slices.Clone(f.Places), f.Other...) {
 		if !c.knownPlace(p) {
@@ -351,6 +372,22 @@ func (c *Cluster) SetFaults(faults []Fault) {
 	for _, w := range c.watches {
 		c.schedule(w)
 	}
+	for _, f := range fs.faults {
+		if f.Kind == FaultHandoff {
+			c.k.At(f.Start, func() {
+				for _, h := range c.handoffs {
+					h(f.Places[0])
+				}
+			})
+		}
+	}
+}
+
+// OnHandoff registers fn to run when a handoff fault drains a place: the
+// engine moves every leadership role its nodes in place hold to replicas
+// outside it. fn runs in the kernel's event loop and must not block.
+func (c *Cluster) OnHandoff(fn func(place string)) {
+	c.handoffs = append(c.handoffs, fn)
 }
 
 // epsilonAt is the raised ε bound at t (0 outside ε faults).

@@ -19,6 +19,7 @@ func TestParseFault(t *testing.T) {
 		"slow:a|b=1ms~2ms@1s":        {Kind: FaultSlow, Places: []string{"a"}, Other: []string{"b"}, Delay: time.Millisecond, Jitter: 2 * time.Millisecond, Start: time.Second},
 		"epsilon=100ms@5s+5s":        {Kind: FaultEpsilon, Epsilon: 100 * time.Millisecond, Start: 5 * time.Second, Duration: 5 * time.Second},
 		"kill-connections@10s":       {Kind: FaultKillConnections, Start: 10 * time.Second},
+		"handoff:zone-1@3s":          {Kind: FaultHandoff, Places: []string{"zone-1"}, Start: 3 * time.Second},
 		"  crash:us-east-1a@1.5s  ":  {Kind: FaultCrash, Places: []string{"us-east-1a"}, Start: 1500 * time.Millisecond},
 		"partition:a, b|c@1s+500ms":  {Kind: FaultPartition, Places: []string{"a", "b"}, Other: []string{"c"}, Start: time.Second, Duration: 500 * time.Millisecond},
 		"crash:us-east-1a@0s+1h2m3s": {Kind: FaultCrash, Places: []string{"us-east-1a"}, Duration: time.Hour + 2*time.Minute + 3*time.Second},
@@ -56,6 +57,9 @@ func TestParseFault(t *testing.T) {
 		"epsilon=lots@1s":                "epsilon",
 		"kill-connections@1s+1s":         "no +DURATION",
 		"kill-connections:everything@1s": "unknown kind",
+		"handoff:a@1s+1s":                "no +DURATION",
+		"handoff:a,b@1s":                 "one place",
+		"handoff@1s":                     "needs a target",
 	}
 	for spec, want := range bad {
 		_, err := ParseFault(spec)

@@ -101,6 +101,20 @@ var presets = map[string]func() *Topology{
 				{A: "us-east-2", B: "us-west-2", RTT: Link{Median: ms(50), P99: ms(56)}},
 			}}
 	},
+	// Spanner OSDI'12 §5.2's availability set-up (Figure 5): five zones,
+	// each a region of its own here so that split leaders can all be put
+	// in one zone (--leader-region zone-1), about a millisecond apart.
+	"zones-5": func() *Topology {
+		t := &Topology{Name: "zones-5", IntraAZ: defaultIntraAZ, CrossAZ: defaultCrossAZ}
+		for i := 1; i <= 5; i++ {
+			r := fmt.Sprintf("zone-%d", i)
+			t.Regions = append(t.Regions, Region{Name: r, AZs: []string{r + "a"}})
+			for j := 1; j < i; j++ {
+				t.Links = append(t.Links, RegionLink{A: fmt.Sprintf("zone-%d", j), B: r, RTT: defaultCrossAZ})
+			}
+		}
+		return t
+	},
 	"global-3": func() *Topology {
 		return &Topology{Name: "global-3",
 			Regions: []Region{

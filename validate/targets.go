@@ -74,6 +74,7 @@ func Setups() []Setup {
 		s = append(s, Setup{Name: fmt.Sprintf("spanner-t4-%d", n), Options: opts(t4, map[string]string{
 			"partitions-per-txn": fmt.Sprint(n), "ops-per-txn": fmt.Sprint(n)})})
 	}
+	s = append(s, figure5Setups()...)
 	return s
 }
 
@@ -150,6 +151,7 @@ func Targets() []Target {
 		t = append(t, Target{Name: fmt.Sprintf("2PC commit mean, %d participant%s (ms)", n, plural(n)), Source: spannerT4, Paper: t4Paper[i],
 			Kind: Magnitude, Setups: []string{fmt.Sprintf("spanner-t4-%d", n)}, Model: stmt(runner.StmtCommit, mean)})
 	}
+	t = append(t, figure5Targets()...)
 	return t
 }
 

@@ -22,6 +22,9 @@ type Setup struct {
 	// (engine, workload, topology, clients, duration, ...) and the engine's
 	// and workload's.
 	Options map[string]string
+	// Fixed set-ups keep their own duration: their faults are timed within
+	// it (--quick and --duration leave them alone).
+	Fixed bool
 }
 
 // Kind says how a figure is compared.
@@ -134,6 +137,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		d := o.Duration
 		if o.Quick && d == 0 {
 			d = quickDuration
+		}
+		if s.Fixed {
+			d = 0
 		}
 		cfg, err := s.Config(d)
 		if err != nil {

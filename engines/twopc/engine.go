@@ -52,8 +52,9 @@ type Stats struct {
 	// NoWaitAborts counts the lock requests the no-wait policy refused
 	// (an attempt refused at several splits at once counts each).
 	NoWaitAborts int64
-	// Failovers counts leader changes after a lease ran out.
-	Failovers int64
+	// Failovers counts leader changes (after a lease ran out, or a
+	// handoff); Handoffs those a handoff fault made.
+	Failovers, Handoffs int64
 }
 
 // New places the Paxos groups in the cluster's topology: a replica of each
@@ -119,6 +120,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 		e.groups = append(e.groups, g)
 	}
 	e.watchLeaders()
+	e.watchHandoffs()
 	return e, nil
 }
 
