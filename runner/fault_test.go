@@ -12,7 +12,7 @@ import (
 
 	"github.com/txbench/txbench/engines"
 	_ "github.com/txbench/txbench/engines/sharded"
-	_ "github.com/txbench/txbench/engines/twopc"
+	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/runner/runnertest"
 	"github.com/txbench/txbench/sim"
@@ -107,7 +107,16 @@ func eachFault(t *testing.T, fn func(t *testing.T, engine, kind string, specs []
 // other (no lost and no phantom commits).
 func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
 	eachFault(t, func(t *testing.T, engine, _ string, specs []string, node string) {
-		cfg := faultConfig(t, engine, specs, node)
+		ackedCommitsSurvive(t, faultConfig(t, engine, specs, node), 1200*time.Millisecond)
+	})
+}
+
+// ackedCommitsSurvive runs 9 clients that each increment their own bank
+// account until stop, then checks that exactly the acknowledged increments
+// are in the final state.
+func ackedCommitsSurvive(t *testing.T, cfg runner.Config, stop time.Duration) {
+	t.Helper()
+	{
 		s, err := runner.Prepare(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
@@ -117,7 +126,6 @@ func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
 		const clients = 9
 		acks := make([]int64, clients)
 		azs := s.ClientAZs()
-		stop := 1200 * time.Millisecond
 		done := 0
 		for i := range clients {
 			az := azs[i%len(azs)]
@@ -185,7 +193,7 @@ func TestAcknowledgedCommitsSurviveEveryFault(t *testing.T) {
 		if total == 0 {
 			t.Fatal("no commit was acknowledged")
 		}
-	})
+	}
 }
 
 // A partition cuts us-east-1a off from the other two AZs: its clients cannot
@@ -479,4 +487,56 @@ func TestHandoffBeforeAKillAvoidsTheLeaseStall(t *testing.T) {
 	if soft >= 1 || hard < 9 {
 		t.Errorf("longest gap %.2fs with the handoff (want under 1 s), %.2fs without (want about the 10 s lease)", soft, hard)
 	}
+}
+
+// 2pc: a partition cuts us-east-1a, which holds some split leaders, off
+// from the other two AZs for 13 s. Those leaders cannot renew their leases
+// with a majority; after the 10 s lease the majority side elects new
+// leaders and its clients commit again while the partition lasts (without
+// the election they would stall until it heals); when it
+// heals the old leaders step down (they were replaced), us-east-1a's
+// clients commit again, bank's invariants hold and every acknowledged
+// commit is there.
+func TestTwoPCPartitionedLeadersAreReplacedAfterTheLease(t *testing.T) {
+	cfg := quickBank(t, "2pc")
+	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 18*time.Second, time.Second
+	if err := cfg.Faults.Set("partition:us-east-1a|us-east-1b,us-east-1c@1s+13s"); err != nil {
+		t.Fatal(err)
+	}
+	var failovers int64
+	cfg.Observe = func(s *runner.Simulation) {
+		failovers = engines.Unwrap(s.Engine).(interface{ Stats() twopc.Stats }).Stats().Failovers
+	}
+	res, checks := runnertest.RunChecked(t, cfg)
+	for _, c := range checks {
+		if c.Status != workloads.CheckPass {
+			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+		}
+	}
+	if failovers == 0 {
+		t.Error("no leader was replaced")
+	}
+	rate := func(group string, from, to float64) float64 {
+		var n int64
+		for _, p := range res.Availability.Timeline[group] {
+			if p.TS >= from && p.TS < to {
+				n += p.Committed
+			}
+		}
+		return float64(n) / (to - from)
+	}
+	before := rate("us-east-1b", 0, 1)
+	stalled, majority, minority, healed := rate("us-east-1b", 4, 10), rate("us-east-1b", 12, 14), rate("us-east-1a", 2, 14), rate("us-east-1a", 15, 18)
+	t.Logf("us-east-1b commits/s: %.0f before, %.0f at 4-10 s, %.0f at 12-14 s; us-east-1a: %.0f during, %.0f after; %d failovers",
+		before, stalled, majority, minority, healed, failovers)
+	// The majority side commits again after the lease, though far below
+	// its rate before (a known weakness after 2pc failovers under
+	// contention: docs/models.md).
+	if majority == 0 || majority <= stalled {
+		t.Errorf("the majority side did not recover after the lease: %.0f/s before, %.0f/s stalled, %.0f/s after the lease", before, stalled, majority)
+	}
+	if minority != 0 || healed == 0 {
+		t.Errorf("us-east-1a: %.0f/s while cut off (want 0), %.0f/s after the heal (want > 0)", minority, healed)
+	}
+	ackedCommitsSurvive(t, cfg, 17*time.Second)
 }

@@ -38,6 +38,8 @@ type Cluster struct {
 	faults *faultSchedule
 	// watches are OnDown callbacks (fault.go).
 	watches []downWatch
+	// cutWatches are OnCutOff callbacks (fault.go).
+	cutWatches []cutWatch
 	// handoffs are OnHandoff callbacks (fault.go).
 	handoffs []func(place string)
 	// messages counts one-way messages sent (a cheap sanity statistic).

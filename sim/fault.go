@@ -372,6 +372,9 @@ func (c *Cluster) SetFaults(faults []Fault) {
 	for _, w := range c.watches {
 		c.schedule(w)
 	}
+	for _, w := range c.cutWatches {
+		c.scheduleCut(w)
+	}
 	for _, f := range fs.faults {
 		if f.Kind == FaultHandoff {
 			c.k.At(f.Start, func() {
@@ -605,4 +608,95 @@ func (c *Cluster) closerAZ(old *Node, a, b string) bool {
 		return ra
 	}
 	return c.topo.RTT(old.AZ, a).Median < c.topo.RTT(old.AZ, b).Median
+}
+
+// cutWatch is a callback for when a node has been cut off from a majority
+// of its group for a while.
+type cutWatch struct {
+	n     *Node
+	group []*Node
+	after time.Duration
+	fn    func()
+}
+
+// OnCutOff calls fn each time n has been unable to exchange messages with a
+// majority of group (n included, counting itself while it is up) for after
+// without a break: n crashed, or partitions and crashes leave it fewer than
+// a majority to talk to. This is when a leader's lease, renewed by a
+// majority, runs out — on a crash and on a partition alike. Like OnDown,
+// watches may be set before the schedule is installed and fn runs in the
+// kernel's event loop.
+func (c *Cluster) OnCutOff(n *Node, group []*Node, after time.Duration, fn func()) {
+	w := cutWatch{n: n, group: group, after: after, fn: fn}
+	c.cutWatches = append(c.cutWatches, w)
+	if c.faults != nil {
+		c.scheduleCut(w)
+	}
+}
+
+// CutOff reports whether n cannot exchange messages with a majority of
+// group now (see OnCutOff).
+func (c *Cluster) CutOff(n *Node, group []*Node) bool {
+	if c.faults == nil {
+		return false
+	}
+	return c.faults.cutOffAt(n, group, c.k.now)
+}
+
+func (s *faultSchedule) cutOffAt(n *Node, group []*Node, t Time) bool {
+	if _, down := s.downUntil(n, t); down {
+		return true
+	}
+	reach := 0
+	for _, m := range group {
+		if m == n {
+			reach++
+			continue
+		}
+		_, ab := s.cutUntil(n, m, t)
+		_, ba := s.cutUntil(m, n, t)
+		if !ab && !ba {
+			reach++
+		}
+	}
+	return 2*reach <= len(group)
+}
+
+// scheduleCut plans a cut-off watch's calls: the fault schedule changes
+// only at faults' starts and ends, so between two such instants n is cut
+// off throughout or not at all; every maximal stretch (from now on) at
+// least after long, or without end, fires once, after into it.
+func (c *Cluster) scheduleCut(w cutWatch) {
+	now := c.k.now
+	times := []Time{now}
+	for _, f := range c.faults.faults {
+		if f.Kind != FaultCrash && f.Kind != FaultPartition {
+			continue
+		}
+		times = append(times, f.Start)
+		if !f.Permanent() {
+			times = append(times, f.End())
+		}
+	}
+	slices.Sort(times)
+	times = slices.Compact(times)
+	from := Time(-1) // start of the current cut-off stretch, -1: none
+	for i, t := range times {
+		if t < now {
+			continue
+		}
+		cut := c.faults.cutOffAt(w.n, w.group, t)
+		switch {
+		case cut && from < 0:
+			from = t
+		case !cut && from >= 0:
+			if t-from >= w.after {
+				c.k.At(from+w.after, w.fn)
+			}
+			from = -1
+		}
+		if i == len(times)-1 && from >= 0 {
+			c.k.At(from+w.after, w.fn) // cut off to the end
+		}
+	}
 }

@@ -263,3 +263,44 @@ func TestOnDownFiresAfterTheNodeHasBeenDownThatLong(t *testing.T) {
 		t.Errorf("late watch fired at %v, want %v", late, want)
 	}
 }
+
+// OnCutOff fires once a node has been unable to talk to a majority of its
+// group for the given time: on a partition that leaves it in the minority
+// (not on the majority side, not on one too short), on a crash of the node
+// itself, and when the rest of the group crashed.
+func TestOnCutOffFiresForTheMinorityAfterThatLong(t *testing.T) {
+	c := faultCluster(t, "region-3az")
+	a, b, cc := c.Node("n-us-east-1a"), c.Node("n-us-east-1b"), c.Node("n-us-east-1c")
+	group := []*Node{a, b, cc}
+	fired := map[string][]Time{}
+	for _, n := range group {
+		c.OnCutOff(n, group, 2*time.Second, func() { fired[n.Name] = append(fired[n.Name], c.k.Now()) })
+	}
+	c.SetFaults(mustFaults(t,
+		"partition:us-east-1a|us-east-1b,us-east-1c@1s+3s", // a cut off 1s..4s
+		"partition:us-east-1b|us-east-1a,us-east-1c@5s+1s", // b cut off, too short
+		"crash:us-east-1c@8s+3s",                           // c down 8s..11s
+		"crash:n-us-east-1b@20s",                           // b and c down: a alone
+		"crash:us-east-1c@20s"))
+	cut := Time(-1)
+	c.k.At(2*time.Second, func() {
+		if c.CutOff(a, group) && !c.CutOff(b, group) {
+			cut = c.k.Now()
+		}
+	})
+	c.k.Spawn("idle", func(p *Proc) { p.Sleep(time.Minute, CatOther) })
+	c.k.Run(time.Minute)
+	want := map[string][]Time{
+		"n-us-east-1a": {3 * time.Second, 22 * time.Second},
+		"n-us-east-1b": {22 * time.Second},
+		"n-us-east-1c": {10 * time.Second, 22 * time.Second},
+	}
+	for n, w := range want {
+		if !slices.Equal(fired[n], w) {
+			t.Errorf("%s: fired at %v, want %v", n, fired[n], w)
+		}
+	}
+	if cut < 0 {
+		t.Error("CutOff at 2 s: want a cut off and b not")
+	}
+}

@@ -38,16 +38,33 @@ const ReasonLeaderLost engines.Reason = "leader-lost(ABORTED)"
 // watchLeaders arranges a failover for every replica that could lead a
 // split: when it has been down for a lease while leading, another replica
 // takes over.
+//
+// A leader renews its lease with a majority of the split's voters, so it
+// loses the lease alike when it crashes and when a partition (with or
+// without crashes) leaves it fewer than a majority to talk to; the majority
+// side then elects a leader among the replicas that still reach a majority.
+// When the partition heals the old leader finds itself replaced and steps
+// down (g.leader no longer names it).
 func (e *Engine) watchLeaders() {
 	for _, g := range e.groups {
+		voters := g.voters()
 		for _, r := range g.data {
-			e.Cluster.OnDown(r.node, e.cfg.LeaderLease, func() {
-				if g.leader == r && e.Cluster.Down(r.node) {
+			e.Cluster.OnCutOff(r.node, voters, e.cfg.LeaderLease, func() {
+				if g.leader == r && e.Cluster.CutOff(r.node, voters) {
 					e.failover(g)
 				}
 			})
 		}
 	}
+}
+
+// voters are the nodes of g's voting replicas.
+func (g *group) voters() []*sim.Node {
+	nodes := make([]*sim.Node, len(g.replicas))
+	for i, r := range g.replicas {
+		nodes[i] = r.node
+	}
+	return nodes
 }
 
 // failover elects a new leader for g once the old one's lease ran out, as
@@ -73,13 +90,15 @@ func (e *Engine) failover(g *group) {
 	}
 }
 
-// successor is the live data replica nearest g's leader (its region
-// first), outside place ("" = anywhere); nil when there is none.
+// successor is the data replica nearest g's leader (its region first)
+// that reaches a majority of the voters (so it is up), outside place (""
+// = anywhere); nil when there is none.
 func (e *Engine) successor(g *group, place string) *replica {
 	old := g.leader
+	voters := g.voters()
 	var next *replica
 	for _, r := range g.data {
-		if r == old || e.Cluster.Down(r.node) || place != "" && r.node.In(place) {
+		if r == old || e.Cluster.CutOff(r.node, voters) || place != "" && r.node.In(place) {
 			continue
 		}
 		if next == nil || closer(e.Cluster, old.node, r.node, next.node) {
@@ -161,8 +180,14 @@ func closer(cl *sim.Cluster, old, a, b *sim.Node) bool {
 // watchClient aborts the open transaction of a session whose client node has
 // been down for Config.IdleTimeout, at every split: its locks there go, and it
 // aborts if its client ever comes back.
+//
+// Silent means unable to reach a majority of the replicas (split 0's stand
+// for all: every split has a voter in the same places): crashed, or
+// partitioned away from them, so that its transactions' locks are not held
+// for the whole of a long partition.
 func (e *Engine) watchClient(s *session) {
-	e.Cluster.OnDown(s.client, e.cfg.IdleTimeout, func() { e.abandon(s, ReasonIdle) })
+	nodes := append([]*sim.Node{s.client}, e.groups[0].voters()...)
+	e.Cluster.OnCutOff(s.client, nodes, e.cfg.IdleTimeout, func() { e.abandon(s, ReasonIdle) })
 }
 
 // abandon aborts s's undecided transactions at every split they touched,
