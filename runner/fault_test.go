@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -539,4 +540,58 @@ func TestTwoPCPartitionedLeadersAreReplacedAfterTheLease(t *testing.T) {
 		t.Errorf("us-east-1a: %.0f/s while cut off (want 0), %.0f/s after the heal (want > 0)", minority, healed)
 	}
 	ackedCommitsSurvive(t, cfg, 17*time.Second)
+}
+
+// occ and sharded: a partition cuts us-east-1a off from the other two AZs
+// for 9 s. The adjudicator (occ) or shard primary (sharded, its failover
+// time set to occ's 5 s) there cannot reach its quorum (the journal; 4 of
+// the 6 storage copies); after the 5 s detection time it moves to the
+// majority side, whose clients then commit the keys it owns again while the
+// partition lasts; us-east-1a's clients commit only after it heals; bank's
+// invariants hold and every acknowledged commit is visible.
+func TestPartitionedQuorumHoldersFailOverAfterTheDetectionTime(t *testing.T) {
+	for _, engine := range []string{"occ", "sharded"} {
+		t.Run(engine, func(t *testing.T) {
+			cfg := quickBank(t, engine)
+			cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 13*time.Second, time.Second
+			if engine == "sharded" {
+				cfg.Options["sharded-failover"] = "5s"
+			}
+			if err := cfg.Faults.Set("partition:us-east-1a|us-east-1b,us-east-1c@1s+9s"); err != nil {
+				t.Fatal(err)
+			}
+			var failovers int64
+			cfg.Observe = func(s *runner.Simulation) {
+				// Every engine's Stats has a Failovers count.
+				st := reflect.ValueOf(engines.Unwrap(s.Engine)).MethodByName("Stats").Call(nil)[0]
+				failovers = st.FieldByName("Failovers").Int()
+			}
+			res, checks := runnertest.RunChecked(t, cfg)
+			for _, c := range checks {
+				if c.Status != workloads.CheckPass {
+					t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+				}
+			}
+			rate := func(group string, from, to float64) float64 {
+				var n int64
+				for _, p := range res.Availability.Timeline[group] {
+					if p.TS >= from && p.TS < to {
+						n += p.Committed
+					}
+				}
+				return float64(n) / (to - from)
+			}
+			before, stalled, moved := rate("us-east-1b", 0, 1), rate("us-east-1b", 3, 6), rate("us-east-1b", 7.5, 10)
+			minority, healed := rate("us-east-1a", 1.5, 10), rate("us-east-1a", 11, 13)
+			t.Logf("us-east-1b commits/s: %.0f before, %.0f at 3-6 s, %.0f at 7.5-10 s; us-east-1a: %.0f during, %.0f after; %d failovers",
+				before, stalled, moved, minority, healed, failovers)
+			if failovers == 0 || moved <= stalled || moved < before/2 {
+				t.Errorf("the majority side did not get its quorum holder back: %.0f/s before, %.0f/s before the failover, %.0f/s after (%d failovers)", before, stalled, moved, failovers)
+			}
+			if minority != 0 || healed == 0 {
+				t.Errorf("us-east-1a: %.0f/s while cut off (want 0), %.0f/s after the heal (want > 0)", minority, healed)
+			}
+			ackedCommitsSurvive(t, cfg, 12*time.Second)
+		})
+	}
 }

@@ -602,6 +602,30 @@ func (c *Cluster) NearestLiveAZ(old *Node) string {
 	return best
 }
 
+// NearestAZReaching is NearestLiveAZ for a role that needs a majority of
+// group (a quorum it writes to): among the AZs of full regions other than
+// old's, not crashed, from which a majority of group can be reached now
+// (partitions included), the nearest old; "" when there is none. Without
+// partitions it is NearestLiveAZ with the quorum required.
+func (c *Cluster) NearestAZReaching(old *Node, group []*Node) string {
+	best := ""
+	for _, r := range c.topo.FullRegions() {
+		for _, az := range r.AZs {
+			if az == old.AZ || c.PlaceDown(az) {
+				continue
+			}
+			probe := &Node{AZ: az, Region: r.Name}
+			if c.faults != nil && c.faults.cutOffAt(probe, group, c.k.now) {
+				continue
+			}
+			if best == "" || c.closerAZ(old, az, best) {
+				best = az
+			}
+		}
+	}
+	return best
+}
+
 func (c *Cluster) closerAZ(old *Node, a, b string) bool {
 	ra, rb := c.topo.RegionOf(a) == old.Region, c.topo.RegionOf(b) == old.Region
 	if ra != rb {

@@ -32,9 +32,14 @@ func (e *Engine) watchAdjudicators() {
 	}
 }
 
+// watchAdjudicator fails adjudicator i over once its node n has been
+// unable to reach a majority of the journal replicas for
+// Config.AdjudicatorFailover: crashed, or partitioned into a minority
+// (it cannot journal a commit then, and the majority side's failure
+// detector has stopped hearing from it).
 func (e *Engine) watchAdjudicator(i int, a *adjNode, n *sim.Node) {
-	e.Cluster.OnDown(n, e.cfg.AdjudicatorFailover, func() {
-		if a.node == n && e.Cluster.Down(n) {
+	e.Cluster.OnCutOff(n, e.journal.nodes, e.cfg.AdjudicatorFailover, func() {
+		if a.node == n && e.Cluster.CutOff(n, e.journal.nodes) {
 			e.failoverAdjudicator(i, a)
 		}
 	})
@@ -48,7 +53,7 @@ func (e *Engine) watchAdjudicator(i int, a *adjNode, n *sim.Node) {
 func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 	old := a.node
 	topo := e.Cluster.Topology()
-	best := e.Cluster.NearestLiveAZ(old)
+	best := e.Cluster.NearestAZReaching(old, e.journal.nodes)
 	if best == "" {
 		return // nowhere to go: the adjudicator waits for its node
 	}

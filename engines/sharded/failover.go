@@ -33,9 +33,14 @@ func (e *Engine) watchShards() {
 	}
 }
 
+// watchShard promotes a replica of sh once its primary n has been unable
+// to reach a majority of the shard's storage copies (Aurora's 4 of 6: the
+// write quorum) for Config.Failover: crashed, or partitioned into a
+// minority, where it can persist nothing and the cluster's health checks
+// no longer reach it.
 func (e *Engine) watchShard(sh *shard, n *sim.Node) {
-	e.Cluster.OnDown(n, e.cfg.Failover, func() {
-		if sh.node == n && e.Cluster.Down(n) {
+	e.Cluster.OnCutOff(n, sh.copies, e.cfg.Failover, func() {
+		if sh.node == n && e.Cluster.CutOff(n, sh.copies) {
 			e.failoverShard(sh)
 		}
 	})
@@ -49,7 +54,7 @@ func (e *Engine) watchShard(sh *shard, n *sim.Node) {
 // everywhere — its locks were in the old primary's memory.
 func (e *Engine) failoverShard(sh *shard) {
 	old := sh.node
-	az := e.Cluster.NearestLiveAZ(old)
+	az := e.Cluster.NearestAZReaching(old, sh.copies)
 	if az == "" {
 		return
 	}
