@@ -14,7 +14,7 @@ import (
 	"github.com/txbench/txbench/validate"
 )
 
-const validateExamples = `  bench validate                       # every figure; results in validate/, report validate.html
+const validateExamples = `  bench validate                       # every figure; results in validate-results/, report validate.html
   bench validate --quick               # the CI subset (under a minute)
   bench validate --out-dir v/ -o v.html`
 
@@ -83,7 +83,7 @@ Exit code 1 when a figure is outside its band.`,
 	fs := cmd.Flags()
 	fs.SortFlags = false
 	fs.BoolVar(&quick, "quick", false, "only the quick subset (CI): a few figures, under a minute on two cores")
-	fs.StringVar(&outDir, "out-dir", "validate", "write each set-up's results file here")
+	fs.StringVar(&outDir, "out-dir", "validate-results", "write each set-up's results file here")
 	fs.StringVarP(&out, "out", "o", "validate.html", "write the HTML page here (empty: none)")
 	fs.BoolVar(&md, "markdown", false, "print the figure table as Markdown (as docs/models.md keeps it)")
 	fs.DurationVar(&duration, "duration", 0, "measured time of every set-up (default: each set-up's own)")
