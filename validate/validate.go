@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/txbench/txbench/reports"
@@ -76,11 +77,15 @@ type Options struct {
 	Quick bool
 	// Duration scales every set-up's measured time (0: each set-up's own).
 	Duration time.Duration
-	// Run runs one set-up; nil runs it with runner.Run. The set-ups are
-	// independent, so a caller may run them in parallel and hand back the
-	// results through this hook.
+	// Parallel is how many set-ups run at once (0 or 1: one at a time).
+	// Each set-up is a simulation of its own (its own kernel, engine and
+	// workload), so the results are the same whatever the number.
+	Parallel int
+	// Run runs one set-up; nil runs it with runner.Run. With Parallel > 1
+	// it is called from several goroutines at once.
 	Run func(ctx context.Context, s Setup, cfg runner.Config) (*runner.Result, error)
-	// Progress, if set, hears about each set-up as it starts.
+	// Progress, if set, hears about each set-up as it starts (never from
+	// two goroutines at once).
 	Progress func(setup string, i, n int)
 }
 
@@ -129,27 +134,29 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			return runner.Run(ctx, cfg)
 		}
 	}
-	out := &Outcome{Setups: order, Results: map[string]*runner.Result{}, Validation: &reports.Validation{}}
+	d := o.Duration
+	if o.Quick && d == 0 {
+		d = quickDuration
+	}
+	cfgs := make([]runner.Config, len(order))
 	for i, s := range order {
-		if o.Progress != nil {
-			o.Progress(s.Name, i, len(order))
-		}
-		d := o.Duration
-		if o.Quick && d == 0 {
-			d = quickDuration
-		}
+		d := d
 		if s.Fixed {
-			d = 0
+			d = 0 // the set-up keeps its own duration
 		}
 		cfg, err := s.Config(d)
 		if err != nil {
 			return nil, err
 		}
-		res, err := run(ctx, s, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("set-up %s: %w", s.Name, err)
-		}
-		out.Results[s.Name] = res
+		cfgs[i] = cfg
+	}
+	results, err := runAll(ctx, order, cfgs, run, o)
+	if err != nil {
+		return nil, err
+	}
+	out := &Outcome{Setups: order, Results: map[string]*runner.Result{}, Validation: &reports.Validation{}}
+	for i, s := range order {
+		out.Results[s.Name] = results[i]
 	}
 	for _, t := range chosen {
 		rs := make([]*runner.Result, len(t.Setups))
@@ -170,6 +177,57 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 		})
 	}
 	return out, nil
+}
+
+// runAll runs the set-ups, o.Parallel at a time, taking them in order.
+// After a failure nothing new starts, the runs in progress are cancelled,
+// and the error of the first failed set-up (in set-up order) is returned,
+// as a serial run would return it.
+func runAll(ctx context.Context, order []Setup, cfgs []runner.Config, run func(context.Context, Setup, runner.Config) (*runner.Result, error), o Options) ([]*runner.Result, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	results := make([]*runner.Result, len(order))
+	errs := make([]error, len(order))
+	var (
+		mu   sync.Mutex
+		next int
+		wg   sync.WaitGroup
+	)
+	for range min(max(o.Parallel, 1), len(order)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				mu.Lock()
+				if next == len(order) || ctx.Err() != nil {
+					mu.Unlock()
+					return
+				}
+				i := next
+				next++
+				if o.Progress != nil {
+					o.Progress(order[i].Name, i, len(order))
+				}
+				mu.Unlock()
+				res, err := run(ctx, order[i], cfgs[i])
+				if err != nil {
+					errs[i] = fmt.Errorf("set-up %s: %w", order[i].Name, err)
+					cancel()
+				}
+				results[i] = res
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return results, nil
 }
 
 // Config builds the set-up's run configuration: defaults, then its

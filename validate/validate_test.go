@@ -1,13 +1,20 @@
 package validate
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/txbench/txbench/engines"
 	_ "github.com/txbench/txbench/engines/occ"
 	_ "github.com/txbench/txbench/engines/sharded"
 	_ "github.com/txbench/txbench/engines/twopc"
+	"github.com/txbench/txbench/runner"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
 
@@ -80,5 +87,73 @@ func TestTable4PartitionsLandOnDistinctSplits(t *testing.T) {
 	}
 	if t4["splits"] != "301" || t4["partitions"] != "50" {
 		t.Fatalf("set-up has %s splits and %s partitions; this test checks 301 and 50", t4["splits"], t4["partitions"])
+	}
+}
+
+// Set-ups run in parallel give the results (and figures) a serial run gives.
+func TestParallelGivesTheSerialResults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the quick set-ups twice")
+	}
+	outcome := func(parallel int) ([]string, []byte) {
+		var mu sync.Mutex
+		started := 0
+		o := Options{Quick: true, Duration: 200 * time.Millisecond, Parallel: parallel,
+			Progress: func(string, int, int) { mu.Lock(); started++; mu.Unlock() }}
+		out, err := Run(context.Background(), o)
+		if err != nil {
+			t.Fatalf("parallel %d: %v", parallel, err)
+		}
+		if started != len(out.Setups) || len(out.Results) != len(out.Setups) {
+			t.Fatalf("parallel %d: %d set-ups, %d started, %d results", parallel, len(out.Setups), started, len(out.Results))
+		}
+		var files []string
+		for _, s := range out.Setups {
+			r := *out.Results[s.Name]
+			r.Wall = runner.WallFacts{}
+			b, err := json.Marshal(&r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, string(b))
+		}
+		figs, err := json.Marshal(out.Validation)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files, figs
+	}
+	serial, serialFigs := outcome(1)
+	par, parFigs := outcome(3)
+	if len(serial) < 2 {
+		t.Fatalf("only %d quick set-ups: nothing runs in parallel", len(serial))
+	}
+	for i := range serial {
+		if serial[i] != par[i] {
+			t.Errorf("set-up %d: the parallel run's results differ from the serial run's", i)
+		}
+	}
+	if !bytes.Equal(serialFigs, parFigs) {
+		t.Errorf("figures differ:\n%s\n%s", serialFigs, parFigs)
+	}
+}
+
+// Every set-up failing, a parallel run returns the first set-up's error,
+// as a serial run does.
+func TestParallelReportsTheFirstFailure(t *testing.T) {
+	fail := func(_ context.Context, s Setup, _ runner.Config) (*runner.Result, error) {
+		return nil, errors.New("boom")
+	}
+	for _, p := range []int{1, 4} {
+		var first string
+		progress := func(s string, i, _ int) {
+			if i == 0 {
+				first = s
+			}
+		}
+		_, err := Run(context.Background(), Options{Quick: true, Parallel: p, Run: fail, Progress: progress})
+		if want := "set-up " + first + ": boom"; err == nil || err.Error() != want {
+			t.Errorf("parallel %d: got %v, want %q", p, err, want)
+		}
 	}
 }

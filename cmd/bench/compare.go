@@ -8,7 +8,6 @@ import (
 	"maps"
 	"os"
 	"os/signal"
-	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -37,6 +36,7 @@ type planOptions struct {
 	scenario string
 	quiet    bool
 	parallel int
+	plan     *option.Set // --parallel
 	// given are the run options of the command line and scenario file.
 	given map[string]string
 }
@@ -52,7 +52,7 @@ func planFlags(cmd *cobra.Command, po *planOptions, defaultOut string) {
 	fs.StringVar(&po.png, "png", "", "also write every chart as a PNG into this folder")
 	fs.StringVar(&po.scenario, "config", "", "scenario YAML: option names as keys (flags given on the command line win)")
 	fs.BoolVarP(&po.quiet, "quiet", "q", false, "no progress bar")
-	fs.IntVar(&po.parallel, "parallel", runtime.NumCPU(), "simulated runs at once (results are the same as one at a time; runs on a real database always go one at a time)")
+	po.plan = planSet(fs, &po.parallel)
 	addOptionFlags(fs)
 	_ = fs.MarkHidden("engine")
 	setOptionHelp(cmd)
@@ -68,8 +68,8 @@ func (po *planOptions) prepare(fs *pflag.FlagSet) error {
 	if po.given, err = givenOptions(fs, po.scenario); err != nil {
 		return err
 	}
-	if po.parallel < 1 {
-		return fmt.Errorf("--parallel must be at least 1, got %d", po.parallel)
+	if err := po.plan.Check(); err != nil {
+		return err
 	}
 	return checkWritable("--out", po.out)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/txbench/txbench/internal/option"
 	"github.com/txbench/txbench/reports"
 	"github.com/txbench/txbench/validate"
 )
@@ -23,6 +24,8 @@ func newValidateCmd() *cobra.Command {
 		quick, md   bool
 		outDir, out string
 		duration    time.Duration
+		parallel    int
+		plan        *option.Set
 	)
 	cmd := &cobra.Command{
 		Use:   "validate",
@@ -40,14 +43,17 @@ Exit code 1 when a figure is outside its band.`,
 			if duration < 0 {
 				return usage(fmt.Errorf("--duration must not be negative, got %v", duration))
 			}
+			if err := plan.Check(); err != nil {
+				return usage(err)
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			w := cmd.OutOrStdout()
-			o := validate.Options{Quick: quick, Duration: duration,
+			o := validate.Options{Quick: quick, Duration: duration, Parallel: parallel,
 				Progress: func(s string, i, n int) { fmt.Fprintf(os.Stderr, "[%d/%d] %s\n", i+1, n, s) }}
 			res, err := validate.Run(ctx, o)
 			if err != nil {
-				return err
+				return runError(ctx, err)
 			}
 			if err := os.MkdirAll(outDir, 0o755); err != nil {
 				return fmt.Errorf("--out-dir: %w", err)
@@ -87,5 +93,6 @@ Exit code 1 when a figure is outside its band.`,
 	fs.StringVarP(&out, "out", "o", "validate.html", "write the HTML page here (empty: none)")
 	fs.BoolVar(&md, "markdown", false, "print the figure table as Markdown (as docs/models.md keeps it)")
 	fs.DurationVar(&duration, "duration", 0, "measured time of every set-up (default: each set-up's own)")
+	plan = planSet(fs, &parallel)
 	return cmd
 }
