@@ -59,7 +59,7 @@ type adjNode struct {
 type replica struct {
 	az    string
 	nodes []*sim.Node
-	view  *storage.Replica[engines.Row]
+	view  *storage.Replica[engines.Packed]
 	// journal is the index of the journal replica this AZ applies from.
 	journal int
 	// applyLag: journal replica → this AZ's storage (median one-way).

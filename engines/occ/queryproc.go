@@ -158,7 +158,7 @@ func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc str
 		panic("occ: read before the replica caught up: " + err.Error()) // waitReadable guarantees it
 	}
 	t.e.Cluster.Send(p, node, t.s.qp)
-	return row, ok
+	return row.Row(), ok
 }
 
 // read sees the transaction's own writes first (read-your-writes).
@@ -279,7 +279,7 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 	split := func() {
 		shares = make(map[*sim.Node][]txnkit.KeyedRow, len(nodes))
 		full := 0
-		err := t.s.rep.view.Scan(tb.ID, from, to, t.start, 0, s.Reverse, func(k string, r engines.Row) bool {
+		err := t.s.rep.view.Scan(tb.ID, from, to, t.start, 0, s.Reverse, engines.Unpacking(func(k string, r engines.Row) bool {
 			owner := nodes[0]
 			if len(nodes) > 1 {
 				owner = t.s.rep.nodeForHash(engines.HashValue(tb.ShardValueOfRow(r)), len(t.e.adjs))
@@ -293,7 +293,7 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 				full++
 			}
 			return limit == 0 || full < len(nodes)
-		})
+		}))
 		if err != nil {
 			panic("occ: scan before the replica caught up: " + err.Error())
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
@@ -103,7 +104,7 @@ func (pt *part) keys() []string {
 func (t *txn) install(pt *part, ts storage.Timestamp) {
 	for w := range pt.ws.All() {
 		if !w.LockOnly {
-			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Row, w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, engines.Pack(w.Row), w.Deleted)
 		}
 	}
 }

@@ -250,7 +250,8 @@ func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (eng
 	}
 	sh.noteRead(t.snapshot)
 	sh.waitKey(p, txnkit.RowKey(tb, enc), t.snapshot)
-	return t.e.Store.Get(tb.ID, enc, t.snapshot)
+	row, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
+	return row.Row(), ok
 }
 
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (row engines.Row, ok bool, err error) {
@@ -335,7 +336,8 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 // writeAt). No commit in progress can hold the row: its writer holds the
 // lock until the outcome is visible here.
 func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
-	newest, ts, live, any := t.e.Store.Latest(tb.ID, enc)
+	packed, ts, live, any := t.e.Store.Latest(tb.ID, enc)
+	newest := packed.Row()
 	if t.e.cfg.Isolation == ReadCommitted {
 		return newest, any && live, nil
 	}
@@ -345,10 +347,11 @@ func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, k
 		// inserted since the snapshot is a duplicate, not a failure.
 		return newest, any && live, nil
 	}
-	row, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
+	packed, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
 	if !ok {
 		return nil, false, nil // not in the snapshot: UPDATE 0
 	}
+	row := packed.Row()
 	if any && ts > t.snapshot {
 		t.e.stats.SerializationFailures++
 		sh.release(t.owner())
@@ -495,13 +498,13 @@ func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string,
 	// t's own writes in the range supersede what storage has.
 	own := t.own(sh).Overlay(tb, from, to, reverse, limit)
 	var got []txnkit.KeyedRow
-	t.e.Store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, func(enc string, r engines.Row) bool {
+	t.e.Store.Scan(tb.ID, from, to, t.snapshot, 0, reverse, engines.Unpacking(func(enc string, r engines.Row) bool {
 		if own.Supersedes(enc) || (filter && t.e.shardOfRow(tb, r) != sh) {
 			return true
 		}
 		got = append(got, txnkit.KeyedRow{Enc: enc, Row: r})
 		return limit <= 0 || len(got) < limit
-	})
+	}))
 	got = own.Merge(got)
 	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU+t.e.cfg.ScanRowCPU*sim.Time(len(got)))
 	return got

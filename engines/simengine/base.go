@@ -42,7 +42,7 @@ type Base struct {
 	Schema  *engines.Schema
 	// Store holds every table's committed versions (see engines/storage:
 	// replicas are views of it).
-	Store *storage.Store[engines.Row]
+	Store *storage.Store[engines.Packed]
 	// Snaps registers the live snapshots (and commits in progress) the
 	// garbage collector must not pass.
 	Snaps    *storage.Snapshots
@@ -72,7 +72,7 @@ type GC struct {
 // garbage collector.
 func (b *Base) CreateSchema(s *engines.Schema, gc GC) {
 	b.Schema = s
-	b.Store = storage.New[engines.Row](len(s.Tables))
+	b.Store = storage.New[engines.Packed](len(s.Tables))
 	b.Kernel.Spawn(gc.Name, func(p *sim.Proc) {
 		RunGC(p, gc.Every, b.Store, func() storage.Timestamp { return b.Horizon(gc.Lag) }, gc.Trim)
 	})
@@ -94,7 +94,8 @@ func (b *Base) Load(_ context.Context, t *engines.Table, rows []engines.Row) err
 		return errors.New("load before CreateSchema")
 	}
 	for _, r := range rows {
-		b.Store.Load(t.ID, t.KeyOf(r).Encode(), LoadTS, r)
+		key, p := t.PackKeyed(r)
+		b.Store.Load(t.ID, key, LoadTS, p)
 	}
 	return nil
 }

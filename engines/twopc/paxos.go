@@ -40,7 +40,7 @@ type replica struct {
 	node *sim.Node
 	// view is this replica's applied watermark over the shared store; nil
 	// for a witness, which votes but holds no data.
-	view *storage.Replica[engines.Row]
+	view *storage.Replica[engines.Packed]
 	data int // index in group.data, -1 for a witness
 	// lag is the median one-way delay from the leader: how late the
 	// leader's closed timestamps reach this replica.

@@ -227,7 +227,7 @@ func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key
 	}
 	row, ok := t.e.Store.Get(tb.ID, enc, latest)
 	t.e.Cluster.Send(p, ld, t.home())
-	return row, ok, nil
+	return row.Row(), ok, nil
 }
 
 // reply carries an abort back to the client, unless the client already
@@ -264,7 +264,7 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
 	}
 	t.e.Cluster.Send(p, r.node, t.home())
-	return row, ok
+	return row.Row(), ok
 }
 
 // leaderRead: a strong read-only transaction of one point read reads at
@@ -460,7 +460,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 	t.e.Cluster.Send(p, t.out(p), r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
 	rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
-		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, fn); err != nil {
+		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, engines.Unpacking(fn)); err != nil {
 			panic("2pc: snapshot scan before the replica's safe time: " + err.Error())
 		}
 	}, tb, limit)
@@ -482,7 +482,7 @@ func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines
 	held := false
 	for {
 		rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
-			t.e.Store.Scan(tb.ID, from, to, latest, 0, reverse, fn)
+			t.e.Store.Scan(tb.ID, from, to, latest, 0, reverse, engines.Unpacking(fn))
 		}, tb, limit)
 		lf, le := txnkit.TablePrefix(tb)+from, txnkit.TableEnd(tb)
 		if to != "" {

@@ -80,7 +80,7 @@ func crossed(t *testing.T, w *world, threeSplits bool, clients, each int) map[en
 	var sum int64
 	for _, k := range hot {
 		r, _ := w.E.Store.Get(table.ID, key(k).Encode(), 1<<62)
-		sum += r[1].Int()
+		sum += r.Row()[1].Int()
 	}
 	if want := int64(3 * clients * each); sum != want {
 		t.Fatalf("counters sum to %d, want %d", sum, want)

@@ -108,21 +108,23 @@ func BenchmarkNewOrdersPerWallSecond(b *testing.B) {
 
 // BenchmarkMemoryByTable says where a warehouse's bytes go: each table of
 // one full-scale warehouse installed alone in a storage core the way the
-// simulated engines install it (encoded key, row as is), live heap after
+// simulated engines install it (encoded key and packed row in one
+// allocation), live heap after
 // GC. Items are shared by all warehouses.
 func BenchmarkMemoryByTable(b *testing.B) {
 	w := newTestWorkload(b, DefaultOptions())
 	for range b.N {
 		for _, t := range w.schema.Tables {
 			base := heapAfterGC()
-			st := storage.New[engines.Row](len(w.schema.Tables))
+			st := storage.New[engines.Packed](len(w.schema.Tables))
 			rows := 0
 			err := w.Load(context.Background(), func(_ context.Context, tb *engines.Table, rs []engines.Row) error {
 				if tb != t {
 					return nil
 				}
 				for _, r := range rs {
-					st.Load(tb.ID, tb.KeyOf(r).Encode(), 1, r)
+					key, p := tb.PackKeyed(r)
+					st.Load(tb.ID, key, 1, p)
 				}
 				rows += len(rs)
 				return nil

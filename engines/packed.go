@@ -1,0 +1,205 @@
+package engines
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"strings"
+	"unsafe"
+)
+
+// Packed is a row as the simulated engines keep it in storage: its values
+// encoded one after the other in a string. A Row costs 16 bytes a value
+// plus a slice header, and every value holds a pointer the Go garbage
+// collector must follow; a Packed row costs what its data costs (a few
+// bytes per number, a string's own bytes) and holds no pointer, so the
+// collector never scans it. Reading unpacks it into a fresh Row (Row),
+// whose strings share the packed bytes.
+//
+// Layout: the number of values (uvarint), then per value a tag byte
+// (kind in the low 3 bits, a size in the high 5) and its payload:
+//
+//	NULL       tag only
+//	int        zigzag int64, size = payload bytes (0..8), little-endian
+//	timestamp  like int (unix nanoseconds)
+//	float      IEEE bits, size = payload bytes (0..8), little-endian
+//	decimal    like int (units), then the scale byte
+//	string     size = length if < 31 (then the bytes), else 31, the
+//	           length (uvarint), then the bytes
+//
+// The empty Packed is a nil Row (a tombstone's row).
+type Packed string
+
+// Pack packs r.
+func Pack(r Row) Packed {
+	if r == nil {
+		return ""
+	}
+	return Packed(AppendPacked(make([]byte, 0, packedSize(r)), r))
+}
+
+// PackKeyed returns r's encoded primary key and r packed, in one
+// allocation (a loaded row's key and value live as long as each other).
+func (t *Table) PackKeyed(r Row) (key string, p Packed) {
+	k := 0
+	for _, c := range t.PrimaryKey {
+		k += keyPartLen(r[c])
+	}
+	b := make([]byte, 0, k+packedSize(r))
+	for _, c := range t.PrimaryKey {
+		b = appendKeyPart(b, r[c])
+	}
+	b = AppendPacked(b, r)
+	s := unsafe.String(unsafe.SliceData(b), len(b))
+	return s[:k], Packed(s[k:])
+}
+
+const (
+	packedInline = 31 // string sizes 0..30 are in the tag
+	packedTagLen = 3  // bits of the kind
+)
+
+// packedSize is r's packed size in bytes, exactly: the packed string
+// keeps its allocation's whole capacity alive.
+func packedSize(r Row) int {
+	n := uvarintLen(uint64(len(r)))
+	for _, v := range r {
+		n++ // the tag
+		switch k := v.Kind(); k {
+		case TypeNull:
+		case TypeString:
+			if v.n >= packedInline {
+				n += uvarintLen(v.n)
+			}
+			if v.p != mark(TypeString) {
+				n += int(v.n)
+			}
+		case TypeFloat:
+			n += numberLen(v.n)
+		default:
+			n += numberLen(zigzag(v.n))
+			if k == TypeDecimal {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func uvarintLen(x uint64) int { return (bits.Len64(x|1) + 6) / 7 }
+func numberLen(n uint64) int  { return (bits.Len64(n) + 7) / 8 }
+func zigzag(n uint64) uint64  { return n<<1 ^ uint64(int64(n)>>63) }
+
+// AppendPacked appends r's packed form to b.
+func AppendPacked(b []byte, r Row) []byte {
+	b = binary.AppendUvarint(b, uint64(len(r)))
+	for _, v := range r {
+		switch k := v.Kind(); k {
+		case TypeNull:
+			b = append(b, byte(TypeNull))
+		case TypeString:
+			s := v.str()
+			if len(s) < packedInline {
+				b = append(b, byte(len(s))<<packedTagLen|byte(TypeString))
+			} else {
+				b = append(b, packedInline<<packedTagLen|byte(TypeString))
+				b = binary.AppendUvarint(b, uint64(len(s)))
+			}
+			b = append(b, s...)
+		case TypeFloat:
+			b = appendPackedNumber(b, k, v.n)
+		default: // int, timestamp, decimal: zigzag, so small negatives are short
+			b = appendPackedNumber(b, k, zigzag(v.n))
+			if k == TypeDecimal {
+				s, _ := isDec(v.p)
+				b = append(b, byte(s))
+			}
+		}
+	}
+	return b
+}
+
+func appendPackedNumber(b []byte, k Type, n uint64) []byte {
+	size := numberLen(n)
+	b = append(b, byte(size)<<packedTagLen|byte(k))
+	for range size {
+		b = append(b, byte(n))
+		n >>= 8
+	}
+	return b
+}
+
+// Row unpacks p into a new Row. p must come from Pack or AppendPacked;
+// anything else panics (a bug, not an input).
+func (p Packed) Row() Row {
+	if p == "" {
+		return nil
+	}
+	s := string(p)
+	n, i := uvarint(s, 0)
+	r := make(Row, n)
+	for j := range r {
+		tag := s[i]
+		i++
+		k, size := Type(tag&(1<<packedTagLen-1)), int(tag>>packedTagLen)
+		switch k {
+		case TypeNull:
+			continue
+		case TypeString:
+			if size == packedInline {
+				var l uint64
+				l, i = uvarint(s, i)
+				size = int(l)
+			}
+			r[j] = String(s[i : i+size])
+			i += size
+			continue
+		}
+		var u uint64
+		for b := range size {
+			u |= uint64(s[i+b]) << (8 * b)
+		}
+		i += size
+		switch k {
+		case TypeFloat:
+			r[j] = Value{p: mark(TypeFloat), n: u}
+		case TypeInt, TypeTimestamp:
+			r[j] = Value{p: mark(k), n: u>>1 ^ -(u & 1)}
+		case TypeDecimal:
+			r[j] = Value{p: unsafe.Pointer(&decMarks[s[i]]), n: u>>1 ^ -(u & 1)}
+			i++
+		default:
+			panic("engines: bad packed row")
+		}
+	}
+	return r
+}
+
+// uvarint decodes the uvarint at s[i:] and returns it and the index after it.
+func uvarint(s string, i int) (uint64, int) {
+	var x uint64
+	for shift := 0; ; shift += 7 {
+		c := s[i]
+		i++
+		x |= uint64(c&0x7f) << shift
+		if c < 0x80 {
+			return x, i
+		}
+	}
+}
+
+// keyPartLen is the length appendKeyPart appends.
+func keyPartLen(v Value) int {
+	switch v.Kind() {
+	case TypeNull:
+		return 1
+	case TypeString:
+		s := v.str()
+		return 3 + len(s) + strings.Count(s, "\x00")
+	}
+	return 9
+}
+
+// Unpacking adapts a scan callback over rows to one over packed rows.
+func Unpacking(fn func(key string, r Row) bool) func(string, Packed) bool {
+	return func(k string, p Packed) bool { return fn(k, p.Row()) }
+}

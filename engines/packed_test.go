@@ -1,0 +1,83 @@
+package engines
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// Every kind of value, at its edges, comes back from a packed row as the
+// same SQL value of the same kind and size.
+func TestPackedRoundTrip(t *testing.T) {
+	rows := []Row{
+		nil,
+		{},
+		{Null},
+		{Int(0), Int(1), Int(-1), Int(255), Int(256), Int(math.MaxInt64), Int(math.MinInt64)},
+		{Float(0), Float(math.Copysign(0, -1)), Float(1.5), Float(-3e300), Float(math.Inf(1)), Float(math.SmallestNonzeroFloat64)},
+		{String(""), String("a"), String(strings.Repeat("x", 30)), String(strings.Repeat("y", 31)), String(strings.Repeat("z", 500)), String("nul\x00byte")},
+		{Timestamp(time.Date(2026, 11, 29, 12, 0, 0, 123456789, time.UTC)), Timestamp(time.Unix(0, 0)), Timestamp(time.Unix(-5, 0))},
+		{DecimalValue(Decimal{Units: -1000, Scale: 2}), DecimalValue(Decimal{Units: 0, Scale: 0}), DecimalValue(Decimal{Units: math.MaxInt64, Scale: MaxScale}), DecimalValue(Decimal{Units: 7, Scale: 4})},
+		{Int(3), Null, String("mixed"), DecimalValue(Decimal{Units: 12345, Scale: 2}), Null},
+	}
+	for _, r := range rows {
+		got := Pack(r).Row()
+		if (r == nil) != (got == nil) || len(got) != len(r) {
+			t.Fatalf("%v: got %v", r, got)
+		}
+		for i := range r {
+			if got[i].Kind() != r[i].Kind() || !got[i].Equal(r[i]) || got[i].String() != r[i].String() {
+				t.Errorf("%v: value %d is %v (%s), want %v (%s)", r, i, got[i], got[i].Kind(), r[i], r[i].Kind())
+			}
+		}
+		if got.Size() != r.Size() {
+			t.Errorf("%v: size %d, want %d", r, got.Size(), r.Size())
+		}
+	}
+	// -0.0 keeps its sign bit: a float comes back bit for bit.
+	if got := Pack(Row{Float(math.Copysign(0, -1))}).Row()[0].Float(); !math.Signbit(got) {
+		t.Errorf("-0 lost its sign")
+	}
+}
+
+// A packed row costs about its data: a small number is two bytes, a
+// string its length and a tag.
+func TestPackedIsCompact(t *testing.T) {
+	r := Row{Int(3001), Int(7), Int(10), Int(12), Int(99999), Int(10), Null, Int(5), DecimalValue(Decimal{Units: 123456, Scale: 2}), String(strings.Repeat("d", 24))}
+	if n := len(Pack(r)); n > 50 {
+		t.Errorf("an order line packs into %d bytes, want at most 50 (16 bytes a value as a Row: %d)", n, 16*len(r))
+	}
+}
+
+// PackKeyed gives the key Encode gives, and the packed row.
+func TestPackKeyed(t *testing.T) {
+	tb := &Table{Name: "t", Columns: []Column{{Name: "a", Type: TypeInt}, {Name: "b", Type: TypeString}, {Name: "c", Type: TypeInt}}, PrimaryKey: []int{2, 0}}
+	r := Row{Int(-4), String("bee"), Int(9)}
+	key, p := tb.PackKeyed(r)
+	if key != tb.KeyOf(r).Encode() {
+		t.Errorf("key %q, want %q", key, tb.KeyOf(r).Encode())
+	}
+	if p != Pack(r) {
+		t.Errorf("packed %q, want %q", p, Pack(r))
+	}
+	// One allocation: the packed row follows the key's bytes.
+	if unsafe.Add(unsafe.Pointer(unsafe.StringData(key)), len(key)) != unsafe.Pointer(unsafe.StringData(string(p))) {
+		t.Error("the key and the packed row are not one allocation")
+	}
+}
+
+// The sizes Pack and PackKeyed allocate are exact: a packed row keeps its
+// whole allocation alive.
+func TestPackedSizesAreExact(t *testing.T) {
+	r := Row{Int(-1 << 40), Null, String(strings.Repeat("q", 200)), String(""), String("a\x00b"), Float(2.5), DecimalValue(Decimal{Units: -77, Scale: 3}), Timestamp(time.Unix(1e9, 5))}
+	if n, want := packedSize(r), len(AppendPacked(nil, r)); n != want {
+		t.Errorf("packedSize %d, packed %d", n, want)
+	}
+	for _, v := range r {
+		if n, want := keyPartLen(v), len(appendKeyPart(nil, v)); n != want {
+			t.Errorf("%v: keyPartLen %d, encoded %d", v, n, want)
+		}
+	}
+}
