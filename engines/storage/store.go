@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"strings"
 	"unsafe"
 
 	"github.com/tidwall/btree"
@@ -161,6 +162,9 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 // the same (key, ts) twice replaces. The key's own chain is then pruned
 // against the horizon, so hot keys stay short without waiting for Collect.
 //
+// The store keeps the newest version's key string (a copy, if the caller
+// passes the one the store already holds).
+//
 // ts must be >= Horizon(): a commit below the horizon may arrive after the
 // tombstone that should hide it was collected, and then be visible where it
 // should not be. Engines keep the horizon below every commit still in flight.
@@ -185,6 +189,15 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	}
 	switch {
 	case ts > e.ts:
+		// The entry takes a key string of its own: a loaded key may share
+		// its allocation with the loaded value (the simulated engines pack
+		// both into one), which can then be freed once the old version is
+		// trimmed. The install's key is fresh unless the caller had it
+		// from this store (a scan); then it is copied.
+		if unsafe.StringData(key) == unsafe.StringData(e.key) {
+			key = strings.Clone(key)
+		}
+		e.key = key
 		h := e.hist()
 		h.older = append(h.older, version[V]{})
 		copy(h.older[1:], h.older)

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 type install struct {
@@ -658,5 +659,40 @@ func TestCollectFullLapFromMiddle(t *testing.T) {
 	}
 	if st := s.Stats(); st.Keys != 18 || st.Versions != 18 {
 		t.Fatalf("Stats = %+v", st)
+	}
+}
+
+// A newer version's install hands the store its key string, so a loaded
+// key that shares an allocation with the loaded value (as the simulated
+// engines load rows) stops holding that allocation once the old version is
+// trimmed; an older install does not change the key the store keeps, and
+// a key the store handed out (a scan's) is copied.
+func TestInstallTakesTheNewestKey(t *testing.T) {
+	s := New[string](1)
+	loaded := "k1" + "-loaded value bytes"
+	s.Load(0, loaded[:2], 1, loaded[2:])
+	keyOf := func() (k string) {
+		s.Scan(0, "", "", 100, 0, false, func(key, _ string) bool { k = key; return false })
+		return k
+	}
+	if unsafe.StringData(keyOf()) != unsafe.StringData(loaded) {
+		t.Fatal("the loaded key is not the string loaded")
+	}
+	fresh := strings.Clone("k1")
+	s.Install(0, fresh, 10, "v10", false)
+	if unsafe.StringData(keyOf()) != unsafe.StringData(fresh) {
+		t.Error("a newer install did not hand over its key")
+	}
+	older := strings.Clone("k1")
+	s.Install(0, older, 5, "v5", false)
+	if unsafe.StringData(keyOf()) != unsafe.StringData(fresh) {
+		t.Error("an older install replaced the newest version's key")
+	}
+	checkReads(t, s, 0, []read{{"k1", 1, "-loaded value bytes", true}, {"k1", 7, "v5", true}, {"k1", 10, "v10", true}})
+	s = New[string](1) // keyOf reads this one now
+	s.Load(0, loaded[:2], 1, loaded[2:])
+	s.Install(0, keyOf(), 10, "v10", false)
+	if k := keyOf(); k != "k1" || unsafe.StringData(k) == unsafe.StringData(loaded) {
+		t.Errorf("an install with the key a scan gave kept the loaded allocation (key %q)", k)
 	}
 }

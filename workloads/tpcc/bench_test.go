@@ -52,8 +52,8 @@ func heapAfterGC() uint64 {
 
 // BenchmarkMemoryPerWarehouse loads 1 and then 2 warehouses at full scale
 // into the occ engine and reports the live heap a warehouse adds (items are
-// shared and excluded), and how much of it is the rows' Values (16 bytes
-// each) alone.
+// shared and excluded), and what the rows' values alone would cost as
+// 16-byte Values (the simulated engines keep them packed instead).
 func BenchmarkMemoryPerWarehouse(b *testing.B) {
 	for range b.N {
 		base := heapAfterGC()
