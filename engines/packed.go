@@ -195,8 +195,13 @@ func keyPartLen(v Value) int {
 	case TypeString:
 		s := v.str()
 		return 3 + len(s) + strings.Count(s, "\x00")
+	case TypeFloat:
+		return 9
 	}
-	return 9
+	if x := int64(v.n); x < 0 {
+		return 1 + numberLen(uint64(^x))
+	}
+	return 1 + numberLen(v.n)
 }
 
 // Unpacking adapts a scan callback over rows to one over packed rows.

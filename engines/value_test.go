@@ -54,7 +54,12 @@ func randomKey(r *rand.Rand, kinds []Type) Key {
 		}
 		switch t {
 		case TypeInt:
-			k[i] = Int(r.Int64N(7) - 3 + []int64{0, math.MaxInt64 - 3, math.MinInt64 + 3}[r.IntN(3)])
+			if r.IntN(2) == 0 {
+				// Every length of the compact encoding, both signs.
+				k[i] = Int(int64(r.Uint64()) >> r.IntN(64))
+				break
+			}
+			k[i] = Int(r.Int64N(7) - 3 + []int64{0, math.MaxInt64 - 3, math.MinInt64 + 3, 255, -256, 1 << 32}[r.IntN(6)])
 		case TypeFloat:
 			k[i] = Float([]float64{-1.5, math.Copysign(0, -1), 0, 2.25, math.Inf(1), math.Inf(-1), -1e300}[r.IntN(7)])
 		case TypeString:
@@ -92,6 +97,21 @@ func TestKeyEncodingPreservesOrder(t *testing.T) {
 		}
 		if end := PrefixEnd(prefix); end != "" && a.Encode() >= end {
 			t.Fatalf("%v: PrefixEnd does not bound the key", a)
+		}
+	}
+}
+
+// Integer key parts take only the bytes they need, and keyPartLen knows how
+// many.
+func TestKeyEncodingIsCompact(t *testing.T) {
+	if n := len(Key{Int(1), Int(7), Int(3001), Int(12)}.Encode()); n != 9 {
+		t.Errorf("a TPC-C order line's key (1, 7, 3001, 12) takes %d bytes, want 9", n)
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	for range 10000 {
+		v := Int(int64(r.Uint64()) >> r.IntN(64))
+		if n, want := keyPartLen(v), len(appendKeyPart(nil, v)); n != want || n > 9 {
+			t.Fatalf("%v: keyPartLen %d, encoded %d", v, n, want)
 		}
 	}
 }
