@@ -26,6 +26,9 @@ type Config struct {
 	// NetDelay is added to every message between two nodes (Deneva's added
 	// network delay).
 	NetDelay time.Duration
+	// MsgCPU is the CPU a message between two nodes costs at each end
+	// (sim.ClusterConfig.MsgCPU; 0 = free).
+	MsgCPU time.Duration
 	// OneShot runs every transaction as one request to the engine (a
 	// stored procedure; engines.TxnOptions.OneShot), and workloads write
 	// without reading first where they can (workloads.OneShot).

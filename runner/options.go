@@ -96,6 +96,7 @@ func (c *Config) DeclareSimulator(s *option.Set) {
 		fmt.Sprintf("clock uncertainty ε, e.g. 20us, 4ms or sawtooth:1ms-7ms/30s, at most %v (default: the engine's)", sim.MaxEpsilon))
 	s.Float(&c.RTTScale, "rtt-scale", 0.001, 1000, "multiply every network round trip by this factor")
 	s.Duration(&c.NetDelay, "net-delay", 0, 10*time.Second, "add this one-way delay to every message between two simulated nodes (Deneva's network-delay experiment)")
+	s.Duration(&c.MsgCPU, "msg-cpu", 0, time.Second, "CPU a message between two simulated nodes costs its sender and its receiver (0: messages cost no CPU)")
 	s.Bool(&c.OneShot, "one-shot", "run each transaction as one request (a stored procedure, as Deneva's): no client round trip per statement, "+
 		"one reply with the outcome; ycsb's read-modify-writes become updates without a read first")
 	s.String(&c.ClientRegion, "client-region", nil, "place every client in this region (default: round robin over every region that holds data)")

@@ -95,7 +95,7 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 		return nil, fmt.Errorf("--epsilon: %w", err)
 	}
 	k := sim.NewKernel(cfg.Seed)
-	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps, NetDelay: cfg.NetDelay})
+	cl := sim.NewCluster(k, topo, sim.ClusterConfig{Jitter: cfg.Jitter, Epsilon: eps, NetDelay: cfg.NetDelay, MsgCPU: cfg.MsgCPU})
 	// A simulated engine fails to build only on its options (a leader
 	// region the topology lacks): bad input.
 	eng, err := r.NewEngine(engines.Env{Sim: cl})
@@ -283,6 +283,9 @@ func runSimulated(ctx context.Context, r *Resolved) (*Result, error) {
 	}
 	if cfg.NetDelay > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("added network delay %v one way", cfg.NetDelay))
+	}
+	if cfg.MsgCPU > 0 {
+		res.Notes = append(res.Notes, fmt.Sprintf("every message costs %v of CPU at each end", cfg.MsgCPU))
 	}
 	if len(cfg.Faults) > 0 {
 		res.Notes = append(res.Notes, fmt.Sprintf("faults %s; attempt timeout %v, reconnect backoff %v", cfg.Faults.String(), cfg.timeout(), cfg.ReconnectBackoff))

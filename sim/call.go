@@ -64,6 +64,13 @@ func (c *Cluster) sendThen(a, b *Node, then func()) {
 		then()
 		return
 	}
+	if c.cfg.MsgCPU > 0 {
+		// As Send: the sender's CPU, the flight, the receiver's CPU.
+		a.CPU.execThen(c.cfg.MsgCPU, func() {
+			c.k.sleepThen(c.Delay(a, b), func() { b.CPU.execThen(c.cfg.MsgCPU, then) })
+		})
+		return
+	}
 	c.k.sleepThen(c.Delay(a, b), then)
 }
 

@@ -12,12 +12,19 @@ import (
 // Sleep, Send), and wants the same trace: every pause drawn, every atB and
 // every reply at the same instant and in the same order, interleaved with a
 // competing process that uses the same CPU and the same random stream.
-// Requests queue on a one-core CPU and some go to the node itself.
+// Requests queue on a one-core CPU and some go to the node itself; with
+// and without a CPU cost per message.
 func TestCallMatchesItsProcess(t *testing.T) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) { callMatchesItsProcess(t, msgCPU) })
+	}
+}
+
+func callMatchesItsProcess(t *testing.T, msgCPU time.Duration) {
 	run := func(useCall bool) []string {
 		k := NewKernel(7)
 		topo, _ := Preset("us-3")
-		cl := NewCluster(k, topo, ClusterConfig{Jitter: true})
+		cl := NewCluster(k, topo, ClusterConfig{Jitter: true, MsgCPU: msgCPU})
 		a := cl.AddNode("a", "us-east-1a", 1)
 		nodes := []*Node{a, cl.AddNode("b", "us-east-1b", 1), cl.AddNode("c", "us-east-2a", 1)}
 		rng := k.Stream("pauses")

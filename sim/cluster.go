@@ -18,6 +18,11 @@ type ClusterConfig struct {
 	// NetDelay is added to the one-way delay of every message between two
 	// different nodes (Deneva's added network delay, VLDB'17 §5.4).
 	NetDelay time.Duration
+	// MsgCPU is the CPU a message between two different nodes costs its
+	// sender before it leaves and its receiver when it arrives (message
+	// handling: serialization, the network stack); 0, as every preset
+	// has, makes messages free of CPU.
+	MsgCPU time.Duration
 }
 
 // Cluster is the simulated machine room: nodes placed in a Topology's AZs,
@@ -174,6 +179,10 @@ func (c *Cluster) MedianDelay(azA, azB string) time.Duration {
 // a Send there, work at the remote node, and a Send back.
 func (c *Cluster) Send(p *Proc, a, b *Node) {
 	c.messages++
+	if c.cfg.MsgCPU > 0 && a != b {
+		a.CPU.Exec(p, c.cfg.MsgCPU)
+		defer b.CPU.Exec(p, c.cfg.MsgCPU)
+	}
 	if c.faults != nil {
 		c.sendFaulty(p, a, b)
 		return

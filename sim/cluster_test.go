@@ -230,3 +230,39 @@ func TestNetDelayAddsToEveryCrossNodeMessage(t *testing.T) {
 		}
 	}
 }
+
+// With MsgCPU a message between two nodes costs it at each end: on
+// one-core nodes, the sender's CPU is busy before the flight and the
+// receiver's after it; a message to itself stays free.
+func TestMsgCPUCostsEachEnd(t *testing.T) {
+	topo, _ := Preset("region-3az")
+	k := NewKernel(1)
+	const cost = 100 * time.Microsecond
+	cl := NewCluster(k, topo, ClusterConfig{MsgCPU: cost})
+	a := cl.AddNode("a", "us-east-1a", 1)
+	b := cl.AddNode("b", "us-east-1b", 1)
+	var sent, self, busyB time.Duration
+	k.Spawn("send", func(p *Proc) {
+		cl.Send(p, a, b)
+		sent = p.Now()
+		cl.Send(p, a, a)
+		self = p.Now() - sent
+	})
+	// A competing job on b that starts when the message is in flight
+	// waits for the message's handling or runs before it; either way b's
+	// CPU did both.
+	k.Spawn("b-work", func(p *Proc) {
+		b.CPU.Exec(p, cost)
+		busyB = p.Now()
+	})
+	k.Run(-1)
+	if want := 2*cost + cl.Delay(a, b); sent != want {
+		t.Errorf("a message took %v, want 2 × %v + the flight %v", sent, cost, cl.Delay(a, b))
+	}
+	if self != 0 {
+		t.Errorf("a message to itself took %v", self)
+	}
+	if busyB != cost {
+		t.Errorf("b's own work ended at %v, want %v (it started before the message arrived)", busyB, cost)
+	}
+}

@@ -149,7 +149,7 @@ func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	g := pt.g
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p), ld)
+	t.e.Cluster.Send(p, t.out(p, g), ld)
 	ld.CPU.Exec(p, t.e.cfg.CommitCPU)
 	if err := t.lockWrites(p, pt); err != nil {
 		t.reply(p, ld)
@@ -175,7 +175,7 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 func (t *txn) commitLocksOnly(p *sim.Proc, parts []*participant) error {
 	errs := sim.FanOut(p, len(parts), "2pc-release-check", func(c *sim.Proc, i int) error {
 		g := parts[i].g
-		t.e.Cluster.Send(c, t.out(c), g.leader.node)
+		t.e.Cluster.Send(c, t.out(c, g), g.leader.node)
 		if t.wounded {
 			t.reply(c, g.leader.node)
 			return t.woundedAbort(nil, nil)
@@ -214,7 +214,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		pt := parts[i]
 		g := pt.g
 		ld := g.leader.node
-		t.e.Cluster.Send(c, t.out(c), ld)
+		t.e.Cluster.Send(c, t.out(c, g), ld)
 		ld.CPU.Exec(c, t.e.cfg.CommitCPU)
 		if err := t.lockWrites(c, pt); err != nil {
 			if !t.abandoned {

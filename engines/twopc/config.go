@@ -33,6 +33,18 @@ const (
 	NoWait LockPolicy = "no-wait"
 )
 
+// OneShotHome is where a one-shot transaction runs (oneshot.go).
+type OneShotHome string
+
+const (
+	// HomeCoordinator: a coordinator node of the session's own, in the AZ
+	// of the split leader nearest the client.
+	HomeCoordinator OneShotHome = "coordinator"
+	// HomeLeader: the leader of the split of the transaction's first row
+	// (Deneva's home server).
+	HomeLeader OneShotHome = "leader"
+)
+
 // Config holds the model's parameters. Defaults live in DefaultConfig only.
 type Config struct {
 	// Splits is the number of Paxos groups the key space is hashed into.
@@ -43,6 +55,8 @@ type Config struct {
 	Isolation Isolation
 	// LockPolicy decides what a conflicting lock request does.
 	LockPolicy LockPolicy
+	// OneShotHome is where one-shot transactions run.
+	OneShotHome OneShotHome
 	// StaleReads > 0 makes read-only transactions read at now − StaleReads
 	// (Spanner's exact-staleness reads), served by the nearest replica
 	// without waiting in practice; 0 is strong reads at TT.now().latest.
@@ -88,6 +102,7 @@ func DefaultConfig() Config {
 		Splits:      8,
 		Isolation:   Serializable,
 		LockPolicy:  WoundWait,
+		OneShotHome: HomeCoordinator,
 		Cores:       8,
 		ReadCPU:     CalReadCPU,
 		ScanRowCPU:  1 * time.Microsecond,
@@ -108,6 +123,8 @@ func (c *Config) Declare(s *option.Set) {
 		"isolation level of read-write transactions")
 	s.Choice((*string)(&c.LockPolicy), "lock-policy", []string{string(WoundWait), string(NoWait)},
 		"a lock request that conflicts: wound-wait (Spanner: wound younger holders, wait for older) or no-wait (abort at once, Deneva's NO_WAIT)")
+	s.Choice((*string)(&c.OneShotHome), "2pc-one-shot-home", []string{string(HomeCoordinator), string(HomeLeader)},
+		"where a --one-shot transaction runs: coordinator (a node of the session's own near the leaders) or leader (the leader of its first row's split, Deneva's home server)")
 	s.Int(&c.Splits, "splits", 1, 4096, "Paxos groups (splits) the key space is hashed into").WithUnit("splits")
 	s.String(&c.LeaderRegion, "leader-region", nil, "region of the split leaders (default: the first full region; checked against the topology)")
 	s.Duration(&c.StaleReads, "stale-reads", 0, time.Hour, "read-only transactions read this far in the past at the nearest replica (0 = strong reads)")

@@ -127,6 +127,9 @@ type txn struct {
 	// trips: a one-shot transaction's request to its session's
 	// coordinator and the one reply (oneshot.go).
 	trips simengine.Trips
+	// homeNode: the split leader running a one-shot transaction under
+	// HomeLeader, fixed by its first request (oneshot.go).
+	homeNode *sim.Node
 }
 
 // Info reports the splits the commit involved.
@@ -219,7 +222,7 @@ func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (
 func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
 	g := t.e.groupOf(tb, k)
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p), ld)
+	t.e.Cluster.Send(p, t.out(p, g), ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	if err := t.acquire(p, g, key, m, tb, k); err != nil {
 		t.reply(p, ld)
@@ -249,13 +252,13 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 		// timestamp it assigned — once the records up to it are applied
 		// there: no 2ε wait for the clock (OSDI'12 Table 3: ~1.4 ms).
 		r = g.leader
-		t.e.Cluster.Send(p, t.out(p), r.node)
+		t.e.Cluster.Send(p, t.out(p, g), r.node)
 		t.e.Snaps.Release(t.snap)
 		t.readTS = max(g.lastTS, simengine.LoadTS)
 		t.snap = t.e.Snaps.Acquire(t.readTS)
 		t.e.waitRecords(p, g, r, t.readTS)
 	} else {
-		t.e.Cluster.Send(p, t.out(p), r.node)
+		t.e.Cluster.Send(p, t.out(p, g), r.node)
 		t.e.waitSafe(p, g, r, t.readTS)
 	}
 	r.node.CPU.Exec(p, t.e.cfg.ReadCPU)
@@ -457,7 +460,7 @@ func (e *Engine) scanSplit(g *group, scan func(fn func(string, engines.Row) bool
 // snapshotScan reads g's share of the range at the nearest replica.
 func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to string, limit int, reverse bool) []txnkit.KeyedRow {
 	r := t.s.nearest(g)
-	t.e.Cluster.Send(p, t.out(p), r.node)
+	t.e.Cluster.Send(p, t.out(p, g), r.node)
 	t.e.waitSafe(p, g, r, t.readTS)
 	rows := t.e.scanSplit(g, func(fn func(string, engines.Row) bool) {
 		if err := r.view.Scan(tb.ID, from, to, t.readTS, 0, reverse, engines.Unpacking(fn)); err != nil {
@@ -476,7 +479,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 // if deletes meanwhile moved the last row out of it.
 func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]txnkit.KeyedRow, error) {
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p), ld)
+	t.e.Cluster.Send(p, t.out(p, g), ld)
 	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
 	var heldFrom, heldEnd string
 	held := false
