@@ -101,10 +101,10 @@ fi
 if [[ $what == sweep || $what == all ]]; then
   P=$(nproc)
   echo
-  echo "sweep: ycsb-a, theta=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, 2 s: --parallel 1 vs $P"
+  echo "sweep: ycsb-a, zipf-constant=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, 2 s: --parallel 1 vs $P"
   sweep() { # tag, parallel
     /usr/bin/time -f '%e' -o "$work/sweep-$1.time" "$work/cur" sweep --engines occ,2pc,sharded --workload ycsb-a \
-      --records 10000 --duration 2s --param theta=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
+      --records 10000 --duration 2s --param zipf-constant=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
       --out-dir "$work/sweep-$1" >/dev/null
     cat "$work/sweep-$1.time"
   }
