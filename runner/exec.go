@@ -37,6 +37,13 @@ func (s *Simulation) Close() error {
 // kernel running forever.
 const execLimit = time.Hour
 
+// execAttempts bounds how often Exec runs fn again after a retryable abort,
+// execBackoff is the pause before each retry.
+const (
+	execAttempts = 100
+	execBackoff  = 100 * time.Millisecond
+)
+
 // execStep is how much virtual time runs between checks of ctx.
 const execStep = time.Second
 
@@ -47,6 +54,8 @@ const execStep = time.Second
 // engines keep their background work. Exec is how a program reads or
 // changes a simulated engine's state through the engine contract after
 // load or after a run (inside Config.Observe), e.g. to check invariants.
+// fn is run again, on a new session, after a retryable abort (a failover
+// can roll back the check's transaction), so it must be safe to repeat.
 func (s *Simulation) Exec(ctx context.Context, fn func(ctx context.Context, sess engines.Session) error) error {
 	azs := s.ClientAZs()
 	if len(azs) == 0 {
@@ -59,14 +68,30 @@ func (s *Simulation) Exec(ctx context.Context, fn func(ctx context.Context, sess
 			break
 		}
 	}
-	sess, err := s.Engine.Session(ctx, engines.Client{ID: -1, Region: s.Topology.RegionOf(az), AZ: az})
+	client := engines.Client{ID: -1, Region: s.Topology.RegionOf(az), AZ: az}
+	sess, err := s.Engine.Session(ctx, client)
 	if err != nil {
 		return err
 	}
-	defer sess.Close()
+	defer func() { sess.Close() }()
 	k := s.Kernel
 	var ferr error
-	p := k.Spawn("exec", func(p *sim.Proc) { ferr = fn(sim.WithProc(ctx, p), sess) })
+	p := k.Spawn("exec", func(p *sim.Proc) {
+		pctx := sim.WithProc(ctx, p)
+		for attempt := 1; ; attempt++ {
+			ferr = fn(pctx, sess)
+			// A retryable abort (a failover rolled the transaction back)
+			// is retried on a new connection, as a client would.
+			if a, ok := engines.AsAbort(ferr); !ok || !a.Retryable || attempt == execAttempts {
+				return
+			}
+			sess.Close()
+			p.Sleep(execBackoff, sim.CatBackoff)
+			if sess, ferr = s.Engine.Session(pctx, client); ferr != nil {
+				return
+			}
+		}
+	})
 	// Stop the kernel the moment fn returns, so no more virtual time passes
 	// than it took.
 	p.Done().Then(func(struct{}) { k.Stop() })

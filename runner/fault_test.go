@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
-	_ "github.com/txbench/txbench/engines/sharded"
+	"github.com/txbench/txbench/engines/sharded"
 	"github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/runner/runnertest"
@@ -338,6 +338,80 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 	}
 }
 
+// 2pc under contention (bank, 16 clients): after a permanent crash of
+// us-east-1b, which leads some splits, the surviving AZs are back to at
+// least 90% of their pre-fault commit rate within 2 s of the 10 s lease's
+// end, and stay there. The lost leaders' lock tables held locks of
+// transactions that had finished (their rollbacks and commit notices went to
+// the dead leader); a new leader that kept them made every later request
+// for those rows wait out its attempt timeout.
+func TestTwoPCRecoversFullyAfterALeaderCrashUnderContention(t *testing.T) {
+	cfg := quickBank(t, "2pc")
+	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 20*time.Second, 2*time.Second
+	if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
+		t.Fatal(err)
+	}
+	var orphans int64
+	cfg.Observe = func(s *runner.Simulation) {
+		orphans = engines.Unwrap(s.Engine).(interface{ Stats() twopc.Stats }).Stats().OrphanLocks
+	}
+	res, checks := runnertest.RunChecked(t, cfg)
+	for _, c := range checks {
+		if c.Status != workloads.CheckPass {
+			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+		}
+	}
+	for _, az := range []string{"us-east-1a", "us-east-1c"} {
+		var before float64
+		per := map[int]float64{}
+		for _, p := range res.Availability.Timeline[az] {
+			if p.TS < 1 {
+				before += float64(p.Committed)
+			} else if p.TS >= 13 {
+				per[int(p.TS)] += float64(p.Committed)
+			}
+		}
+		t.Logf("%s: %.0f/s before, per second from 13 s: %v; %d orphaned lock owners dropped", az, before, per, orphans)
+		if before == 0 || len(per) != 7 {
+			t.Fatalf("%s: %.0f commits before the crash, %d seconds after 13 s", az, before, len(per))
+		}
+		for sec, n := range per {
+			if n < 0.9*before {
+				t.Errorf("%s: %.0f commits in second %d, below 90%% of the %.0f/s before the crash", az, n, sec, before)
+			}
+		}
+	}
+}
+
+// sharded: a short run ending long before the 30 s failover of a shard
+// primary that crashed for good. The consistency checks after the run send
+// requests to the dead primary; those fail when the shard fails over and the
+// checks retry on the promoted primary, instead of waiting forever.
+func TestShardedRequestsToADeadPrimaryFailOverWithTheShard(t *testing.T) {
+	for _, az := range []string{"us-east-1a", "us-east-1b"} {
+		t.Run(az, func(t *testing.T) {
+			cfg := quickBank(t, "sharded")
+			cfg.Warmup, cfg.Duration = 0, 3*time.Second
+			if err := cfg.Faults.Set("crash:" + az + "@1s"); err != nil {
+				t.Fatal(err)
+			}
+			var failovers int64
+			cfg.Observe = func(s *runner.Simulation) {
+				failovers = engines.Unwrap(s.Engine).(interface{ Stats() sharded.Stats }).Stats().Failovers
+			}
+			_, checks := runnertest.RunChecked(t, cfg)
+			for _, c := range checks {
+				if c.Status != workloads.CheckPass {
+					t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+				}
+			}
+			if failovers != 0 {
+				t.Errorf("%d failovers by the end of the run, want none (the test is about requests held past the run)", failovers)
+			}
+		})
+	}
+}
+
 // sharded keeps every router, shard and storage copy in the first full
 // region (Aurora Limitless is a single-region cluster; docs/models.md): when
 // that region goes, the database is gone. The run still completes, with the
@@ -423,10 +497,6 @@ func TestFailoverTimesAreOptions(t *testing.T) {
 			rate := func(opts map[string]string) float64 {
 				cfg := quickBank(t, c.engine)
 				cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, c.run, time.Second
-				// One client per AZ isolates the failover time: with 16
-				// clients 2pc commits far less after a leader failover than
-				// before it (an open problem, not what this test measures).
-				cfg.Clients = 3
 				maps.Copy(cfg.Options, opts)
 				if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
 					t.Fatal(err)
@@ -530,10 +600,9 @@ func TestTwoPCPartitionedLeadersAreReplacedAfterTheLease(t *testing.T) {
 	stalled, majority, minority, healed := rate("us-east-1b", 4, 10), rate("us-east-1b", 12, 14), rate("us-east-1a", 2, 14), rate("us-east-1a", 15, 18)
 	t.Logf("us-east-1b commits/s: %.0f before, %.0f at 4-10 s, %.0f at 12-14 s; us-east-1a: %.0f during, %.0f after; %d failovers",
 		before, stalled, majority, minority, healed, failovers)
-	// The majority side commits again after the lease, though far below
-	// its rate before (a known weakness after 2pc failovers under
-	// contention: docs/models.md).
-	if majority == 0 || majority <= stalled {
+	// The majority side is back to its rate before within 2 s of the
+	// lease's end (the new leaders hold no lock of a finished transaction).
+	if majority < 0.9*before || majority <= stalled {
 		t.Errorf("the majority side did not recover after the lease: %.0f/s before, %.0f/s stalled, %.0f/s after the lease", before, stalled, majority)
 	}
 	if minority != 0 || healed == 0 {

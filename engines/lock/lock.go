@@ -534,5 +534,17 @@ func (t *Table[W]) Holds(o Owner, key string) Mode {
 // number of keys locked or waited for; Ranges the number of range locks,
 // granted or waiting. Engines use them to show that nothing leaks.
 func (t *Table[W]) Owners() int { return len(t.owners) }
+
+// OwnerIDs lists the owners holding or waiting for something, in ascending
+// order (for a deterministic sweep, e.g. a new leader dropping the locks of
+// transactions that are gone).
+func (t *Table[W]) OwnerIDs() []Owner {
+	ids := make([]Owner, 0, len(t.owners))
+	for o := range t.owners {
+		ids = append(ids, o)
+	}
+	slices.Sort(ids)
+	return ids
+}
 func (t *Table[W]) Keys() int   { return len(t.points) }
 func (t *Table[W]) Ranges() int { return len(t.ranges) + len(t.rqueue) }

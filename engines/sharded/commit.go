@@ -209,9 +209,10 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 // failed over, while the request was held (nothing is decided then; a
 // failover found here rolls t back, failover.go).
 func (t *txn) reach(p *sim.Proc, r *sim.Node, sh *shard) (n *sim.Node, ok bool) {
-	n = sh.node
-	t.e.Cluster.Send(p, r, n)
-	n.CPU.Exec(p, t.e.cfg.CommitCPU)
+	n, arrived := t.e.send(p, r, sh)
+	if arrived {
+		n.CPU.Exec(p, t.e.cfg.CommitCPU)
+	}
 	if t.lost != nil || sh.node != n {
 		if t.lost == nil {
 			t.e.settle(t, ReasonShardFailover)

@@ -89,6 +89,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 			locks:   lock.New[*waitSlot](),
 			byKey:   map[string][]*pending{},
 			waiting: map[lock.Owner]*waitSlot{},
+			moved:   sim.NewFuture[struct{}](cl.Kernel()),
 		}
 		for j := range cfg.StorageCopies {
 			sh.copies = append(sh.copies, cl.AddNode(fmt.Sprintf("storage-%d-%d", i, j), azs[(i+j)%len(azs)], cfg.Cores))

@@ -64,6 +64,18 @@ func (e *Engine) failoverShard(sh *shard) {
 	for _, t := range e.liveWhere(func(t *txn) bool { return t.parts[sh.id] != nil }) {
 		e.settle(t, ReasonShardFailover)
 	}
+	// The new primary's lock table holds nothing of finished transactions:
+	// their rollbacks went to the old primary and are lost with it.
+	for _, o := range sh.locks.OwnerIDs() {
+		if e.live[uint64(o)] == nil {
+			sh.release(o)
+		}
+	}
+	// Requests held at the old primary fail now (Engine.send): the router
+	// sees the connection drop and its client retries on the new one.
+	moved := sh.moved
+	sh.moved = sim.NewFuture[struct{}](e.Kernel)
+	moved.Set(struct{}{})
 	// What is left are prepared parts of commits decided elsewhere whose
 	// COMMIT PREPARED the old primary never got: the new one applies it.
 	for _, pd := range slices.Clone(sh.inflight) {
@@ -71,6 +83,27 @@ func (e *Engine) failoverShard(sh *shard) {
 		sh.release(pd.owner)
 	}
 	e.watchShard(sh, n)
+}
+
+// send carries a request from the router node r to sh's primary and
+// returns the primary it reached; ok is false when sh failed over while the
+// request was held there (a primary that crashed for good, or is cut off,
+// holds it forever): the router's connection to it drops and the request
+// fails, so the client retries on the promoted primary, as a real router's
+// would. Without faults this is a plain send (the same events).
+func (e *Engine) send(p *sim.Proc, r *sim.Node, sh *shard) (n *sim.Node, ok bool) {
+	n = sh.node
+	if len(e.Cluster.Faults()) == 0 {
+		e.Cluster.Send(p, r, n)
+		return n, true
+	}
+	arrived := sim.NewFuture[bool](e.Kernel)
+	sh.moved.Then(func(struct{}) { arrived.Set(false) })
+	e.Kernel.Spawn("sharded-request", func(c *sim.Proc) {
+		e.Cluster.Send(c, r, n)
+		arrived.Set(true)
+	})
+	return n, sim.Await(p, arrived, sim.CatNetwork)
 }
 
 // watchClient rolls back the open transaction of a session whose client has

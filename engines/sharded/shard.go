@@ -38,6 +38,11 @@ type shard struct {
 	// waiting maps each transaction waiting for a lock here to its
 	// request, for the deadlock checks.
 	waiting map[lock.Owner]*waitSlot
+
+	// moved completes when the shard fails over from its current node
+	// (and is replaced by a new future then): requests held at the old
+	// node give up on it (Engine.send).
+	moved *sim.Future[struct{}]
 }
 
 // pending is one transaction's commit in progress on a shard: a one-phase

@@ -208,8 +208,7 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 // onShard carries body to shard sh and its answer back to the router,
 // unless the router decided the outcome itself (atRouter).
 func (t *txn) onShard(p *sim.Proc, sh *shard, body func() (atRouter bool)) {
-	n := sh.node
-	t.e.Cluster.Send(p, t.s.router.node, n)
+	n, _ := t.e.send(p, t.s.router.node, sh)
 	if t.lost != nil || sh.node != n {
 		// Rolled back, or the shard failed over while the request was
 		// held: the statement fails (statement returns t.lost).

@@ -55,6 +55,10 @@ type Stats struct {
 	// Failovers counts leader changes (after a lease ran out, or a
 	// handoff); Handoffs those a handoff fault made.
 	Failovers, Handoffs int64
+	// OrphanLocks counts the lock owners a new leader dropped because
+	// their transactions had finished (their release was lost with the
+	// old leader).
+	OrphanLocks int64
 }
 
 // New places the Paxos groups in the cluster's topology: a replica of each

@@ -145,6 +145,18 @@ func (e *Engine) takeOver(g *group, next *replica) {
 			}
 		}
 	}
+	// The new leader's lock table is rebuilt from the log: locks of
+	// transactions that have finished are gone with the old leader. Their
+	// release messages (a client's rollback, a commit notice) were sent to
+	// the old leader and are lost with it; left in the table, such a lock
+	// would make every later request for the row wait until its attempt
+	// timed out, for the rest of the run.
+	for _, o := range g.locks.OwnerIDs() {
+		if e.live[uint64(o)] == nil {
+			e.stats.OrphanLocks++
+			e.releaseOwner(g, o)
+		}
+	}
 	var live []*txn
 	for _, t := range e.live {
 		if slices.Contains(t.touched, g) {
@@ -206,6 +218,15 @@ func (e *Engine) abandon(s *session, why engines.Reason) {
 			e.loseLeader(g, t)
 		}
 	}
+	// Rollbacks the session sent that have not arrived (from a crashed or
+	// cut-off client they never will): the leaders' idle timeout releases
+	// what those transactions still hold.
+	for _, t := range s.unreleased {
+		for _, g := range t.touched {
+			e.release(g, t)
+		}
+	}
+	s.unreleased = nil
 }
 
 // loseLeader aborts t, which held unlogged state at g: its records are

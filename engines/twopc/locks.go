@@ -152,17 +152,31 @@ func (e *Engine) woundNotice(v *txn, g *group) {
 
 // release drops everything v holds or waits for at g and wakes the
 // requests that are granted as a result.
-func (e *Engine) release(g *group, v *txn) {
-	for _, s := range g.locks.ReleaseAll(v.owner()) {
+func (e *Engine) release(g *group, v *txn) { e.releaseOwner(g, v.owner()) }
+
+func (e *Engine) releaseOwner(g *group, o lock.Owner) {
+	for _, s := range g.locks.ReleaseAll(o) {
 		s.f.Set(true)
 	}
 }
 
 // releaseAsync is a release message from a node to g's leader.
 func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
+	e.releaseAsyncThen(from, g, v, nil)
+}
+
+// releaseAsyncThen is releaseAsync calling then (if not nil) once the
+// release has arrived. A release held at a dead or cut-off leader may never
+// arrive: the new leader drops the locks of finished transactions
+// (takeOver), the leaders' idle timeout those of a silent client's
+// (abandon).
+func (e *Engine) releaseAsyncThen(from *sim.Node, g *group, v *txn, then func()) {
 	e.Kernel.Spawn("2pc-release", func(c *sim.Proc) {
 		e.Cluster.Send(c, from, g.leader.node)
 		e.release(g, v)
+		if then != nil {
+			then()
+		}
 	})
 }
 

@@ -29,6 +29,9 @@ type session struct {
 	near []*replica
 	// coord runs the session's one-shot transactions (oneshot.go).
 	coord *sim.Node
+	// unreleased: aborted transactions whose rollback has not reached
+	// every split yet (abandon releases them).
+	unreleased []*txn
 }
 
 // Session places the client in its AZ.
@@ -196,9 +199,16 @@ func (t *txn) finish(committed bool) {
 	for _, rec := range t.records {
 		rec.decided.Set(false) // no-op for a decided record
 	}
-	if !committed {
+	if !committed && len(t.touched) > 0 {
+		s := t.s
+		s.unreleased = append(s.unreleased, t)
+		left := len(t.touched)
 		for _, g := range t.touched {
-			t.e.releaseAsync(t.home(), g, t)
+			t.e.releaseAsyncThen(t.home(), g, t, func() {
+				if left--; left == 0 {
+					s.unreleased = slices.DeleteFunc(s.unreleased, func(u *txn) bool { return u == t })
+				}
+			})
 		}
 	}
 }
