@@ -52,6 +52,13 @@ type FaultFigures struct {
 	// next fault starts; 0: never below).
 	PreFaultTPS float64  `json:"pre_fault_tps"`
 	RecoveryS   *float64 `json:"recovery_90pct_s,omitempty"`
+	// When some client groups commit nothing in the run's last second (a
+	// permanent loss took their clients with it), the same two figures over
+	// the groups that still commit then: Survivors names them. Absent when
+	// every group or none still commits at the end.
+	Survivors            []string `json:"survivors,omitempty"`
+	SurvivorsPreFaultTPS float64  `json:"survivors_pre_fault_tps,omitempty"`
+	SurvivorsRecoveryS   *float64 `json:"survivors_recovery_90pct_s,omitempty"`
 	// During the fault (to the end of the run when permanent): transactions
 	// that gave up, attempts that failed and were retried.
 	FailedTxns      int64 `json:"failed_txns"`
@@ -256,7 +263,11 @@ func (a *availRecorder) result(end time.Duration) *Availability {
 			}
 			ff.LongestGapS[name] = round3(gap.Seconds())
 		}
-		ff.PreFaultTPS, ff.RecoveryS = a.recovery(f, end)
+		ff.PreFaultTPS, ff.RecoveryS = a.recovery(f, end, []*availGroup{a.all})
+		if names, gs := a.survivors(end); len(gs) > 0 {
+			ff.Survivors = names
+			ff.SurvivorsPreFaultTPS, ff.SurvivorsRecoveryS = a.recovery(f, end, gs)
+		}
 		out.Faults = append(out.Faults, ff)
 	}
 	return out
@@ -265,13 +276,15 @@ func (a *availRecorder) result(end time.Duration) *Availability {
 // recovery: the pre-fault throughput over (up to) the 5 s before the fault,
 // and the time from the fault's start until the first instant from which
 // every 1 s window (sliding by one interval) has at least 90% of it.
-func (a *availRecorder) recovery(f sim.Fault, end time.Duration) (float64, *float64) {
+// It counts the commits of the given groups.
+func (a *availRecorder) recovery(f sim.Fault, end time.Duration, gs []*availGroup) (float64, *float64) {
 	full := int(end / a.interval) // whole buckets only
-	b := a.all.buckets
 	count := func(from, to int) int64 {
 		var c int64
-		for i := from; i < to && i < len(b); i++ {
-			c += b[i].committed
+		for _, g := range gs {
+			for i := from; i < to && i < len(g.buckets); i++ {
+				c += g.buckets[i].committed
+			}
 		}
 		return c
 	}
@@ -305,4 +318,26 @@ func (a *availRecorder) recovery(f sim.Fault, end time.Duration) (float64, *floa
 	// Every window from the next one on is at 90% or more: recovered then.
 	r := round3(max(time.Duration(lastBelow+1)*a.interval-f.Start, 0).Seconds())
 	return roundSig(pre), &r
+}
+
+// survivors returns the client groups that commit in the run's last whole
+// second, when some do and others do not; nothing otherwise.
+func (a *availRecorder) survivors(end time.Duration) ([]string, []*availGroup) {
+	full := int(end / a.interval)
+	from := max(0, full-max(1, int(time.Second/a.interval)))
+	var names []string
+	var gs []*availGroup
+	for _, name := range a.groups {
+		g := a.byGroup[name]
+		for i := from; i < full && i < len(g.buckets); i++ {
+			if g.buckets[i].committed > 0 {
+				names, gs = append(names, name), append(gs, g)
+				break
+			}
+		}
+	}
+	if len(gs) == 0 || len(gs) == len(a.groups) {
+		return nil, nil
+	}
+	return names, gs
 }

@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,5 +86,58 @@ func TestAvailabilityPermanentFault(t *testing.T) {
 	ff := res.Availability.Faults[0]
 	if ff.RecoveryS != nil || ff.EndS != nil || ff.LongestGapS["a"] != 2.01 {
 		t.Errorf("permanent fault figures: recovery %v end %v gap %v", ff.RecoveryS, ff.EndS, ff.LongestGapS["a"])
+	}
+}
+
+// A permanent loss that takes group a's clients: the whole never gets back
+// to 90% of its pre-fault rate, the survivors (b) do, and say when.
+func TestAvailabilitySurvivorsRecovery(t *testing.T) {
+	f, err := sim.ParseFault("crash:us-east-1a@2s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRecorder([]string{"x"}, 0, time.Second)
+	r.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, []string{"a", "b"})
+	for ms := 0; ms < 6000; ms += 10 {
+		at := time.Duration(ms) * time.Millisecond
+		if ms < 2000 {
+			r.Txn(TxnRecord{Type: "x", End: at, Committed: true, Group: "a"})
+		}
+		// b stalls for 1.5 s (its leaders failing over), then runs as before.
+		if ms < 2000 || ms >= 3500 {
+			r.Txn(TxnRecord{Type: "x", End: at, Committed: true, Group: "b"})
+		}
+	}
+	var res Result
+	r.Fill(&res, 6*time.Second)
+	ff := res.Availability.Faults[0]
+	if ff.RecoveryS != nil || ff.PreFaultTPS != 200 {
+		t.Errorf("whole: pre-fault %v recovery %v, want 200 and none", ff.PreFaultTPS, ff.RecoveryS)
+	}
+	if len(ff.Survivors) != 1 || ff.Survivors[0] != "b" || ff.SurvivorsPreFaultTPS != 100 {
+		t.Errorf("survivors %v at %v tps, want [b] at 100", ff.Survivors, ff.SurvivorsPreFaultTPS)
+	}
+	// b resumes at 3.5 s: [3.3 s, 4.3 s) holds 80 of its commits, under 90;
+	// every window from [3.4 s, 4.4 s) on holds 90 or more: 1.4 s after.
+	if ff.SurvivorsRecoveryS == nil || *ff.SurvivorsRecoveryS != 1.4 {
+		t.Errorf("survivors' recovery %v, want 1.4", ff.SurvivorsRecoveryS)
+	}
+	var buf bytes.Buffer
+	WriteSummary(&buf, &res)
+	if !strings.Contains(buf.String(), "survivors (b) back to 90% of their 100 tps after 1.40s") {
+		t.Errorf("summary does not name the survivors' recovery:\n%s", buf.String())
+	}
+	// Every group still committing at the end: no survivors figure.
+	{
+		r2 := NewRecorder([]string{"x"}, 0, time.Second)
+		r2.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, []string{"a"})
+		for ms := 0; ms < 4000; ms += 10 {
+			r2.Txn(TxnRecord{Type: "x", End: time.Duration(ms) * time.Millisecond, Committed: true, Group: "a"})
+		}
+		var res2 Result
+		r2.Fill(&res2, 4*time.Second)
+		if s := res2.Availability.Faults[0].Survivors; s != nil {
+			t.Errorf("survivors %v when every group commits at the end", s)
+		}
 	}
 }

@@ -183,7 +183,17 @@ func writeAvailability(w io.Writer, a *Availability) {
 		if f.RecoveryS != nil {
 			back = fmt.Sprintf("back to 90%% of %s tps after %s", formatRate(f.PreFaultTPS), secs(f.RecoveryS, ""))
 		}
-		parts = append(parts, back,
+		parts = append(parts, back)
+		if len(f.Survivors) > 0 {
+			who := strings.Join(f.Survivors, ", ")
+			surv := fmt.Sprintf("survivors (%s) not back to 90%% of their %s tps by the end", who, formatRate(f.SurvivorsPreFaultTPS))
+			if f.SurvivorsRecoveryS != nil {
+				surv = fmt.Sprintf("survivors (%s) back to 90%% of their %s tps after %s", who,
+					formatRate(f.SurvivorsPreFaultTPS), secs(f.SurvivorsRecoveryS, ""))
+			}
+			parts = append(parts, surv)
+		}
+		parts = append(parts,
 			fmt.Sprintf("%d txns failed, %d attempts retried", f.FailedTxns, f.RetriedAttempts))
 		writeWrapped(w, "fault "+f.Fault+": ", parts, " · ")
 	}
