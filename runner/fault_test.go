@@ -39,6 +39,22 @@ func quickBank(t *testing.T, engine string) runner.Config {
 	return cfg
 }
 
+// runChecksPass runs cfg with the fault spec and fails the test for every
+// consistency check that does not pass.
+func runChecksPass(t *testing.T, cfg runner.Config, spec string) *runner.Result {
+	t.Helper()
+	if err := cfg.Faults.Set(spec); err != nil {
+		t.Fatal(err)
+	}
+	res, checks := runnertest.RunChecked(t, cfg)
+	for _, c := range checks {
+		if c.Status != workloads.CheckPass {
+			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
+		}
+	}
+	return res
+}
+
 // someNode names a node the engine placed (the first in placement order).
 func someNode(t *testing.T, engine string) string {
 	t.Helper()
@@ -269,15 +285,7 @@ func TestTwoPCLeaderLossStallsForTheLeaseThenRecovers(t *testing.T) {
 	for k, v := range map[string]string{"2pc-log-flush": "0s", "2pc-log-flush-p99": "0s", "2pc-read-cpu": "15us"} {
 		cfg.Options[k] = v
 	}
-	if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
-		t.Fatal(err)
-	}
-	res, checks := runnertest.RunChecked(t, cfg)
-	for _, c := range checks {
-		if c.Status != workloads.CheckPass {
-			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-		}
-	}
+	res := runChecksPass(t, cfg, "crash:us-east-1b@1s")
 	// Every client soon needs a split that lost its leader (1 s), so
 	// commits stop within a few seconds and resume only once the lease
 	// ran out (11 s).
@@ -324,15 +332,7 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 			cfg := quickBank(t, c.engine)
 			cfg.Topology = c.topology
 			cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, time.Duration(c.back+4)*time.Second, 2*time.Second
-			if err := cfg.Faults.Set(c.fault); err != nil {
-				t.Fatal(err)
-			}
-			res, checks := runnertest.RunChecked(t, cfg)
-			for _, ch := range checks {
-				if ch.Status != workloads.CheckPass {
-					t.Errorf("%s: %s %s", ch.Name, ch.Status, ch.Detail)
-				}
-			}
+			res := runChecksPass(t, cfg, c.fault)
 			checkLossFigures(t, res, c.survivor, c.back)
 		})
 	}
@@ -498,15 +498,7 @@ func TestFailoverTimesAreOptions(t *testing.T) {
 				cfg := quickBank(t, c.engine)
 				cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, c.run, time.Second
 				maps.Copy(cfg.Options, opts)
-				if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
-					t.Fatal(err)
-				}
-				res, checks := runnertest.RunChecked(t, cfg)
-				for _, ch := range checks {
-					if ch.Status != workloads.CheckPass {
-						t.Errorf("%s: %s %s", ch.Name, ch.Status, ch.Detail)
-					}
-				}
+				res := runChecksPass(t, cfg, "crash:us-east-1b@1s")
 				var before, after float64
 				for _, p := range res.Availability.Timeline["us-east-1a"] {
 					switch {
