@@ -348,19 +348,11 @@ func TestPermanentLossesAreSurvived(t *testing.T) {
 func TestTwoPCRecoversFullyAfterALeaderCrashUnderContention(t *testing.T) {
 	cfg := quickBank(t, "2pc")
 	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 20*time.Second, 2*time.Second
-	if err := cfg.Faults.Set("crash:us-east-1b@1s"); err != nil {
-		t.Fatal(err)
-	}
 	var orphans int64
 	cfg.Observe = func(s *runner.Simulation) {
 		orphans = engines.Unwrap(s.Engine).(interface{ Stats() twopc.Stats }).Stats().OrphanLocks
 	}
-	res, checks := runnertest.RunChecked(t, cfg)
-	for _, c := range checks {
-		if c.Status != workloads.CheckPass {
-			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-		}
-	}
+	res := runChecksPass(t, cfg, "crash:us-east-1b@1s")
 	for _, az := range []string{"us-east-1a", "us-east-1c"} {
 		var before float64
 		per := map[int]float64{}
@@ -563,19 +555,11 @@ func TestHandoffBeforeAKillAvoidsTheLeaseStall(t *testing.T) {
 func TestTwoPCPartitionedLeadersAreReplacedAfterTheLease(t *testing.T) {
 	cfg := quickBank(t, "2pc")
 	cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 18*time.Second, time.Second
-	if err := cfg.Faults.Set("partition:us-east-1a|us-east-1b,us-east-1c@1s+13s"); err != nil {
-		t.Fatal(err)
-	}
 	var failovers int64
 	cfg.Observe = func(s *runner.Simulation) {
 		failovers = engines.Unwrap(s.Engine).(interface{ Stats() twopc.Stats }).Stats().Failovers
 	}
-	res, checks := runnertest.RunChecked(t, cfg)
-	for _, c := range checks {
-		if c.Status != workloads.CheckPass {
-			t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-		}
-	}
+	res := runChecksPass(t, cfg, "partition:us-east-1a|us-east-1b,us-east-1c@1s+13s")
 	if failovers == 0 {
 		t.Error("no leader was replaced")
 	}
@@ -618,21 +602,13 @@ func TestPartitionedQuorumHoldersFailOverAfterTheDetectionTime(t *testing.T) {
 			if engine == "sharded" {
 				cfg.Options["sharded-failover"] = "5s"
 			}
-			if err := cfg.Faults.Set("partition:us-east-1a|us-east-1b,us-east-1c@1s+9s"); err != nil {
-				t.Fatal(err)
-			}
 			var failovers int64
 			cfg.Observe = func(s *runner.Simulation) {
 				// Every engine's Stats has a Failovers count.
 				st := reflect.ValueOf(engines.Unwrap(s.Engine)).MethodByName("Stats").Call(nil)[0]
 				failovers = st.FieldByName("Failovers").Int()
 			}
-			res, checks := runnertest.RunChecked(t, cfg)
-			for _, c := range checks {
-				if c.Status != workloads.CheckPass {
-					t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-				}
-			}
+			res := runChecksPass(t, cfg, "partition:us-east-1a|us-east-1b,us-east-1c@1s+9s")
 			rate := func(group string, from, to float64) float64 {
 				var n int64
 				for _, p := range res.Availability.Timeline[group] {
