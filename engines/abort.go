@@ -68,6 +68,14 @@ func Abort(r Reason) *AbortError { return &AbortError{Reason: r, Retryable: true
 
 // AsAbort returns the *AbortError in err's chain, if any.
 func AsAbort(err error) (*AbortError, bool) {
+	// The common cases first: errors.As needs its target on the heap, an
+	// allocation per call (a check per statement and per attempt).
+	if err == nil {
+		return nil, false
+	}
+	if a, ok := err.(*AbortError); ok {
+		return a, true
+	}
 	var a *AbortError
 	ok := errors.As(err, &a)
 	return a, ok
