@@ -77,12 +77,31 @@ func (q *eventQueue) pop() event {
 	return top
 }
 
+// farHorizon splits the kernel's events in two queues: those due within it
+// when scheduled (messages, service times, short sleeps: most events) and
+// those due later (timeouts, periodic work: a lock wait's deadlock timer is
+// scheduled for a second ahead and is mostly dead by then). The far queue
+// holds most of the pending events, so keeping them out of the near queue
+// makes every pop cheaper. Run takes the earlier of the two heads, so the
+// order is unchanged; only speed depends on the horizon.
+const farHorizon = 50 * time.Millisecond
+
+// Events scheduled for the current instant (a future's waiters woken, a
+// process spawned, a message to the same node) need no heap at all: they
+// run after every queued event of this instant, which was scheduled before
+// the clock reached it and so has a smaller sequence number, and among
+// themselves in the order they were scheduled. The kernel keeps them in a
+// FIFO (nowq from nowHead on), so the order is unchanged.
+
 // Kernel is the event loop. It is not safe for concurrent use; nothing in a
 // simulation is concurrent.
 type Kernel struct {
 	now     Time
 	seq     uint64
-	queue   eventQueue
+	queue   eventQueue // due within farHorizon of when scheduled
+	far     eventQueue // due later
+	nowq    []event    // due now, in order, from nowHead on
+	nowHead int
 	seed    uint64
 	live    []*Proc // processes not yet finished, each knowing its slot
 	idle    []*coro // coroutines whose process finished, ready for reuse
@@ -116,6 +135,14 @@ func (k *Kernel) schedule(t Time, p *Proc, fn func()) {
 		t = k.now
 	}
 	k.seq++
+	if t == k.now {
+		k.nowq = append(k.nowq, event{at: t, seq: k.seq, p: p, fn: fn})
+		return
+	}
+	if t-k.now > farHorizon {
+		k.far.push(event{at: t, seq: k.seq, p: p, fn: fn})
+		return
+	}
 	k.queue.push(event{at: t, seq: k.seq, p: p, fn: fn})
 }
 
@@ -127,12 +154,33 @@ func (k *Kernel) wake(t Time, p *Proc) { k.schedule(t, p, nil) }
 // when the limit was reached.
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
-	for len(k.queue) > 0 && !k.stopped {
-		if until >= 0 && k.queue[0].at > until {
-			k.now = until
-			return
+events:
+	for !k.stopped {
+		q := &k.queue
+		if len(k.far) > 0 && (len(k.queue) == 0 || k.far[0].before(&k.queue[0])) {
+			q = &k.far
 		}
-		e := k.queue.pop()
+		var e event
+		switch {
+		case len(*q) > 0 && ((*q)[0].at == k.now || k.nowHead == len(k.nowq)):
+			if until >= 0 && (*q)[0].at > until {
+				k.now = until
+				return
+			}
+			e = q.pop()
+		case k.nowHead < len(k.nowq):
+			if until >= 0 && k.now > until {
+				k.now = until
+				return
+			}
+			e = k.nowq[k.nowHead]
+			k.nowq[k.nowHead] = event{}
+			if k.nowHead++; k.nowHead == len(k.nowq) {
+				k.nowq, k.nowHead = k.nowq[:0], 0
+			}
+		default:
+			break events
+		}
 		k.now = e.at
 		k.events++
 		if e.p != nil {
@@ -150,7 +198,7 @@ func (k *Kernel) Run(until Time) {
 func (k *Kernel) Stop() { k.stopped = true }
 
 // Pending is the number of scheduled events.
-func (k *Kernel) Pending() int { return len(k.queue) }
+func (k *Kernel) Pending() int { return len(k.queue) + len(k.far) + len(k.nowq) - k.nowHead }
 
 // Live is the number of processes that have not finished.
 func (k *Kernel) Live() int { return len(k.live) }
@@ -168,9 +216,9 @@ func (k *Kernel) Shutdown() {
 		c.stop()
 	}
 	k.idle = nil
-	k.queue = nil
+	k.queue, k.far, k.nowq, k.nowHead = nil, nil, nil, 0
 }
 
 func (k *Kernel) String() string {
-	return fmt.Sprintf("sim.Kernel{now=%v pending=%d procs=%d}", k.now, len(k.queue), len(k.live))
+	return fmt.Sprintf("sim.Kernel{now=%v pending=%d procs=%d}", k.now, k.Pending(), len(k.live))
 }

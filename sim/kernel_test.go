@@ -21,6 +21,57 @@ func TestEventsRunInTimeThenSequenceOrder(t *testing.T) {
 	}
 }
 
+// Events go to three queues (due now, due soon, due far ahead); whatever the
+// mix, they run in (time, scheduling order), as from one priority queue.
+func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
+	k := NewKernel(1)
+	rng := k.Stream("test")
+	type ran struct {
+		at  Time
+		seq int
+	}
+	var got []ran
+	seq := 0
+	var add func(depth int)
+	add = func(depth int) {
+		for range 3 {
+			var d time.Duration
+			switch rng.IntN(3) {
+			case 0: // now
+			case 1:
+				d = time.Duration(rng.IntN(5)) * time.Millisecond
+			default:
+				d = farHorizon + time.Duration(rng.IntN(3))*time.Millisecond
+			}
+			seq++
+			at, s := k.Now()+d, seq
+			k.After(d, func() {
+				got = append(got, ran{at, s})
+				if k.Now() != at {
+					t.Fatalf("event for %v ran at %v", at, k.Now())
+				}
+				if depth < 6 {
+					add(depth + 1)
+				}
+			})
+		}
+	}
+	add(0)
+	k.Run(-1)
+	if len(got) < 1000 {
+		t.Fatalf("only %d events ran", len(got))
+	}
+	sorted := slices.IsSortedFunc(got, func(a, b ran) int {
+		if a.at != b.at {
+			return int(a.at - b.at)
+		}
+		return a.seq - b.seq
+	})
+	if !sorted {
+		t.Fatal("events did not run in (time, scheduling order)")
+	}
+}
+
 func TestRunStopsAtLimit(t *testing.T) {
 	k := NewKernel(1)
 	ran := false
