@@ -37,6 +37,13 @@ func (c *Cluster) Call(name string, a, b *Node, work time.Duration, pause func()
 			return struct{}{}
 		})
 	}
+	if c.cfg.MsgCPU == 0 {
+		r := &call{c: c, a: a, b: b, work: work, pause: pause, atB: atB}
+		r.f.k = c.k
+		r.step = r.next
+		c.k.schedule(c.k.now, nil, r.step) // the process's start
+		return &r.f
+	}
 	k := c.k
 	f := NewFuture[struct{}](k)
 	reply := func() {
@@ -81,4 +88,102 @@ func (k *Kernel) sleepThen(d time.Duration, then func()) {
 		return
 	}
 	k.schedule(k.now+d, nil, then)
+}
+
+// call is a Call without message CPU as one record whose step runs each of
+// its events in turn: the closures of the general path (the message, the
+// service, the pause, the reply: eight allocations a call) cost more than
+// the work of a replication request. Every event is scheduled at the
+// instant and in the order of the general path's (sendThen, execThen,
+// sleepThen; TestCallMatchesItsProcess).
+type call struct {
+	c          *Cluster
+	a, b       *Node
+	work       time.Duration
+	pause      func() time.Duration
+	atB        func()
+	f          Future[struct{}]
+	step       func() // next, bound once
+	stage      callStage
+	waitedCore bool // the core was handed over: service starts in this event
+}
+
+type callStage uint8
+
+const (
+	callSend    callStage = iota // the process starts: send to b
+	callArrived                  // at b: take a core
+	callServed                   // the service is over
+	callPaused                   // the pause is over: reply
+	callReplied                  // the reply is at a
+)
+
+func (r *call) next() {
+	k := r.c.k
+	switch r.stage {
+	case callSend:
+		r.send(r.a, r.b, callArrived)
+	case callArrived:
+		cpu := r.b.CPU
+		switch {
+		case r.waitedCore:
+			// execThen's serve after a hand-over: the service from now.
+		case r.work <= 0:
+			r.served()
+			return
+		case cpu.busy < cpu.cores:
+			cpu.busy++
+		default:
+			f := NewFuture[struct{}](k)
+			cpu.queue = append(cpu.queue, f)
+			r.waitedCore = true
+			f.Then(func(struct{}) { k.schedule(k.now, nil, r.step) })
+			return
+		}
+		r.stage = callServed
+		k.schedule(k.now+r.work, nil, r.step)
+	case callServed:
+		r.b.CPU.release(r.work)
+		r.served()
+	case callPaused:
+		r.reply()
+	case callReplied:
+		r.f.Set(struct{}{})
+	}
+}
+
+// served is what follows the service: the pause, or the reply at once.
+func (r *call) served() {
+	if r.pause != nil {
+		if d := r.pause(); d > 0 {
+			r.stage = callPaused
+			r.c.k.schedule(r.c.k.now+d, nil, r.step)
+			return
+		}
+	}
+	r.reply()
+}
+
+func (r *call) reply() {
+	if r.atB != nil {
+		r.atB()
+	}
+	r.send(r.b, r.a, callReplied)
+}
+
+// send is sendThen without message CPU: the step to stage then when the
+// message arrives (at once when a == b).
+func (r *call) send(a, b *Node, then callStage) {
+	c := r.c
+	c.messages++
+	r.stage = then
+	if a == b {
+		r.next()
+		return
+	}
+	if d := c.Delay(a, b); d > 0 {
+		c.k.schedule(c.k.now+d, nil, r.step)
+		return
+	}
+	r.next()
 }

@@ -110,13 +110,14 @@ func Quorum[T any](k *Kernel, fs []*Future[T], n int) *Future[bool] {
 		return q
 	}
 	count := 0
+	arrived := func(T) { // one closure for every future
+		count++
+		if count == n {
+			q.Set(true)
+		}
+	}
 	for _, f := range fs {
-		f.Then(func(T) {
-			count++
-			if count == n {
-				q.Set(true)
-			}
-		})
+		f.Then(arrived)
 	}
 	return q
 }
