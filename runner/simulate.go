@@ -135,11 +135,35 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 // loadAll loads the workload's initial rows and waits until the engine has
 // stored them all (engines that load in the background implement Flusher).
 func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) error {
+	if err := loadImplicit(wl, eng); err != nil {
+		return err
+	}
 	err := wl.Load(ctx, eng.Load)
 	if f, ok := eng.(engines.Flusher); ok {
 		err = errors.Join(err, f.Flush(ctx))
 	}
 	return err
+}
+
+// loadImplicit hands the engine the workload's implicit rows, if it has
+// any (ycsb --implicit-rows).
+func loadImplicit(wl workloads.Workload, eng engines.Engine) error {
+	im, ok := wl.(workloads.Implicit)
+	if !ok {
+		return nil
+	}
+	t, row := im.ImplicitRows()
+	if t == nil {
+		return nil
+	}
+	il, ok := engines.Unwrap(eng).(engines.ImplicitLoader)
+	if !ok {
+		return badInput(errors.New("--implicit-rows: this engine stores only the rows it is loaded with"))
+	}
+	if err := il.LoadImplicit(t, row); err != nil {
+		return badInput(fmt.Errorf("--implicit-rows: %w", err))
+	}
+	return nil
 }
 
 // clientGroup returns how clients are grouped in the availability figures:

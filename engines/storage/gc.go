@@ -124,6 +124,9 @@ func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed
 		visited++
 		last = e.key
 		f, d := e.trim(h)
+		if d && s.bury(s.gcTable, e) {
+			f, d = f-1, false
+		}
 		freed += f
 		if d {
 			dead = append(dead, e) // the tree cannot change mid-iteration

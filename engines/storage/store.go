@@ -91,6 +91,8 @@ type table[V any] struct {
 	hint btree.PathHint
 	// index holds the same entries as tree, by key (see hashIndex).
 	index hashIndex[V]
+	// implicit, if set, answers for the keys not stored (implicit.go).
+	implicit *implicitRows[V]
 }
 
 func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
@@ -171,6 +173,10 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
 	t := &s.tables[table]
 	e := t.index.get(key)
+	if e == nil && t.implicit != nil {
+		s.materialize(table, key)
+		e = t.index.get(key)
+	}
 	if e == nil {
 		if deleted && ts <= s.horizon {
 			// Every reader allowed from now on sees this key as absent anyway.
@@ -225,6 +231,9 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		}
 	}
 	freed, dead := e.trim(s.horizon)
+	if dead && s.bury(table, e) {
+		freed, dead = freed-1, false
+	}
 	s.vers -= freed
 	if dead {
 		t.tree.DeleteHint(e, &t.hint)
@@ -281,7 +290,7 @@ func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
 func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 	e := s.tables[table].index.get(key)
 	if e == nil {
-		return v, false
+		return s.implicitAt(table, key, ts)
 	}
 	return e.at(ts)
 }
@@ -293,6 +302,11 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
 	e := s.tables[table].index.get(key)
 	if e == nil {
+		if im := s.tables[table].implicit; im != nil {
+			if v, ok := im.row(key); ok {
+				return v, im.ts, true, true
+			}
+		}
 		return v, 0, false, false
 	}
 	return e.v, e.ts, e.live(), true

@@ -60,6 +60,9 @@ type Options struct {
 	// PartitionsPerTxn > 0 draws the keys of a ycsb transaction from
 	// exactly that many distinct partitions.
 	PartitionsPerTxn int // --partitions-per-txn (ycsb)
+	// ImplicitRows leaves the rows unloaded: engines answer a read of a
+	// row nobody wrote with the row the seed gives it (implicit.go).
+	ImplicitRows bool // --implicit-rows
 }
 
 // DefaultOptions returns the flag defaults.
@@ -108,6 +111,8 @@ func (o *Options) Declare(s *option.Set, spec *spec) {
 	s.Int(&o.Partitions, "partitions", 0, maxPartitions, "logical partitions (0 = none): adds an integer shard-key column "+PartColumn+
 		" = key number mod partitions, primary key ("+PartColumn+", "+KeyColumn+"); set it to the engine's shard count to place one partition per shard").
 		ChangesData()
+	s.Bool(&o.ImplicitRows, "implicit-rows", "rows exist without being loaded: an engine reads an unwritten row as a function of its key and the seed, "+
+		"so --records can be far larger than memory (needs --insert-order ordered; simulated engines only; no scans)").ChangesData()
 	s.Choice(&o.Distribution, "distribution", distributions, "request distribution (default per workload: scrambled-zipfian for ycsb-a/b/c/e/f, "+
 		"what YCSB's requestdistribution=zipfian is; latest for ycsb-d; zipfian for ycsb)")
 	s.Float(&o.HotspotDataFrac, "hotspot-data-frac", 0, 1, "with --distribution hotspot, the fraction of keys that are hot")
@@ -131,6 +136,14 @@ func (o *Options) Declare(s *option.Set, spec *spec) {
 			bad("--ops-per-txn must be at most --records=%d (keys are distinct), got %d", o.Records, o.OpsPerTxn)
 		}
 		o.validatePartitions(spec, bad)
+		if o.ImplicitRows {
+			if o.InsertOrder != InsertOrdered {
+				bad("--implicit-rows needs --insert-order %s (an implicit row is found by the key number its name spells)", InsertOrdered)
+			}
+			if spec.scan > 0 {
+				bad("--implicit-rows: %s scans, and scans see only the rows written during the run", spec.name)
+			}
+		}
 		return errors.Join(errs...)
 	})
 }

@@ -295,6 +295,9 @@ func (w *Workload) KeyOf(n int64) engines.Key {
 // Load implements workloads.Workload: key numbers 0 .. records-1 in number
 // order, in batches of 1000 rows, values drawn from a stream of the seed.
 func (w *Workload) Load(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.Row) error) error {
+	if w.opts.ImplicitRows {
+		return nil // the engine has them as a function (ImplicitRows)
+	}
 	rng := rand.New(rand.NewPCG(w.seed, streamLoad))
 	width := len(w.table.Columns)
 	for start := int64(0); start < w.opts.Records; start += loadBatch {
@@ -367,6 +370,9 @@ func (w *Workload) NewClient(id int, rng *rand.Rand) workloads.Client {
 // share one pool, see poolSize) and about 100 bytes of row, version and
 // index overhead. An estimate, not a measurement.
 func (w *Workload) LoadBytes() (int64, string) {
+	if w.opts.ImplicitRows {
+		return 0, "--records"
+	}
 	perRow := int64(40 + 16*w.opts.FieldCount + 100)
 	return w.opts.Records * perRow, fmt.Sprintf("--records %d", w.opts.Records)
 }
