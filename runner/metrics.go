@@ -236,9 +236,12 @@ func (r *Recorder) Attempt(a AttemptRecord) {
 	for _, st := range []*stats{s, r.all} {
 		st.attempts++
 		st.attSum += us
-		recordMicros(st.attempt, us)
+		merged := st == r.all // its histograms are the types' merged (allStats)
+		if !merged {
+			recordMicros(st.attempt, us)
+		}
 		for _, stmt := range a.Statements {
-			st.statement(stmt.Kind).add(toMicros(stmt.Latency))
+			st.statement(stmt.Kind).add(toMicros(stmt.Latency), merged)
 		}
 		if a.Committed {
 			st.stmtTxns++
@@ -299,9 +302,12 @@ func (r *Recorder) Txn(t TxnRecord) {
 		}
 		st.committed++
 		st.latSum += us
-		recordMicros(st.latency, us)
+		merged := st == r.all
+		if !merged {
+			recordMicros(st.latency, us)
+		}
 		if t.Participants > 0 {
-			st.shape(shapeOf(t.Participants)).add(us)
+			st.shape(shapeOf(t.Participants)).add(us, merged)
 		}
 		if t.Breakdown != nil {
 			st.breakdownCommitted++
@@ -351,11 +357,12 @@ func recordMicros(h *hdrhistogram.Histogram, us int64) {
 // attempt histograms every attempt.
 func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnSummary, timeline []TimelinePoint, hists map[string]string, top []ContendedKey) {
 	secs := measured.Seconds()
-	summary = r.all.summary(secs)
+	all := r.allStats()
+	summary = all.summary(secs)
 	types = make([]TxnSummary, 0, len(r.types))
 	hists = map[string]string{
-		"all/latency": encodeHistogram(r.all.latency),
-		"all/attempt": encodeHistogram(r.all.attempt),
+		"all/latency": encodeHistogram(all.latency),
+		"all/attempt": encodeHistogram(all.attempt),
 	}
 	for _, name := range r.types {
 		s := r.byType[name]
@@ -369,13 +376,49 @@ func (r *Recorder) Result(measured time.Duration) (summary Summary, types []TxnS
 			hists[name+"/statement/"+kind] = encodeHistogram(sh.h)
 		}
 	}
-	for shape, sh := range r.all.shapes {
+	for shape, sh := range all.shapes {
 		hists["all/latency/"+shape] = encodeHistogram(sh.h)
 	}
-	for kind, sh := range r.all.statements {
+	for kind, sh := range all.statements {
 		hists["all/statement/"+kind] = encodeHistogram(sh.h)
 	}
 	return summary, types, r.timelinePoints(r.warmup + measured), hists, r.topContended(topContendedLimit)
+}
+
+// allStats is r.all with its histograms: every value recorded for the
+// types is recorded there once more, so they are merged from the types'
+// when needed instead of recorded twice per statement and transaction (the
+// same counts, so the same percentiles and encoding). Fresh histograms:
+// the Recorder is unchanged.
+func (r *Recorder) allStats() *stats {
+	all := *r.all
+	all.latency, all.attempt = newHistogram(), newHistogram()
+	all.shapes = mergedHists(r.all.shapes)
+	all.statements = mergedHists(r.all.statements)
+	for _, name := range r.types {
+		s := r.byType[name]
+		all.latency.Merge(s.latency)
+		all.attempt.Merge(s.attempt)
+		for shape, sh := range s.shapes {
+			all.shapes[shape].h.Merge(sh.h)
+		}
+		for kind, sh := range s.statements {
+			all.statements[kind].h.Merge(sh.h)
+		}
+	}
+	return &all
+}
+
+// mergedHists copies m with empty histograms, for allStats to fill.
+func mergedHists(m map[string]*shapeStats) map[string]*shapeStats {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]*shapeStats, len(m))
+	for name, sh := range m {
+		out[name] = &shapeStats{h: newHistogram(), sum: sh.sum}
+	}
+	return out
 }
 
 // Fill sets the recorded figures of res: Summary, TxnTypes, Timeline,
@@ -581,9 +624,13 @@ type shapeStats struct {
 	sum int64 // µs, for an exact mean
 }
 
-func (s *shapeStats) add(us int64) {
+// add records us; only its sum when merged (the histogram of the "all"
+// stats, merged from the types' at the end).
+func (s *shapeStats) add(us int64, merged bool) {
 	s.sum += us
-	recordMicros(s.h, us)
+	if !merged {
+		recordMicros(s.h, us)
+	}
 }
 
 func (st *stats) shape(name string) *shapeStats { return histIn(&st.shapes, name) }
