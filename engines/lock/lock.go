@@ -85,6 +85,12 @@ type Table[W any] struct {
 	rqueue []*request[W] // waiting range requests, by priority
 	seq    uint64
 	grants []W // scratch for the grants of one call
+	// Points and owner records no longer in use, with their slices' room,
+	// for the next keys and owners: most locks are taken and released
+	// within a transaction, and allocating four objects a lock cost more
+	// than the table's work.
+	freePoints []*point[W]
+	freeOwned  []*owned[W]
 }
 
 type point[W any] struct {
@@ -124,10 +130,22 @@ func New[W any]() *Table[W] {
 func (t *Table[W]) owner(o Owner) *owned[W] {
 	ow := t.owners[o]
 	if ow == nil {
-		ow = &owned[W]{}
+		if n := len(t.freeOwned); n > 0 {
+			ow, t.freeOwned = t.freeOwned[n-1], t.freeOwned[:n-1]
+		} else {
+			ow = &owned[W]{}
+		}
 		t.owners[o] = ow
 	}
 	return ow
+}
+
+// forget keeps ow, removed from owners, for reuse.
+func (t *Table[W]) forget(ow *owned[W]) {
+	clear(ow.points)
+	clear(ow.ranges)
+	ow.points, ow.ranges = ow.points[:0], ow.ranges[:0]
+	t.freeOwned = append(t.freeOwned, ow)
 }
 
 func (p *point[W]) holderIndex(o Owner) int {
@@ -159,7 +177,12 @@ func inRange(key, from, end string) bool { return key >= from && (end == "" || k
 func (t *Table[W]) Acquire(o Owner, prio Priority, key string, m Mode, w W) bool {
 	p := t.points[key]
 	if p == nil {
-		p = &point[W]{key: key}
+		if n := len(t.freePoints); n > 0 {
+			p, t.freePoints = t.freePoints[n-1], t.freePoints[:n-1]
+			p.key = key
+		} else {
+			p = &point[W]{key: key}
+		}
 		t.points[key] = p
 	}
 	t.seq++
@@ -393,6 +416,7 @@ func (t *Table[W]) ReleaseAll(o Owner) []W {
 	for _, key := range ow.points {
 		t.drop(key)
 	}
+	t.forget(ow)
 	return t.takeGrants()
 }
 
@@ -418,6 +442,7 @@ func (t *Table[W]) Cancel(o Owner, key string) []W {
 		ow.points = slices.DeleteFunc(ow.points, func(k string) bool { return k == key })
 		if len(ow.points) == 0 && len(ow.ranges) == 0 {
 			delete(t.owners, o)
+			t.forget(ow)
 		}
 	}
 	t.pump(p)
@@ -491,6 +516,9 @@ func (t *Table[W]) drop(key string) {
 		delete(t.points, key)
 		delete(t.xheld, key)
 		delete(t.queued, key)
+		clear(p.queue[:cap(p.queue)])
+		p.key, p.holders, p.queue = "", p.holders[:0], p.queue[:0]
+		t.freePoints = append(t.freePoints, p)
 	}
 }
 
