@@ -25,6 +25,10 @@ import (
 //	decimal    like int (units), then the scale byte
 //	string     size = length if < 31 (then the bytes), else 31, the
 //	           length (uvarint), then the bytes
+//	shared     a string that is a substring of a pool registered with
+//	           ShareStrings (see shared.go), when that is shorter than
+//	           its bytes: the length as for a string, then the pool's id
+//	           and the offset in it (uvarints)
 //
 // The empty Packed is a nil Row (a tombstone's row).
 type Packed string
@@ -34,7 +38,8 @@ func Pack(r Row) Packed {
 	if r == nil {
 		return ""
 	}
-	return Packed(AppendPacked(make([]byte, 0, packedSize(r)), r))
+	set := shared.set.Load()
+	return Packed(appendPacked(make([]byte, 0, packedSize(r, set)), r, set))
 }
 
 // PackKeyed returns r's encoded primary key and r packed, in one
@@ -44,11 +49,12 @@ func (t *Table) PackKeyed(r Row) (key string, p Packed) {
 	for _, c := range t.PrimaryKey {
 		k += keyPartLen(r[c])
 	}
-	b := make([]byte, 0, k+packedSize(r))
+	set := shared.set.Load()
+	b := make([]byte, 0, k+packedSize(r, set))
 	for _, c := range t.PrimaryKey {
 		b = appendKeyPart(b, r[c])
 	}
-	b = AppendPacked(b, r)
+	b = appendPacked(b, r, set)
 	s := unsafe.String(unsafe.SliceData(b), len(b))
 	return s[:k], Packed(s[k:])
 }
@@ -56,11 +62,27 @@ func (t *Table) PackKeyed(r Row) (key string, p Packed) {
 const (
 	packedInline = 31 // string sizes 0..30 are in the tag
 	packedTagLen = 3  // bits of the kind
+	// packedShared is the tag kind of a shared string; Types use 0..5.
+	packedShared = 6
 )
+
+// refOf returns where string value v lies in a shared pool, and the
+// bytes the reference takes, if it is shorter than v's own bytes.
+func (s *sharedSet) refOf(v Value) (id int, off uint64, size int, ok bool) {
+	if len(s.byAddr) == 0 || v.p == mark(TypeString) {
+		return 0, 0, 0, false
+	}
+	id, off, ok = s.ref(v.p, v.n)
+	if !ok {
+		return 0, 0, 0, false
+	}
+	size = uvarintLen(uint64(id)) + uvarintLen(off)
+	return id, off, size, size < int(v.n)
+}
 
 // packedSize is r's packed size in bytes, exactly: the packed string
 // keeps its allocation's whole capacity alive.
-func packedSize(r Row) int {
+func packedSize(r Row, set *sharedSet) int {
 	n := uvarintLen(uint64(len(r)))
 	for _, v := range r {
 		n++ // the tag
@@ -70,7 +92,9 @@ func packedSize(r Row) int {
 			if v.n >= packedInline {
 				n += uvarintLen(v.n)
 			}
-			if v.p != mark(TypeString) {
+			if _, _, size, ok := set.refOf(v); ok {
+				n += size
+			} else if v.p != mark(TypeString) {
 				n += int(v.n)
 			}
 		case TypeFloat:
@@ -90,7 +114,9 @@ func numberLen(n uint64) int  { return (bits.Len64(n) + 7) / 8 }
 func zigzag(n uint64) uint64  { return n<<1 ^ uint64(int64(n)>>63) }
 
 // AppendPacked appends r's packed form to b.
-func AppendPacked(b []byte, r Row) []byte {
+func AppendPacked(b []byte, r Row) []byte { return appendPacked(b, r, shared.set.Load()) }
+
+func appendPacked(b []byte, r Row, set *sharedSet) []byte {
 	b = binary.AppendUvarint(b, uint64(len(r)))
 	for _, v := range r {
 		switch k := v.Kind(); k {
@@ -98,11 +124,21 @@ func AppendPacked(b []byte, r Row) []byte {
 			b = append(b, byte(TypeNull))
 		case TypeString:
 			s := v.str()
+			id, off, _, ref := set.refOf(v)
+			kind := byte(TypeString)
+			if ref {
+				kind = packedShared
+			}
 			if len(s) < packedInline {
-				b = append(b, byte(len(s))<<packedTagLen|byte(TypeString))
+				b = append(b, byte(len(s))<<packedTagLen|kind)
 			} else {
-				b = append(b, packedInline<<packedTagLen|byte(TypeString))
+				b = append(b, packedInline<<packedTagLen|kind)
 				b = binary.AppendUvarint(b, uint64(len(s)))
+			}
+			if ref {
+				b = binary.AppendUvarint(b, uint64(id))
+				b = binary.AppendUvarint(b, off)
+				continue
 			}
 			b = append(b, s...)
 		case TypeFloat:
@@ -137,6 +173,7 @@ func (p Packed) Row() Row {
 	s := string(p)
 	n, i := uvarint(s, 0)
 	r := make(Row, n)
+	var set *sharedSet
 	for j := range r {
 		tag := s[i]
 		i++
@@ -144,14 +181,24 @@ func (p Packed) Row() Row {
 		switch k {
 		case TypeNull:
 			continue
-		case TypeString:
+		case TypeString, packedShared:
 			if size == packedInline {
 				var l uint64
 				l, i = uvarint(s, i)
 				size = int(l)
 			}
-			r[j] = String(s[i : i+size])
-			i += size
+			if k == TypeString {
+				r[j] = String(s[i : i+size])
+				i += size
+				continue
+			}
+			if set == nil {
+				set = shared.set.Load()
+			}
+			var id, off uint64
+			id, i = uvarint(s, i)
+			off, i = uvarint(s, i)
+			r[j] = String(set.pools[id][off : off+uint64(size)])
 			continue
 		}
 		var u uint64

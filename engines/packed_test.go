@@ -72,12 +72,41 @@ func TestPackKeyed(t *testing.T) {
 // whole allocation alive.
 func TestPackedSizesAreExact(t *testing.T) {
 	r := Row{Int(-1 << 40), Null, String(strings.Repeat("q", 200)), String(""), String("a\x00b"), Float(2.5), DecimalValue(Decimal{Units: -77, Scale: 3}), Timestamp(time.Unix(1e9, 5))}
-	if n, want := packedSize(r), len(AppendPacked(nil, r)); n != want {
+	if n, want := packedSize(r, shared.set.Load()), len(AppendPacked(nil, r)); n != want {
 		t.Errorf("packedSize %d, packed %d", n, want)
 	}
 	for _, v := range r {
 		if n, want := keyPartLen(v), len(appendKeyPart(nil, v)); n != want {
 			t.Errorf("%v: keyPartLen %d, encoded %d", v, n, want)
 		}
+	}
+}
+
+// A substring of a shared pool packs as a reference (a few bytes, not its
+// length) and reads back as the same bytes; the same text outside the pool,
+// and substrings too short to gain, pack as bytes.
+func TestPackedSharedStrings(t *testing.T) {
+	pool := ShareStrings(strings.Repeat("0123456789abcdefghij", 500) + "shared-test-pool")
+	long, short, tail := pool[9000:9400], pool[17:19], pool[len(pool)-40:]
+	outside := strings.Clone(long)
+	r := Row{Int(1), String(long), String(short), String(outside), Null, String(tail), String(pool[40:70])}
+	p := Pack(r)
+	if n, want := len(p), len(Pack(Row{Int(1), String(""), String(short), String(outside), Null, String(""), String("")})); n > want+3*8 {
+		t.Errorf("a row of three pool substrings packs into %d bytes, want at most %d", n, want+3*8)
+	}
+	got := p.Row()
+	for i := range r {
+		if !got[i].Equal(r[i]) || got[i].Kind() != r[i].Kind() {
+			t.Errorf("value %d is %v, want %v", i, got[i], r[i])
+		}
+	}
+	if unsafe.StringData(got[1].Str()) != unsafe.StringData(long) {
+		t.Error("a pool substring does not read back as the pool's bytes")
+	}
+	if n, want := packedSize(r, shared.set.Load()), len(p); n != want {
+		t.Errorf("packedSize %d, packed %d", n, want)
+	}
+	if again := ShareStrings(strings.Clone(pool)); unsafe.StringData(again) != unsafe.StringData(pool) {
+		t.Error("a pool with the same content was registered twice")
 	}
 }

@@ -3,6 +3,8 @@ package tpcc
 import (
 	"math/rand/v2"
 	"strconv"
+
+	"github.com/txbench/txbench/engines"
 )
 
 // NURand constants A (clause 2.1.6): C_LAST 255, C_ID 1023, OL_I_ID 8191.
@@ -99,7 +101,9 @@ func newPools(rng *rand.Rand) *pools {
 	for i := range d {
 		d[i] = byte('0' + rng.IntN(10))
 	}
-	p := &pools{alpha: string(a), digits: string(d)}
+	// Registered, so that packed rows keep where a value lies in the pool
+	// rather than a copy of its bytes (engines.ShareStrings).
+	p := &pools{alpha: engines.ShareStrings(string(a)), digits: engines.ShareStrings(string(d))}
 	p.names = make([]string, 1000)
 	for i := range p.names {
 		p.names[i] = LastName(int64(i))

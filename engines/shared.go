@@ -1,0 +1,113 @@
+package engines
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+	"unsafe"
+)
+
+// Shared strings. Workloads draw their filler text as substrings of a few
+// seeded pools (TPC-C's a-strings and n-strings, YCSB's field values): the
+// data model is "a substring of the pool", and a Go substring costs a
+// 16-byte header, not its length. A packed row would copy those bytes; a
+// pool registered with ShareStrings lets it store where the substring lies
+// in the pool instead (a few bytes), and Row hands back the same substring
+// of the same pool. Values read are identical either way: this is how the
+// bytes are kept, not what they are.
+//
+// Pools are registered for the life of the process (a packed row holds no
+// pointer, so nothing else would keep a pool alive), and interned by
+// content: workloads built with the same seed share one copy, so the
+// registry grows with the number of distinct pools, not of runs.
+
+// maxShared bounds the registry: beyond it, ShareStrings still returns its
+// argument, and its substrings are packed as plain bytes.
+const maxShared = 1 << 12
+
+type sharedPool struct {
+	base uintptr // address of the first byte
+	id   int
+}
+
+// sharedSet is an immutable snapshot of the registry: readers load it
+// without locking (parallel runs pack and unpack rows at the same time).
+type sharedSet struct {
+	pools  []string     // by id
+	byAddr []sharedPool // sorted by base, for Pack's "is it in a pool" test
+}
+
+var shared struct {
+	mu        sync.Mutex
+	byContent map[string]int
+	set       atomic.Pointer[sharedSet]
+}
+
+func init() { shared.set.Store(&sharedSet{}) }
+
+// ShareStrings registers s as a pool that string values are substrings of,
+// and returns the registered copy: callers must take their substrings from
+// the returned string (a pool with the same content registered earlier is
+// returned instead of s).
+func ShareStrings(s string) string {
+	if len(s) == 0 {
+		return s
+	}
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.byContent == nil {
+		shared.byContent = map[string]int{}
+	}
+	old := shared.set.Load()
+	if id, ok := shared.byContent[s]; ok {
+		return old.pools[id]
+	}
+	if len(old.pools) == maxShared {
+		return s
+	}
+	next := &sharedSet{
+		pools:  append(slices.Clip(old.pools), s),
+		byAddr: slices.Clone(old.byAddr),
+	}
+	p := sharedPool{base: uintptr(unsafe.Pointer(unsafe.StringData(s))), id: len(old.pools)}
+	i, _ := slices.BinarySearchFunc(next.byAddr, p.base, func(q sharedPool, b uintptr) int {
+		return cmpAddr(q.base, b)
+	})
+	next.byAddr = slices.Insert(next.byAddr, i, p)
+	shared.byContent[s] = p.id
+	shared.set.Store(next)
+	return s
+}
+
+func cmpAddr(a, b uintptr) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// sharedRef says where the n bytes at p lie in a registered pool, if they
+// do. The address decides, so equal bytes outside a pool are not found;
+// which pool holds a value never changes what Row reads back.
+func (s *sharedSet) ref(p unsafe.Pointer, n uint64) (id int, off uint64, ok bool) {
+	a := uintptr(p)
+	// The last pool starting at or before a.
+	i, found := slices.BinarySearchFunc(s.byAddr, a, func(q sharedPool, b uintptr) int {
+		return cmpAddr(q.base, b)
+	})
+	if !found {
+		i--
+	}
+	if i < 0 {
+		return 0, 0, false
+	}
+	q := s.byAddr[i]
+	off = uint64(a - q.base)
+	if off+n > uint64(len(s.pools[q.id])) {
+		return 0, 0, false
+	}
+	return q.id, off, true
+}
