@@ -140,9 +140,10 @@ func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed
 	} else {
 		tr.Scan(visit)
 	}
+	ix := t.indexed() // before the tree loses the dead keys
 	for i, e := range dead {
 		tr.Delete(e)
-		t.index.remove(e.key)
+		ix.remove(e.key)
 		s.keys--
 		s.release(e)
 		dead[i] = nil

@@ -1,6 +1,10 @@
 package storage
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+
+	"github.com/tidwall/btree"
+)
 
 // hashIndex finds a table's entry by key without descending the B-tree: one
 // hash and usually one key comparison, where the tree costs a comparison per
@@ -62,6 +66,23 @@ func (ix *hashIndex[V]) grow() {
 			ix.place(e)
 		}
 	}
+}
+
+// build indexes every entry of tr, in a table sized for them, replacing
+// what the index held.
+func (ix *hashIndex[V]) build(tr *btree.BTreeG[*entry[V]]) {
+	n := tr.Len()
+	size := 16
+	for n*4 > size*3 {
+		size *= 2
+	}
+	ix.slots = make([]*entry[V], size)
+	ix.mask = uint64(size - 1)
+	ix.n = n
+	tr.Scan(func(e *entry[V]) bool {
+		ix.place(e)
+		return true
+	})
 }
 
 // slot returns the slot holding e's key.

@@ -89,10 +89,26 @@ type table[V any] struct {
 	// other (sequential inserts: new orders, history rows) skip most of the
 	// search; a wrong hint costs only a couple of comparisons per level.
 	hint btree.PathHint
-	// index holds the same entries as tree, by key (see hashIndex).
-	index hashIndex[V]
+	// index holds the same entries as tree, by key (see hashIndex), unless
+	// unindexed: keys bulk-loaded into an empty index are only put in the
+	// tree, and the first access by key builds the index from the tree in
+	// one pass at its final size. Growing it key by key would rehash every
+	// key at each doubling, chasing each entry's pointer to its key: about
+	// a quarter of a TPC-C load's CPU.
+	index     hashIndex[V]
+	unindexed bool
 	// implicit, if set, answers for the keys not stored (implicit.go).
 	implicit *implicitRows[V]
+}
+
+// indexed returns table's hash index, building it first if a bulk load
+// left it out.
+func (t *table[V]) indexed() *hashIndex[V] {
+	if t.unindexed {
+		t.unindexed = false
+		t.index.build(t.tree)
+	}
+	return &t.index
 }
 
 func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
@@ -148,12 +164,17 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	prev, replaced := t.tree.Load(e)
 	s.keys++
 	s.vers++
+	if t.index.n == 0 {
+		t.unindexed = true
+	}
 	if replaced {
-		t.index.replace(e)
+		if !t.unindexed {
+			t.index.replace(e)
+		}
 		s.keys--
 		s.vers -= prev.versions()
 		s.release(prev)
-	} else {
+	} else if !t.unindexed {
 		t.index.add(e)
 	}
 }
@@ -172,11 +193,12 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 // should not be. Engines keep the horizon below every commit still in flight.
 func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
 	t := &s.tables[table]
-	e := t.index.get(key)
+	e := t.indexed().get(key)
 	if e == nil && t.implicit != nil {
-		s.materialize(table, key)
-		e = t.index.get(key)
+		s.materialize(table, key) // a Load: the index may need a rebuild
+		e = t.indexed().get(key)
 	}
+	ix := t.indexed()
 	if e == nil {
 		if deleted && ts <= s.horizon {
 			// Every reader allowed from now on sees this key as absent anyway.
@@ -188,7 +210,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 			e.more = &history[V]{deleted: true}
 		}
 		t.tree.SetHint(e, &t.hint)
-		t.index.add(e)
+		ix.add(e)
 		s.keys++
 		s.vers++
 		return
@@ -237,7 +259,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	s.vers -= freed
 	if dead {
 		t.tree.DeleteHint(e, &t.hint)
-		t.index.remove(e.key)
+		ix.remove(e.key)
 		s.keys--
 		s.release(e)
 	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
@@ -288,7 +310,7 @@ func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
 // Get returns the newest version with version.ts <= ts; found=false if none
 // or it is a tombstone. Reads at ts < Horizon() are unspecified.
 func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
-	e := s.tables[table].index.get(key)
+	e := s.tables[table].indexed().get(key)
 	if e == nil {
 		return s.implicitAt(table, key, ts)
 	}
@@ -300,7 +322,7 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 // version at all (including when its last tombstone fell below the horizon
 // and was collected).
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
-	e := s.tables[table].index.get(key)
+	e := s.tables[table].indexed().get(key)
 	if e == nil {
 		if im := s.tables[table].implicit; im != nil {
 			if v, ok := im.row(key); ok {

@@ -44,12 +44,14 @@ func checkReads(t *testing.T, s *Store[string], table int, reads []read) {
 func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	t.Helper()
 	keys, vers := 0, 0
-	for ti, tab := range s.tables {
+	for ti := range s.tables {
+		tab := &s.tables[ti]
 		tr := tab.tree
+		ix := tab.indexed() // built here if a bulk load left it out
 		prev := ""
 		first := true
 		tr.Scan(func(e *entry[V]) bool {
-			if got := tab.index.get(e.key); got != e {
+			if got := ix.get(e.key); got != e {
 				t.Errorf("table %d key %q: hash index has %p, tree %p", ti, e.key, got, e)
 			}
 			if !first && e.key <= prev {
@@ -72,8 +74,8 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 			}
 			return true
 		})
-		if tab.index.n != tr.Len() {
-			t.Errorf("table %d: hash index holds %d keys, tree %d", ti, tab.index.n, tr.Len())
+		if ix.n != tr.Len() {
+			t.Errorf("table %d: hash index holds %d keys, tree %d", ti, ix.n, tr.Len())
 		}
 	}
 	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
@@ -217,6 +219,41 @@ func TestLoad(t *testing.T) {
 	}
 	if _, ok := s.Get(0, "k0001", 0); ok {
 		t.Fatal("loaded row visible before its ts")
+	}
+	checkInvariants(t, s)
+}
+
+// A bulk load into an empty table leaves its hash index to the first read
+// by key; loads into an indexed table, and loads after the table emptied,
+// keep every key findable.
+func TestLoadThenIndex(t *testing.T) {
+	s := New[string](1)
+	for i := range 300 {
+		s.Load(0, fmt.Sprintf("k%04d", i), 1, "a")
+	}
+	if !s.tables[0].unindexed || s.tables[0].index.n != 0 {
+		t.Fatal("a bulk load into an empty table built the hash index key by key")
+	}
+	if v, ok := s.Get(0, "k0299", 1); !ok || v != "a" {
+		t.Fatalf("k0299 = %q %v", v, ok)
+	}
+	for i := 300; i < 600; i++ { // indexed now: kept up to date
+		s.Load(0, fmt.Sprintf("k%04d", i), 1, "b")
+	}
+	s.Load(0, "k0000", 1, "c") // replaces a key the index holds
+	checkInvariants(t, s)
+	for i := range 600 {
+		s.Install(0, fmt.Sprintf("k%04d", i), 2, "", true)
+	}
+	s.SetHorizon(3)
+	s.Collect(1000)
+	if st := s.Stats(); st.Keys != 0 {
+		t.Fatalf("Stats = %+v after deleting every key", st)
+	}
+	s.Load(0, "k0007", 4, "d") // empty again: left out of the index
+	s.Load(0, "k0008", 4, "e")
+	if v, ok := s.Get(0, "k0008", 4); !ok || v != "e" {
+		t.Fatalf("k0008 = %q %v", v, ok)
 	}
 	checkInvariants(t, s)
 }
