@@ -132,13 +132,19 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 	return &Simulation{Kernel: k, Cluster: cl, Engine: eng, Workload: wl, Schema: schema, Topology: topo, Epsilon: epsName}, nil
 }
 
+// loadQueue is how many generated batches may wait for the engine.
+const loadQueue = 8
+
+// loadFunc is how initial rows reach an engine (engines.Engine.Load).
+type loadFunc = func(ctx context.Context, t *engines.Table, rows []engines.Row) error
+
 // loadAll loads the workload's initial rows and waits until the engine has
 // stored them all (engines that load in the background implement Flusher).
 func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) error {
 	if err := loadImplicit(wl, eng); err != nil {
 		return err
 	}
-	err := wl.Load(ctx, eng.Load)
+	err := pipeline(ctx, wl.Load, eng.Load)
 	if f, ok := eng.(engines.Flusher); ok {
 		err = errors.Join(err, f.Flush(ctx))
 	}
@@ -164,6 +170,52 @@ func loadImplicit(wl workloads.Workload, eng engines.Engine) error {
 		return badInput(fmt.Errorf("--implicit-rows: %w", err))
 	}
 	return nil
+}
+
+// pipeline runs generate (a workload's Load) on a goroutine of its own and
+// hands its batches to load on the caller's, so on two cores a load takes
+// about the longer of the two instead of their sum. load receives the
+// batches in the order they were generated, so what an engine stores is
+// exactly what a one-goroutine load stores; a batch belongs to the engine
+// once handed over (workloads.Workload.Load), so the generator never
+// touches it again. Loading happens before the simulation starts: nothing
+// here runs inside it. The first error wins and stops the other side.
+func pipeline(ctx context.Context, generate func(context.Context, loadFunc) error, load loadFunc) error {
+	// Only the generator's context is cancelled: an engine may keep the
+	// one it is given for loading in the background (pg's parallel COPY,
+	// until Flush).
+	genCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type batch struct {
+		t    *engines.Table
+		rows []engines.Row
+	}
+	batches := make(chan batch, loadQueue)
+	generated := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		generated <- generate(genCtx, func(genCtx context.Context, t *engines.Table, rows []engines.Row) error {
+			select {
+			case batches <- batch{t, rows}:
+				return nil
+			case <-genCtx.Done():
+				return genCtx.Err()
+			}
+		})
+	}()
+	var err error
+	for b := range batches {
+		if err != nil {
+			continue // drain until the generator sees the cancellation
+		}
+		if err = load(ctx, b.t, b.rows); err != nil {
+			cancel()
+		}
+	}
+	if gerr := <-generated; err == nil {
+		err = gerr
+	}
+	return err
 }
 
 // clientGroup returns how clients are grouped in the availability figures:

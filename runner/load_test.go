@@ -1,0 +1,84 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/txbench/txbench/engines"
+)
+
+// The engine gets every batch, in the order the workload made them, and
+// an engine error stops the generator and is what the load returns.
+func TestPipelineLoad(t *testing.T) {
+	tables := []*engines.Table{{Name: "a"}, {Name: "b"}}
+	generate := func(n int, made *int) func(context.Context, loadFunc) error {
+		return func(ctx context.Context, load loadFunc) error {
+			for i := range n {
+				rows := []engines.Row{{engines.Int(int64(i))}}
+				if err := load(ctx, tables[i%2], rows); err != nil {
+					return err
+				}
+				*made = i + 1
+			}
+			return nil
+		}
+	}
+	var made int
+	var got []int64
+	err := pipeline(context.Background(), generate(500, &made), func(_ context.Context, tb *engines.Table, rows []engines.Row) error {
+		if tb != tables[len(got)%2] {
+			t.Errorf("batch %d went to table %s", len(got), tb.Name)
+		}
+		got = append(got, rows[0][0].Int())
+		return nil
+	})
+	if err != nil || len(got) != 500 || made != 500 {
+		t.Fatalf("err %v, %d batches stored, %d made", err, len(got), made)
+	}
+	for i, v := range got {
+		if v != int64(i) {
+			t.Fatalf("batch %d stored as number %d", i, v)
+		}
+	}
+
+	full := errors.New("disk full")
+	made, stored := 0, 0
+	err = pipeline(context.Background(), generate(100_000, &made), func(context.Context, *engines.Table, []engines.Row) error {
+		if stored == 10 {
+			return full
+		}
+		stored++
+		return nil
+	})
+	if !errors.Is(err, full) {
+		t.Fatalf("err %v, want the engine's", err)
+	}
+	if made > 10+loadQueue+2 {
+		t.Errorf("the generator made %d batches after the engine failed at the 11th", made)
+	}
+
+	gen := errors.New("bad option")
+	err = pipeline(context.Background(), func(ctx context.Context, load loadFunc) error {
+		_ = load(ctx, tables[0], nil)
+		return gen
+	}, func(context.Context, *engines.Table, []engines.Row) error { return nil })
+	if !errors.Is(err, gen) {
+		t.Fatalf("err %v, want the generator's", err)
+	}
+}
+
+// The engine's context outlives the load: an engine that loads in the
+// background (pg) keeps it until Flush.
+func TestPipelineLeavesTheEngineContext(t *testing.T) {
+	var kept context.Context
+	err := pipeline(context.Background(), func(ctx context.Context, load loadFunc) error {
+		return load(ctx, &engines.Table{Name: "a"}, nil)
+	}, func(ctx context.Context, _ *engines.Table, _ []engines.Row) error {
+		kept = ctx
+		return nil
+	})
+	if err != nil || kept.Err() != nil {
+		t.Fatalf("err %v, the engine's context after the load: %v", err, kept.Err())
+	}
+}
