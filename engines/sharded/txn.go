@@ -335,16 +335,15 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 // writeAt). No commit in progress can hold the row: its writer holds the
 // lock until the outcome is visible here.
 func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
-	packed, ts, live, any := t.e.Store.Latest(tb.ID, enc)
-	newest := packed.Row()
+	newest, ts, live, any := t.e.Store.Latest(tb.ID, enc)
 	if t.e.cfg.Isolation == ReadCommitted {
-		return newest, any && live, nil
+		return newest.Row(), any && live, nil
 	}
 	sh.noteRead(t.snapshot)
 	if kind == kindInsert {
 		// PostgreSQL checks uniqueness against the newest version: a row
 		// inserted since the snapshot is a duplicate, not a failure.
-		return newest, any && live, nil
+		return newest.Row(), any && live, nil
 	}
 	packed, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
 	if !ok {
