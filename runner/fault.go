@@ -84,6 +84,13 @@ func (c *client) timedAttempt(ctx context.Context, t workloads.Txn, n int, first
 		info, err = c.attempt(ctx, t, n, first)
 		return info, err, false
 	}
+	return c.boundedAttempt(ctx, t, n, first, d)
+}
+
+// boundedAttempt is timedAttempt with a timeout d > 0. (Apart, so that
+// the results its child process sets do not make every attempt without a
+// timeout allocate them.)
+func (c *client) boundedAttempt(ctx context.Context, t workloads.Txn, n int, first, d time.Duration) (info engines.TxnInfo, err error, timedOut bool) {
 	if _, simulated := c.clk.(simClock); !simulated {
 		actx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
