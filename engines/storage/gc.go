@@ -106,7 +106,8 @@ func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed
 	// Ascend starts at the key swept last, if it is still there: only the
 	// first item can be it, so later ones skip the string comparison.
 	skipFirst := s.gcResume
-	visit := func(e *entry[V]) bool {
+	visit := func(r ref) bool {
+		e := s.at(r)
 		if skipFirst {
 			skipFirst = false
 			if e.key == s.gcAfter {
@@ -129,24 +130,22 @@ func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed
 		}
 		freed += f
 		if d {
-			dead = append(dead, e) // the tree cannot change mid-iteration
+			dead = append(dead, r) // the tree cannot change mid-iteration
 		}
 		return true
 	}
 	if s.gcResume {
-		s.probe.key = s.gcAfter
-		tr.Ascend(&s.probe, visit)
-		s.probe.key = ""
+		tr.Ascend(s.probe(s.gcAfter), visit)
+		s.probe("")
 	} else {
 		tr.Scan(visit)
 	}
-	ix := t.indexed() // before the tree loses the dead keys
-	for i, e := range dead {
-		tr.Delete(e)
-		ix.remove(e.key)
+	ix := s.indexed(s.gcTable) // before the tree loses the dead keys
+	for _, r := range dead {
+		tr.Delete(r)
+		ix.remove(s, s.at(r).key)
 		s.keys--
-		s.release(e)
-		dead[i] = nil
+		s.release(r)
 	}
 	s.gcDead = dead[:0]
 	s.vers -= freed

@@ -8,16 +8,18 @@ import (
 
 // hashIndex finds a table's entry by key without descending the B-tree: one
 // hash and usually one key comparison, where the tree costs a comparison per
-// halving of each node on the path (each one a pointer chase to the entry
-// and then to its key bytes). Point reads, installs and the bulk load go
-// through it; ordered scans and the sweeper walk the tree.
+// halving of each node on the path (each one a look-up of the entry and then
+// of its key bytes). Point reads, installs and the bulk load go through it;
+// ordered scans and the sweeper walk the tree.
 //
-// It is open addressing with linear probing over a slice of entry pointers
-// (8 bytes a slot, at most 3/4 full, so 11–21 bytes a key), and removal
-// shifts the following cluster back instead of leaving tombstones. Nothing
-// iterates it, so the process-random hash seed cannot affect results.
+// It is open addressing with linear probing over a slice of entry refs
+// (4 bytes a slot, 0 for empty, at most 3/4 full, so 5–11 bytes a key, and
+// nothing for the Go collector to scan), and removal shifts the following
+// cluster back instead of leaving tombstones. Nothing iterates it, so the
+// process-random hash seed cannot affect results. Its methods take the
+// Store whose arena the refs name.
 type hashIndex[V any] struct {
-	slots []*entry[V]
+	slots []ref
 	mask  uint64
 	n     int
 }
@@ -26,89 +28,91 @@ var hashSeed = maphash.MakeSeed()
 
 func hashKey(k string) uint64 { return maphash.String(hashSeed, k) }
 
-// get returns the entry of key, or nil.
-func (ix *hashIndex[V]) get(key string) *entry[V] {
+// get returns the ref of key's entry, or 0.
+func (ix *hashIndex[V]) get(s *Store[V], key string) ref {
 	if ix.n == 0 {
-		return nil
+		return 0
 	}
 	for i := hashKey(key) & ix.mask; ; i = (i + 1) & ix.mask {
-		e := ix.slots[i]
-		if e == nil || e.key == key {
-			return e
+		r := ix.slots[i]
+		if r == 0 || s.at(r).key == key {
+			return r
 		}
 	}
 }
 
-// add indexes e, whose key must not be indexed yet.
-func (ix *hashIndex[V]) add(e *entry[V]) {
+// add indexes r, whose key must not be indexed yet.
+func (ix *hashIndex[V]) add(s *Store[V], r ref) {
 	if (ix.n+1)*4 > len(ix.slots)*3 {
-		ix.grow()
+		ix.grow(s)
 	}
-	ix.place(e)
+	ix.place(s, r)
 	ix.n++
 }
 
-func (ix *hashIndex[V]) place(e *entry[V]) {
-	i := hashKey(e.key) & ix.mask
-	for ix.slots[i] != nil {
+func (ix *hashIndex[V]) place(s *Store[V], r ref) {
+	i := hashKey(s.at(r).key) & ix.mask
+	for ix.slots[i] != 0 {
 		i = (i + 1) & ix.mask
 	}
-	ix.slots[i] = e
+	ix.slots[i] = r
 }
 
-func (ix *hashIndex[V]) grow() {
+func (ix *hashIndex[V]) grow(s *Store[V]) {
 	old := ix.slots
-	size := max(16, 2*len(old))
-	ix.slots = make([]*entry[V], size)
-	ix.mask = uint64(size - 1)
-	for _, e := range old {
-		if e != nil {
-			ix.place(e)
+	ix.size(max(16, 2*len(old)))
+	for _, r := range old {
+		if r != 0 {
+			ix.place(s, r)
 		}
 	}
+}
+
+func (ix *hashIndex[V]) size(slots int) {
+	ix.slots = make([]ref, slots)
+	ix.mask = uint64(slots - 1)
 }
 
 // build indexes every entry of tr, in a table sized for them, replacing
 // what the index held.
-func (ix *hashIndex[V]) build(tr *btree.BTreeG[*entry[V]]) {
+func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[ref]) {
 	n := tr.Len()
-	size := 16
-	for n*4 > size*3 {
-		size *= 2
+	slots := 16
+	for n*4 > slots*3 {
+		slots *= 2
 	}
-	ix.slots = make([]*entry[V], size)
-	ix.mask = uint64(size - 1)
+	ix.size(slots)
 	ix.n = n
-	tr.Scan(func(e *entry[V]) bool {
-		ix.place(e)
+	tr.Scan(func(r ref) bool {
+		ix.place(s, r)
 		return true
 	})
 }
 
-// slot returns the slot holding e's key.
-func (ix *hashIndex[V]) slot(key string) uint64 {
+// slot returns the slot holding key.
+func (ix *hashIndex[V]) slot(s *Store[V], key string) uint64 {
 	i := hashKey(key) & ix.mask
-	for ix.slots[i].key != key {
+	for s.at(ix.slots[i]).key != key {
 		i = (i + 1) & ix.mask
 	}
 	return i
 }
 
-// replace puts e in the slot of the indexed entry with e's key.
-func (ix *hashIndex[V]) replace(e *entry[V]) { ix.slots[ix.slot(e.key)] = e }
+// replace puts r in the slot of the indexed entry with r's key.
+func (ix *hashIndex[V]) replace(s *Store[V], r ref) { ix.slots[ix.slot(s, s.at(r).key)] = r }
 
 // remove unindexes key, which must be indexed.
-func (ix *hashIndex[V]) remove(key string) {
-	i := ix.slot(key)
+func (ix *hashIndex[V]) remove(s *Store[V], key string) {
+	i := ix.slot(s, key)
 	// Backward-shift deletion: move later members of the cluster whose home
 	// slot is not in (i, j] into the hole, so probes never meet a gap early.
-	for j := (i + 1) & ix.mask; ix.slots[j] != nil; j = (j + 1) & ix.mask {
-		home := hashKey(ix.slots[j].key) & ix.mask
+	for j := (i + 1) & ix.mask; ix.slots[j] != 0; j = (j + 1) & ix.mask {
+		home := hashKey(s.at(ix.slots[j]).key) & ix.mask
 		if (i < j && (home <= i || home > j)) || (i > j && home <= i && home > j) {
 			ix.slots[i] = ix.slots[j]
 			i = j
 		}
 	}
-	ix.slots[i] = nil
+	ix.slots[i] = 0
 	ix.n--
 }

@@ -11,8 +11,9 @@ import (
 // every key's presence after each step's batch.
 func TestHashIndex(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
+	s := New[int](0)
 	var ix hashIndex[int]
-	want := map[string]*entry[int]{}
+	want := map[string]ref{}
 	keys := make([]string, 3000)
 	for i := range keys {
 		keys[i] = fmt.Sprintf("k%d", i)
@@ -22,15 +23,19 @@ func TestHashIndex(t *testing.T) {
 		e, ok := want[k]
 		switch {
 		case !ok:
-			e = &entry[int]{key: k}
-			ix.add(e)
-			want[k] = e
+			r, e := s.alloc()
+			e.key = k
+			ix.add(s, r)
+			want[k] = r
 		case rng.IntN(3) == 0:
-			e = &entry[int]{key: k}
-			ix.replace(e)
-			want[k] = e
+			r2, e2 := s.alloc()
+			e2.key = k
+			ix.replace(s, r2)
+			s.release(e)
+			want[k] = r2
 		default:
-			ix.remove(k)
+			ix.remove(s, k)
+			s.release(e)
 			delete(want, k)
 		}
 		if step%5000 != 0 {
@@ -40,8 +45,8 @@ func TestHashIndex(t *testing.T) {
 			t.Fatalf("step %d: index holds %d keys, want %d", step, ix.n, len(want))
 		}
 		for _, k := range keys {
-			if got := ix.get(k); got != want[k] {
-				t.Fatalf("step %d: get(%q) = %p, want %p", step, k, got, want[k])
+			if got := ix.get(s, k); got != want[k] {
+				t.Fatalf("step %d: get(%q) = %d, want %d", step, k, got, want[k])
 			}
 		}
 	}

@@ -191,7 +191,8 @@ func propertyRun(t *testing.T, seed uint64, ops int) {
 	checkInvariants(t, s)
 	h := s.Horizon()
 	for tb, tab := range s.tables {
-		tab.tree.Scan(func(e *entry[int]) bool {
+		tab.tree.Scan(func(r ref) bool {
+			e := s.at(r)
 			below := 0
 			if e.ts <= h {
 				below++

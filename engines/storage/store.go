@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"math"
 	"strings"
 	"unsafe"
 
@@ -29,41 +30,49 @@ type Store[V any] struct {
 	keys    int
 	vers    int
 
-	// probe is the search key for lookups. It lives in the Store so that a
-	// Get does not allocate (a stack probe would escape through the tree's
-	// less function).
-	probe entry[V]
-
-	// Entries are carved from slabs rather than allocated one by one: bulk
-	// loads do one allocation per slab, entries of neighbouring keys share
-	// cache lines, and no size-class rounding is paid per row. Entries of
-	// removed keys go to free and are reused first; the price is that slab
-	// memory follows the peak number of keys, not the current one.
-	slab  []entry[V]
-	slabN int
-	free  []*entry[V]
+	// Entries live in an arena of fixed chunks and are named by their
+	// index (a ref): the B-trees and hash indexes hold 4-byte refs instead
+	// of 8-byte pointers, and hold no pointer at all, so the Go collector
+	// never scans them (a TPC-C warehouse has ~560,000 keys, each in a tree
+	// and an index). Bulk loads do one allocation per chunk, entries of
+	// neighbouring keys share cache lines, and no size-class rounding is
+	// paid per row. Entries of removed keys go to free and are reused
+	// first; the price is that the arena follows the peak number of keys,
+	// not the current one. Entry 0 is the probe: the search key for tree
+	// look-ups, kept here so that a search does not allocate.
+	arena [][]entry[V]
+	used  uint32 // entries handed out, the probe included
+	free  []ref
 
 	// Incremental sweep position for Collect.
 	gcTable  int
 	gcAfter  string // last key swept in gcTable
 	gcResume bool   // gcAfter is meaningful (keys may be "")
-	gcDead   []*entry[V]
+	gcDead   []ref
 }
 
-// slabBytes is the size of one slab. It is a Go size class, so a slab
-// wastes less than one entry.
-const slabBytes = 8192
+// ref names an entry of a Store's arena; 0 is the probe, never a key.
+type ref uint32
 
-// treeDegree sets the B-tree fan-out. Items are pointers, so wide nodes are
-// cheap; a higher degree means fewer levels (fewer cache misses per lookup).
+// chunkLen is the number of entries in an arena chunk (12 KiB of 48-byte
+// entries, a Go size class).
+const (
+	chunkBits = 8
+	chunkLen  = 1 << chunkBits
+)
+
+// treeDegree sets the B-tree fan-out. Items are 4-byte refs, so wide nodes
+// are cheap; a higher degree means fewer levels (fewer cache misses per
+// lookup).
 const treeDegree = 64
 
 // entry is one key. The newest version is kept inline because almost every
 // key has exactly one version; older versions (and the rare tombstone flag)
 // live behind more, which is nil for a single live version. The tree stores
-// *entry so that writes update a key in place with one lookup, and so that
-// the tree's per-slot overhead is one word (tidwall/btree's node splits leave
-// spare capacity in node slices; with pointer items that slack is cheap).
+// refs to entries so that writes update a key in place with one lookup, and
+// so that the tree's per-slot overhead is 4 bytes (tidwall/btree's node
+// splits leave spare capacity in node slices; with small items that slack
+// is cheap).
 type entry[V any] struct {
 	key  string
 	ts   Timestamp // of the newest version
@@ -84,7 +93,7 @@ type version[V any] struct {
 }
 
 type table[V any] struct {
-	tree *btree.BTreeG[*entry[V]]
+	tree *btree.BTreeG[ref]
 	// hint remembers the path of the last write, so that writes near each
 	// other (sequential inserts: new orders, history rows) skip most of the
 	// search; a wrong hint costs only a couple of comparisons per level.
@@ -103,26 +112,33 @@ type table[V any] struct {
 
 // indexed returns table's hash index, building it first if a bulk load
 // left it out.
-func (t *table[V]) indexed() *hashIndex[V] {
+func (s *Store[V]) indexed(table int) *hashIndex[V] {
+	t := &s.tables[table]
 	if t.unindexed {
 		t.unindexed = false
-		t.index.build(t.tree)
+		t.index.build(s, t.tree)
 	}
 	return &t.index
 }
 
-func lessEntry[V any](a, b *entry[V]) bool { return a.key < b.key }
-
 // New returns a Store with tables numbered 0..tables-1.
 func New[V any](tables int) *Store[V] {
-	s := &Store[V]{
-		tables: make([]table[V], tables),
-		slabN:  max(8, slabBytes/int(unsafe.Sizeof(entry[V]{}))),
-	}
+	s := &Store[V]{tables: make([]table[V], tables)}
+	s.alloc() // the probe
+	less := func(a, b ref) bool { return s.at(a).key < s.at(b).key }
 	for i := range s.tables {
-		s.tables[i].tree = btree.NewBTreeGOptions(lessEntry[V], btree.Options{Degree: treeDegree, NoLocks: true})
+		s.tables[i].tree = btree.NewBTreeGOptions(less, btree.Options{Degree: treeDegree, NoLocks: true})
 	}
 	return s
+}
+
+// at returns the entry r names.
+func (s *Store[V]) at(r ref) *entry[V] { return &s.arena[r>>chunkBits][r&(chunkLen-1)] }
+
+// probe returns the probe's ref after setting its key.
+func (s *Store[V]) probe(key string) ref {
+	s.arena[0][0].key = key
+	return 0
 }
 
 // Tables returns the number of tables.
@@ -131,26 +147,28 @@ func (s *Store[V]) Tables() int { return len(s.tables) }
 // Stats returns the number of keys and versions held.
 func (s *Store[V]) Stats() Stats { return Stats{Keys: s.keys, Versions: s.vers} }
 
-func (s *Store[V]) alloc() *entry[V] {
+func (s *Store[V]) alloc() (ref, *entry[V]) {
 	if n := len(s.free); n > 0 {
-		e := s.free[n-1]
-		s.free[n-1] = nil
+		r := s.free[n-1]
 		s.free = s.free[:n-1]
-		return e
+		return r, s.at(r)
 	}
-	if len(s.slab) == 0 {
-		s.slab = make([]entry[V], s.slabN)
+	if s.used == math.MaxUint32 {
+		panic("storage: more than 2^32 keys in one store")
 	}
-	e := &s.slab[0]
-	s.slab = s.slab[1:]
-	return e
+	r := ref(s.used)
+	if r%chunkLen == 0 {
+		s.arena = append(s.arena, make([]entry[V], chunkLen))
+	}
+	s.used++
+	return r, s.at(r)
 }
 
 // release recycles an entry that is no longer in any tree. Zeroing drops the
 // references to the key and value so they can be collected.
-func (s *Store[V]) release(e *entry[V]) {
-	*e = entry[V]{}
-	s.free = append(s.free, e)
+func (s *Store[V]) release(r ref) {
+	*s.at(r) = entry[V]{}
+	s.free = append(s.free, r)
 }
 
 // Load installs an initial row at ts without history checks: the bulk-load
@@ -158,10 +176,10 @@ func (s *Store[V]) release(e *entry[V]) {
 // leaf without a search. Loading a key that already exists replaces its whole
 // history with this single version.
 func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
-	e := s.alloc()
+	r, e := s.alloc()
 	e.key, e.ts, e.v = key, ts, v
 	t := &s.tables[table]
-	prev, replaced := t.tree.Load(e)
+	prev, replaced := t.tree.Load(r)
 	s.keys++
 	s.vers++
 	if t.index.n == 0 {
@@ -169,13 +187,13 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	}
 	if replaced {
 		if !t.unindexed {
-			t.index.replace(e)
+			t.index.replace(s, r)
 		}
 		s.keys--
-		s.vers -= prev.versions()
+		s.vers -= s.at(prev).versions()
 		s.release(prev)
 	} else if !t.unindexed {
-		t.index.add(e)
+		t.index.add(s, r)
 	}
 }
 
@@ -193,28 +211,29 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 // should not be. Engines keep the horizon below every commit still in flight.
 func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted bool) {
 	t := &s.tables[table]
-	e := t.indexed().get(key)
-	if e == nil && t.implicit != nil {
+	r := s.indexed(table).get(s, key)
+	if r == 0 && t.implicit != nil {
 		s.materialize(table, key) // a Load: the index may need a rebuild
-		e = t.indexed().get(key)
+		r = s.indexed(table).get(s, key)
 	}
-	ix := t.indexed()
-	if e == nil {
+	ix := s.indexed(table)
+	if r == 0 {
 		if deleted && ts <= s.horizon {
 			// Every reader allowed from now on sees this key as absent anyway.
 			return
 		}
-		e = s.alloc()
+		r, e := s.alloc()
 		e.key, e.ts, e.v = key, ts, v
 		if deleted {
 			e.more = &history[V]{deleted: true}
 		}
-		t.tree.SetHint(e, &t.hint)
-		ix.add(e)
+		t.tree.SetHint(r, &t.hint)
+		ix.add(s, r)
 		s.keys++
 		s.vers++
 		return
 	}
+	e := s.at(r)
 	switch {
 	case ts > e.ts:
 		// The entry takes a key string of its own: a loaded key may share
@@ -258,10 +277,10 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	}
 	s.vers -= freed
 	if dead {
-		t.tree.DeleteHint(e, &t.hint)
-		ix.remove(e.key)
+		t.tree.DeleteHint(r, &t.hint)
+		ix.remove(s, e.key)
 		s.keys--
-		s.release(e)
+		s.release(r)
 	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
 		e.more = nil
 	}
@@ -310,11 +329,11 @@ func (e *entry[V]) at(ts Timestamp) (v V, found bool) {
 // Get returns the newest version with version.ts <= ts; found=false if none
 // or it is a tombstone. Reads at ts < Horizon() are unspecified.
 func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
-	e := s.tables[table].indexed().get(key)
-	if e == nil {
+	r := s.indexed(table).get(s, key)
+	if r == 0 {
 		return s.implicitAt(table, key, ts)
 	}
-	return e.at(ts)
+	return s.at(r).at(ts)
 }
 
 // Latest returns the newest version regardless of timestamp, its ts, and
@@ -322,8 +341,8 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 // version at all (including when its last tombstone fell below the horizon
 // and was collected).
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
-	e := s.tables[table].indexed().get(key)
-	if e == nil {
+	r := s.indexed(table).get(s, key)
+	if r == 0 {
 		if im := s.tables[table].implicit; im != nil {
 			if v, ok := im.row(key); ok {
 				return v, im.ts, true, true
@@ -331,6 +350,7 @@ func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, 
 		}
 		return v, 0, false, false
 	}
+	e := s.at(r)
 	return e.v, e.ts, e.live(), true
 }
 
@@ -346,7 +366,8 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 	tr := s.tables[table].tree
 	n := 0
 	if !reverse {
-		visit := func(e *entry[V]) bool {
+		visit := func(r ref) bool {
+			e := s.at(r)
 			if to != "" && e.key >= to {
 				return false
 			}
@@ -364,12 +385,12 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 		// The tree compares against the pivot only while descending to the
 		// first item, before fn first runs, so fn may read the Store (which
 		// reuses the probe) during the scan.
-		s.probe.key = from
-		tr.Ascend(&s.probe, visit)
-		s.probe.key = ""
+		tr.Ascend(s.probe(from), visit)
+		s.probe("")
 		return
 	}
-	visit := func(e *entry[V]) bool {
+	visit := func(r ref) bool {
+		e := s.at(r)
 		if e.key < from {
 			return false
 		}
@@ -387,7 +408,6 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 		tr.Reverse(visit)
 		return
 	}
-	s.probe.key = to
-	tr.Descend(&s.probe, visit)
-	s.probe.key = ""
+	tr.Descend(s.probe(to), visit)
+	s.probe("")
 }

@@ -47,12 +47,13 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	for ti := range s.tables {
 		tab := &s.tables[ti]
 		tr := tab.tree
-		ix := tab.indexed() // built here if a bulk load left it out
+		ix := s.indexed(ti) // built here if a bulk load left it out
 		prev := ""
 		first := true
-		tr.Scan(func(e *entry[V]) bool {
-			if got := ix.get(e.key); got != e {
-				t.Errorf("table %d key %q: hash index has %p, tree %p", ti, e.key, got, e)
+		tr.Scan(func(r ref) bool {
+			e := s.at(r)
+			if got := ix.get(s, e.key); got != r {
+				t.Errorf("table %d key %q: hash index has entry %d, tree %d", ti, e.key, got, r)
 			}
 			if !first && e.key <= prev {
 				t.Errorf("table %d: keys out of order: %q after %q", ti, e.key, prev)

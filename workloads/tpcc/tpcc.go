@@ -190,9 +190,9 @@ func (w *Workload) Metrics(byType map[string]workloads.TypeCounts, measured time
 }
 
 // bytesPerWarehouse is the simulator's memory per warehouse at --scale 1,
-// measured (docs/models.md: 73.3 MiB live after the load); stock and
+// measured (docs/models.md: 63.1 MiB live after the load); stock and
 // customers, which dominate it, shrink with the scale.
-const bytesPerWarehouse = 74 << 20
+const bytesPerWarehouse = 64 << 20
 
 // LoadBytes implements workloads.Sized.
 func (w *Workload) LoadBytes() (int64, string) {
