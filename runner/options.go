@@ -229,8 +229,8 @@ func Resolve(cfg Config) (*Resolved, error) {
 			errs = append(errs, fmt.Errorf("--%s: unknown option (see bench run --help)", name))
 			continue
 		}
-		errs = append(errs, fmt.Errorf("--%s does not apply to engine %s and workload %s (it is an option of %s)",
-			name, em.Name, wm.Name, strings.Join(owners, ", ")))
+		errs = append(errs, fmt.Errorf("--%s does not apply to engine %s and workload %s (it is an option of %s)%s",
+			name, em.Name, wm.Name, strings.Join(owners, ", "), standIn(r.Sets, name)))
 	}
 	// A field a Go program set away from its default in the group that
 	// does not apply is refused too (e.g. a topology for a real database).
@@ -302,4 +302,17 @@ func (r *Resolved) NewWorkload() (workloads.Workload, error) {
 func (r *Resolved) NewEngine(env engines.Env) (engines.Engine, error) {
 	env.Seed, env.Clients = r.Config.Seed, r.Config.Clients
 	return r.newEngine(env)
+}
+
+// standIn is "; use --X" when an option that applies stands for the
+// refused one (option.Option.Like), else "".
+func standIn(sets []*option.Set, name string) string {
+	for _, s := range sets {
+		for _, o := range s.Options() {
+			if slices.Contains(o.Like, name) {
+				return fmt.Sprintf("; %s has --%s for it", s.Owner(), o.Name)
+			}
+		}
+	}
+	return ""
 }

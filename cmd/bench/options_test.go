@@ -197,6 +197,20 @@ func TestOptionOfAnotherOwnerIsRefused(t *testing.T) {
 	}
 }
 
+// An option refused for a workload that has its own option for the same
+// thing points at it (ycsb's --theta is ycsb-a's --zipf-constant).
+func TestRefusedOptionNamesItsStandIn(t *testing.T) {
+	for _, c := range []struct{ workload, given, want string }{
+		{"ycsb-a", "theta", "workload ycsb-a has --zipf-constant for it"},
+		{"ycsb", "zipf-constant", "workload ycsb has --theta for it"},
+	} {
+		stderr, code := runIn("run", "-q", "--engine", "occ", "--workload", c.workload, "--"+c.given, "0.9")
+		if code != exitUsage || !strings.Contains(stderr, c.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+			t.Errorf("--workload %s --%s: exit %d, %q; want exit 2 and one line with %q", c.workload, c.given, code, stderr, c.want)
+		}
+	}
+}
+
 // Sizes within their bounds that this machine could not hold in the
 // simulator are refused before loading, with the estimate.
 func TestLoadBeyondMemoryIsRefused(t *testing.T) {

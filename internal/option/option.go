@@ -63,6 +63,10 @@ type Option struct {
 	Redacted bool
 	// Redact, for a Redacted option, returns the recordable form.
 	Redact func(string) string
+	// Like names options of other owners that this one stands in for
+	// (ycsb-a's --zipf-constant is ycsb's --theta): refusing one of those
+	// for this owner points at this one.
+	Like []string
 
 	parse func(string) error // sets the bound field, bounds unchecked
 	check func() error       // checks the bound field's current value
@@ -84,6 +88,10 @@ func (o *Option) Secret(redact func(string) string) *Option {
 
 // Repeated marks the option as repeatable (see Option.Repeatable).
 func (o *Option) Repeated() *Option { o.Repeatable = true; return o }
+
+// StandsFor records that the option does here what the named options of
+// other owners do (see Option.Like).
+func (o *Option) StandsFor(names ...string) *Option { o.Like = append(o.Like, names...); return o }
 
 // Below makes the upper bound exclusive.
 func (o *Option) Below() *Option { o.MaxOpen = true; return o }

@@ -118,13 +118,13 @@ func (o *Options) Declare(s *option.Set, spec *spec) {
 	s.Float(&o.HotspotDataFrac, "hotspot-data-frac", 0, 1, "with --distribution hotspot, the fraction of keys that are hot")
 	s.Float(&o.HotspotOpFrac, "hotspot-op-frac", 0, 1, "with --distribution hotspot, the fraction of requests that go to hot keys")
 	if spec.transactional {
-		s.Float(&o.Theta, "theta", 0, 1, "zipfian constant of the key distribution (0 = uniform)").Below()
+		s.Float(&o.Theta, "theta", 0, 1, "zipfian constant of the key distribution (0 = uniform)").Below().StandsFor("zipf-constant")
 		s.Float(&o.WriteFrac, "write-frac", 0, 1, "probability that an operation is a read-modify-write rather than a read")
 		s.Int(&o.OpsPerTxn, "ops-per-txn", 1, maxOpsPerTxn, "operations (on distinct keys) per transaction").WithUnit("operations")
 		s.Int(&o.PartitionsPerTxn, "partitions-per-txn", 0, maxPartitions,
 			"draw each transaction's keys from exactly this many distinct partitions (0 = anywhere; needs --partitions)").WithUnit("partitions")
 	} else {
-		s.Float(&o.ZipfConstant, "zipf-constant", 0, 1, "zipfian constant of the zipfian, scrambled-zipfian and latest distributions").Below()
+		s.Float(&o.ZipfConstant, "zipf-constant", 0, 1, "zipfian constant of the zipfian, scrambled-zipfian and latest distributions").Below().StandsFor("theta")
 		if spec.scan > 0 {
 			s.Int(&o.MaxScanLength, "max-scan-length", 1, maxScanLength, "scans read a uniform 1..max-scan-length rows").WithUnit("rows")
 		}
