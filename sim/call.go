@@ -134,10 +134,8 @@ func (r *call) next() {
 		case cpu.busy < cpu.cores:
 			cpu.busy++
 		default:
-			f := NewFuture[struct{}](k)
-			cpu.queue = append(cpu.queue, f)
+			cpu.queue = append(cpu.queue, cpuWaiter{step: r.step})
 			r.waitedCore = true
-			f.Then(func(struct{}) { k.schedule(k.now, nil, r.step) })
 			return
 		}
 		r.stage = callServed

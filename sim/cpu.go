@@ -9,9 +9,18 @@ type CPU struct {
 	k     *Kernel
 	cores int
 	busy  int
-	queue []*Future[struct{}]
+	queue []cpuWaiter
 	// busyTime accumulates service time, for utilisation.
 	busyTime time.Duration
+}
+
+// cpuWaiter is work waiting for a core: a process to wake or (with no
+// process) a step to schedule, both at the instant the core is handed
+// over — the events a future's waiter, or a Then callback scheduling the
+// step, would make.
+type cpuWaiter struct {
+	p    *Proc
+	step func()
 }
 
 // NewCPU returns a CPU with the given cores (at least 1).
@@ -31,9 +40,11 @@ func (c *CPU) Exec(p *Proc, d time.Duration) {
 	if c.busy < c.cores {
 		c.busy++
 	} else {
-		f := NewFuture[struct{}](c.k)
-		c.queue = append(c.queue, f)
-		Await(p, f, CatQueue) // the releasing process hands its core over
+		// The releasing process hands its core over (release).
+		start := c.k.now
+		c.queue = append(c.queue, cpuWaiter{p: p})
+		p.park()
+		p.ledger[CatQueue] += c.k.now - start
 	}
 	p.Sleep(d, CatCPU)
 	c.release(d)
@@ -44,10 +55,10 @@ func (c *CPU) Exec(p *Proc, d time.Duration) {
 func (c *CPU) release(d time.Duration) {
 	c.busyTime += d
 	if len(c.queue) > 0 {
-		f := c.queue[0]
-		c.queue[0] = nil
+		w := c.queue[0]
+		c.queue[0] = cpuWaiter{}
 		c.queue = c.queue[1:]
-		f.Set(struct{}{})
+		c.k.schedule(c.k.now, w.p, w.step)
 		return
 	}
 	c.busy--
@@ -74,9 +85,7 @@ func (c *CPU) execThen(d time.Duration, then func()) {
 		serve()
 		return
 	}
-	f := NewFuture[struct{}](c.k)
-	c.queue = append(c.queue, f)
-	f.Then(func(struct{}) { c.k.schedule(c.k.now, nil, serve) })
+	c.queue = append(c.queue, cpuWaiter{step: serve})
 }
 
 // Cores is the number of cores.

@@ -63,15 +63,24 @@ type killed struct{}
 // Proc is a simulated process: sequential code that blocks on virtual time.
 // Its methods must be called only from inside its own body.
 type Proc struct {
-	k      *Kernel
-	id     uint64
-	name   string
-	body   func(p *Proc)
-	co     *coro
-	slot   int // index in k.live while not finished
+	k    *Kernel
+	id   uint64
+	name string
+	body func(p *Proc)
+	co   *coro
+	slot int // index in k.live while not finished
+	// arg is the index a FanOut child runs for.
+	arg    int
 	ledger Ledger
-	done   Future[struct{}]
-	dead   bool
+	// done is made by the first Done call: few processes are awaited, and
+	// an inline future would make every process a size class larger.
+	done *Future[struct{}]
+	// ctx is the context WithProc returns the first time it is given this
+	// process (one allocation fewer per process; see WithProc).
+	ctx  procCtx
+	dead bool
+	// returned is true once the body has returned (not when killed).
+	returned bool
 	// parked is true while the proc waits for a resume.
 	parked bool
 }
@@ -120,9 +129,13 @@ func (c *coro) run() (ok bool) {
 // Spawn starts body as a new process at the current time. The returned
 // process's Done future completes when body returns.
 func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
+	return k.spawn(name, body, 0)
+}
+
+// spawn is Spawn with the index a FanOut child runs for.
+func (k *Kernel) spawn(name string, body func(p *Proc), arg int) *Proc {
 	k.nprocs++
-	p := &Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live)}
-	p.done.k = k
+	p := &Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live), arg: arg}
 	var c *coro
 	if n := len(k.idle); n > 0 {
 		c = k.idle[n-1]
@@ -169,7 +182,10 @@ func (p *Proc) finish() {
 		return
 	}
 	p.unlink()
-	p.done.Set(struct{}{})
+	p.returned = true
+	if p.done != nil {
+		p.done.Set(struct{}{})
+	}
 }
 
 func (p *Proc) kill() {
@@ -202,7 +218,15 @@ func (p *Proc) ID() uint64 { return p.id }
 func (p *Proc) Now() Time { return p.k.now }
 
 // Done completes when the process's body has returned.
-func (p *Proc) Done() *Future[struct{}] { return &p.done }
+func (p *Proc) Done() *Future[struct{}] {
+	if p.done == nil {
+		p.done = NewFuture[struct{}](p.k)
+		if p.returned {
+			p.done.Set(struct{}{})
+		}
+	}
+	return p.done
+}
 
 // Ledger returns the time this process has spent blocked, by category.
 func (p *Proc) Ledger() Ledger { return p.ledger }
@@ -232,15 +256,39 @@ func (p *Proc) Yield() {
 
 type procKey struct{}
 
+// procCtx is a context that carries a process (context.WithValue's
+// behaviour for the key procKey{}).
+type procCtx struct {
+	context.Context
+	p *Proc
+}
+
+func (c *procCtx) Value(key any) any {
+	if key == (procKey{}) {
+		return c.p
+	}
+	return c.Context.Value(key)
+}
+
 // WithProc returns a context that carries p; simulated engines recover the
-// calling process from the context their methods receive.
+// calling process from the context their methods receive. Every process
+// is given a context about once (the runner's client, each FanOut child),
+// so the first one is the process's own field; a context is never
+// changed once returned, so later calls make a new one.
 func WithProc(ctx context.Context, p *Proc) context.Context {
-	return context.WithValue(ctx, procKey{}, p)
+	if p.ctx.p == nil {
+		p.ctx = procCtx{Context: ctx, p: p}
+		return &p.ctx
+	}
+	return &procCtx{Context: ctx, p: p}
 }
 
 // ProcFrom returns the process carried by ctx. It panics when there is none:
 // a simulated engine called outside the simulation is a wiring bug.
 func ProcFrom(ctx context.Context) *Proc {
+	if c, ok := ctx.(*procCtx); ok {
+		return c.p
+	}
 	p, _ := ctx.Value(procKey{}).(*Proc)
 	if p == nil {
 		panic("sim: context carries no process; simulated engines must be called from a sim.Proc")
