@@ -171,7 +171,9 @@ func New(name string, o Options, seed uint64) (*Workload, error) {
 	for i := range pool {
 		pool[i] = byte('!' + rng.IntN('~'-'!'+1))
 	}
-	w.pool = string(pool)
+	// Registered, so that packed rows keep where a value lies in the pool
+	// rather than a copy of its bytes (engines.ShareStrings).
+	w.pool = engines.ShareStrings(string(pool))
 
 	w.seq = NewKeySequence(o.Records)
 
