@@ -13,16 +13,27 @@ import (
 // ordered scans and the sweeper walk the tree.
 //
 // It is open addressing with linear probing over a slice of entry refs
-// (4 bytes a slot, 0 for empty, at most 3/4 full, so 5–11 bytes a key, and
-// nothing for the Go collector to scan), and removal shifts the following
-// cluster back instead of leaving tombstones. Nothing iterates it, so the
-// process-random hash seed cannot affect results. Its methods take the
-// Store whose arena the refs name.
+// (4 bytes a slot and a tag byte, 0 for empty, at most 3/4 full, so 7–13
+// bytes a key, and nothing for the Go collector to scan), and removal
+// shifts the following cluster back instead of leaving tombstones. Nothing
+// iterates it, so the process-random hash seed cannot affect results. Its
+// methods take the Store whose arena the refs name.
+//
+// Beside each slot is a byte of its key's hash (tags): a probe looks up an
+// entry's key only where that byte matches, so a probe past other keys'
+// slots (every miss walks its cluster to the first empty slot: an insert's
+// existence check, then its install) costs no look-up in the arena and no
+// key comparison. One byte a slot, nothing to scan.
 type hashIndex[V any] struct {
 	slots []ref
+	tags  []uint8
 	mask  uint64
 	n     int
 }
+
+// tagOf is the byte of a key's hash its slot's tag holds (bits the slot
+// number does not use for any table under 2^56 slots).
+func tagOf(h uint64) uint8 { return uint8(h >> 56) }
 
 var hashSeed = maphash.MakeSeed()
 
@@ -33,9 +44,11 @@ func (ix *hashIndex[V]) get(s *Store[V], key string) ref {
 	if ix.n == 0 {
 		return 0
 	}
-	for i := hashKey(key) & ix.mask; ; i = (i + 1) & ix.mask {
+	h := hashKey(key)
+	tag := tagOf(h)
+	for i := h & ix.mask; ; i = (i + 1) & ix.mask {
 		r := ix.slots[i]
-		if r == 0 || s.at(r).key == key {
+		if r == 0 || (ix.tags[i] == tag && s.at(r).key == key) {
 			return r
 		}
 	}
@@ -51,11 +64,12 @@ func (ix *hashIndex[V]) add(s *Store[V], r ref) {
 }
 
 func (ix *hashIndex[V]) place(s *Store[V], r ref) {
-	i := hashKey(s.at(r).key) & ix.mask
+	h := hashKey(s.at(r).key)
+	i := h & ix.mask
 	for ix.slots[i] != 0 {
 		i = (i + 1) & ix.mask
 	}
-	ix.slots[i] = r
+	ix.slots[i], ix.tags[i] = r, tagOf(h)
 }
 
 func (ix *hashIndex[V]) grow(s *Store[V]) {
@@ -70,6 +84,7 @@ func (ix *hashIndex[V]) grow(s *Store[V]) {
 
 func (ix *hashIndex[V]) size(slots int) {
 	ix.slots = make([]ref, slots)
+	ix.tags = make([]uint8, slots)
 	ix.mask = uint64(slots - 1)
 }
 
@@ -91,8 +106,10 @@ func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[ref]) {
 
 // slot returns the slot holding key.
 func (ix *hashIndex[V]) slot(s *Store[V], key string) uint64 {
-	i := hashKey(key) & ix.mask
-	for s.at(ix.slots[i]).key != key {
+	h := hashKey(key)
+	tag := tagOf(h)
+	i := h & ix.mask
+	for ix.tags[i] != tag || s.at(ix.slots[i]).key != key {
 		i = (i + 1) & ix.mask
 	}
 	return i
@@ -109,10 +126,10 @@ func (ix *hashIndex[V]) remove(s *Store[V], key string) {
 	for j := (i + 1) & ix.mask; ix.slots[j] != 0; j = (j + 1) & ix.mask {
 		home := hashKey(s.at(ix.slots[j]).key) & ix.mask
 		if (i < j && (home <= i || home > j)) || (i > j && home <= i && home > j) {
-			ix.slots[i] = ix.slots[j]
+			ix.slots[i], ix.tags[i] = ix.slots[j], ix.tags[j]
 			i = j
 		}
 	}
-	ix.slots[i] = 0
+	ix.slots[i], ix.tags[i] = 0, 0
 	ix.n--
 }
