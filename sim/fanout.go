@@ -8,7 +8,8 @@ package sim
 // single request runs inline, in the parent.
 //
 // The children share one record and one body (the index is the process's
-// arg), and the last to finish wakes the parent itself: the events are
+// arg), their process records are reused (Kernel.spawn), and the last to
+// finish wakes the parent itself: the events are
 // those a future per child and an All over them would make (the parent's
 // wake-up is scheduled inside the last child's final step), without those
 // allocations.
@@ -25,7 +26,7 @@ func FanOut[T any](p *Proc, n int, name string, fn func(c *Proc, i int) T) []T {
 	body := f.child
 	k := p.Kernel()
 	for i := range n {
-		k.spawn(name, body, i)
+		k.spawn(name, body, i, true)
 	}
 	p.park()
 	for c, d := range f.last {

@@ -105,6 +105,7 @@ type Kernel struct {
 	seed    uint64
 	live    []*Proc // processes not yet finished, each knowing its slot
 	idle    []*coro // coroutines whose process finished, ready for reuse
+	spare   []*Proc // finished FanOut children, for the next ones (see spawn)
 	nprocs  uint64
 	stopped bool
 	events  uint64

@@ -81,6 +81,9 @@ type Proc struct {
 	dead bool
 	// returned is true once the body has returned (not when killed).
 	returned bool
+	// reusable: a FanOut child, whose record goes to Kernel.spare once
+	// its body returned (unless someone asked for its Done future).
+	reusable bool
 	// parked is true while the proc waits for a resume.
 	parked bool
 }
@@ -129,13 +132,25 @@ func (c *coro) run() (ok bool) {
 // Spawn starts body as a new process at the current time. The returned
 // process's Done future completes when body returns.
 func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
-	return k.spawn(name, body, 0)
+	return k.spawn(name, body, 0, false)
 }
 
-// spawn is Spawn with the index a FanOut child runs for.
-func (k *Kernel) spawn(name string, body func(p *Proc), arg int) *Proc {
+// spawn is Spawn with the index a FanOut child runs for. A reusable
+// process is a FanOut child: nothing outside the kernel keeps it (FanOut
+// returns no *Proc, and a finished process has no event or future
+// pending), so its record is reused for a later child. Its context
+// (WithProc) must not outlive it, which holds for any context of a process.
+func (k *Kernel) spawn(name string, body func(p *Proc), arg int, reusable bool) *Proc {
 	k.nprocs++
-	p := &Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live), arg: arg}
+	var p *Proc
+	if n := len(k.spare); reusable && n > 0 {
+		p = k.spare[n-1]
+		k.spare[n-1] = nil
+		k.spare = k.spare[:n-1]
+	} else {
+		p = new(Proc)
+	}
+	*p = Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live), arg: arg, reusable: reusable}
 	var c *coro
 	if n := len(k.idle); n > 0 {
 		c = k.idle[n-1]
@@ -161,6 +176,9 @@ func (p *Proc) resume() {
 		p.finish()
 		if more {
 			p.k.idle = append(p.k.idle, c)
+			if p.reusable && p.done == nil {
+				p.k.spare = append(p.k.spare, p)
+			}
 		}
 	}
 }
