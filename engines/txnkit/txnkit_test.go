@@ -79,6 +79,26 @@ func TestWriteSet(t *testing.T) {
 	}
 }
 
+// Get builds the row key itself; it must name the entry RowKey names,
+// for table IDs whose rune takes one byte and several, and long keys.
+func TestWriteSetGetMatchesRowKey(t *testing.T) {
+	long := engines.Key{engines.String(string(make([]byte, 100)))}
+	var w WriteSet
+	for _, id := range []int{0, 127, 128, 4000} {
+		tb := &engines.Table{ID: id, Name: fmt.Sprint(id)}
+		for _, k := range []engines.Key{key(id), long} {
+			w.Put(tb, k, k.Encode(), row(id, id))
+			e := w.Get(tb, k.Encode())
+			if e == nil || e != w.Lookup(RowKey(tb, k.Encode())) {
+				t.Errorf("table %d, key %v: Get %v, Lookup(RowKey) %v", id, k, e, w.Lookup(RowKey(tb, k.Encode())))
+			}
+		}
+		if w.Get(tb, enc(id+1)) != nil {
+			t.Errorf("table %d: an unwritten key found", id)
+		}
+	}
+}
+
 func TestRangeAndSingleShardValue(t *testing.T) {
 	tb := &engines.Table{Columns: []engines.Column{{Name: "w", Type: engines.TypeInt}, {Name: "d", Type: engines.TypeInt}}, PrimaryKey: []int{0, 1}, ShardKey: 0}
 	cases := []struct {

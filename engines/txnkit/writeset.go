@@ -2,6 +2,7 @@ package txnkit
 
 import (
 	"iter"
+	"unicode/utf8"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -41,9 +42,20 @@ type WriteSet struct {
 	bytes int
 }
 
-// Get returns the entry for the row (tb, enc), or nil.
+// Get returns the entry for the row (tb, enc), or nil. Every read of a
+// transaction asks (read-your-writes), so the row key is built in a buffer
+// on the stack (the same bytes as RowKey) instead of as a new string.
 func (w *WriteSet) Get(tb *engines.Table, enc string) *Entry {
-	return w.Lookup(RowKey(tb, enc))
+	if w == nil || len(w.order) == 0 {
+		return nil
+	}
+	var buf [64]byte
+	b := utf8.AppendRune(buf[:0], rune(tb.ID))
+	b = append(append(b, 0), enc...)
+	if i, ok := w.index[string(b)]; ok {
+		return w.order[i]
+	}
+	return nil
 }
 
 // Lookup returns the entry named rowKey (see RowKey), or nil.
