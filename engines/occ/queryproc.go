@@ -126,12 +126,13 @@ func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 // buffers the new version, as for any UPDATE.
 func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (row engines.Row, ok bool, err error) {
 	err = t.write(ctx, func(p *sim.Proc) error {
-		old, found := t.read(p, tb, k)
+		enc := k.Encode()
+		old, found := t.read(p, tb, k, enc)
 		if !found {
 			return nil
 		}
 		row, ok = engines.Apply(old, as), true
-		t.ws.Put(tb, k, k.Encode(), row)
+		t.ws.Put(tb, k, enc, row)
 		return t.checkLimits()
 	})
 	return row, ok, err
@@ -161,9 +162,9 @@ func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc str
 	return row.Row(), ok
 }
 
-// read sees the transaction's own writes first (read-your-writes).
-func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key) (engines.Row, bool) {
-	enc := k.Encode()
+// read sees the transaction's own writes first (read-your-writes). enc is
+// k's encoding, which the callers that then write the row reuse.
+func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
 	if row, exists, own := t.ws.Read(tb, enc); own {
 		return row, exists
 	}
@@ -172,7 +173,7 @@ func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key) (engines.Row, 
 
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (r engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
-		r, ok = t.read(p, tb, k)
+		r, ok = t.read(p, tb, k, k.Encode())
 		return nil
 	})
 	return r, ok, err
@@ -182,8 +183,9 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (r engi
 // SELECT ... FOR UPDATE rows as written for conflict detection.
 func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (r engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
-		r, ok = t.read(p, tb, k)
-		if t.ws.Lock(tb, k, k.Encode()) {
+		enc := k.Encode()
+		r, ok = t.read(p, tb, k, enc)
+		if t.ws.Lock(tb, k, enc) {
 			return t.checkLimits()
 		}
 		return nil
@@ -197,31 +199,34 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 	}
 	return t.write(ctx, func(p *sim.Proc) error {
 		k := tb.KeyOf(r)
-		if _, exists := t.read(p, tb, k); exists {
+		enc := k.Encode()
+		if _, exists := t.read(p, tb, k, enc); exists {
 			return engines.ErrDuplicateKey
 		}
-		t.ws.Put(tb, k, k.Encode(), r)
+		t.ws.Put(tb, k, enc, r)
 		return t.checkLimits()
 	})
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
 	return t.write(ctx, func(p *sim.Proc) error {
-		old, ok := t.read(p, tb, k)
+		enc := k.Encode()
+		old, ok := t.read(p, tb, k, enc)
 		if !ok {
 			return engines.ErrNotFound
 		}
-		t.ws.Put(tb, k, k.Encode(), txnkit.Updated(old, sets))
+		t.ws.Put(tb, k, enc, txnkit.Updated(old, sets))
 		return t.checkLimits()
 	})
 }
 
 func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
 	return t.write(ctx, func(p *sim.Proc) error {
-		if _, ok := t.read(p, tb, k); !ok {
+		enc := k.Encode()
+		if _, ok := t.read(p, tb, k, enc); !ok {
 			return engines.ErrNotFound
 		}
-		t.ws.Delete(tb, k, k.Encode())
+		t.ws.Delete(tb, k, enc)
 		return t.checkLimits()
 	})
 }
