@@ -109,6 +109,9 @@ type Kernel struct {
 	nprocs  uint64
 	stopped bool
 	events  uint64
+	// running and until: Run is on, up to until (see runsNext).
+	running bool
+	until   Time
 }
 
 // NewKernel returns a kernel at time zero whose random streams derive from seed.
@@ -155,6 +158,8 @@ func (k *Kernel) wake(t Time, p *Proc) { k.schedule(t, p, nil) }
 // when the limit was reached.
 func (k *Kernel) Run(until Time) {
 	k.stopped = false
+	k.running, k.until = true, until
+	defer func() { k.running = false }()
 events:
 	for !k.stopped {
 		q := &k.queue
@@ -193,6 +198,15 @@ events:
 	if until >= 0 && !k.stopped && k.now < until {
 		k.now = until
 	}
+}
+
+// runsNext reports whether an event scheduled now for t would be the next
+// one Run takes: Run is on and will go on to t, nothing is left of this
+// instant, and every queued event is later than t (one at t itself would
+// precede it, having the smaller sequence number).
+func (k *Kernel) runsNext(t Time) bool {
+	return k.running && !k.stopped && (k.until < 0 || t <= k.until) && k.nowHead == len(k.nowq) &&
+		(len(k.queue) == 0 || k.queue[0].at > t) && (len(k.far) == 0 || k.far[0].at > t)
 }
 
 // Stop makes Run return after the current event.
