@@ -461,7 +461,14 @@ func (e *Engine) Drop(ctx context.Context, s *engines.Schema) error {
 // Close closes the pool.
 func (e *Engine) Close() error {
 	if e.lockConn != nil {
-		e.lockConn.Close(context.Background())
+		// Release the lock before hanging up: a closed connection's
+		// backend exits (and drops its locks) after Close has returned,
+		// so a run started right after this one could still find it held.
+		// A bounded wait: a lost server must not stall Close.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, _ = e.lockConn.Exec(ctx, "SELECT pg_advisory_unlock_all()")
+		e.lockConn.Close(ctx)
+		cancel()
 		e.lockConn = nil
 	}
 	e.pool.Close()
