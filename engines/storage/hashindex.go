@@ -19,11 +19,12 @@ import (
 // iterates it, so the process-random hash seed cannot affect results. Its
 // methods take the Store whose arena the refs name.
 //
-// Beside each slot is a byte of its key's hash (tags): a probe looks up an
-// entry's key only where that byte matches, so a probe past other keys'
-// slots (every miss walks its cluster to the first empty slot: an insert's
-// existence check, then its install) costs no look-up in the arena and no
-// key comparison. One byte a slot, nothing to scan.
+// Beside each slot is a byte of its key's hash (tags), never 0 for a used
+// slot and 0 for an empty one: a probe reads the tags alone and looks at a
+// slot and its entry's key only where the byte matches, so a probe past
+// other keys' slots (every miss walks its cluster to the first empty slot:
+// an insert's existence check, then its install) touches neither the slots
+// nor the arena. One byte a slot, nothing to scan.
 type hashIndex[V any] struct {
 	slots []ref
 	tags  []uint8
@@ -32,8 +33,9 @@ type hashIndex[V any] struct {
 }
 
 // tagOf is the byte of a key's hash its slot's tag holds (bits the slot
-// number does not use for any table under 2^56 slots).
-func tagOf(h uint64) uint8 { return uint8(h >> 56) }
+// number does not use for any table under 2^56 slots), 1 for 0: 0 marks
+// an empty slot.
+func tagOf(h uint64) uint8 { return max(uint8(h>>56), 1) }
 
 var hashSeed = maphash.MakeSeed()
 
@@ -47,9 +49,13 @@ func (ix *hashIndex[V]) get(s *Store[V], key string) ref {
 	h := hashKey(key)
 	tag := tagOf(h)
 	for i := h & ix.mask; ; i = (i + 1) & ix.mask {
-		r := ix.slots[i]
-		if r == 0 || (ix.tags[i] == tag && s.at(r).key == key) {
-			return r
+		switch ix.tags[i] {
+		case 0:
+			return 0
+		case tag:
+			if r := ix.slots[i]; s.at(r).key == key {
+				return r
+			}
 		}
 	}
 }
@@ -66,7 +72,7 @@ func (ix *hashIndex[V]) add(s *Store[V], r ref) {
 func (ix *hashIndex[V]) place(s *Store[V], r ref) {
 	h := hashKey(s.at(r).key)
 	i := h & ix.mask
-	for ix.slots[i] != 0 {
+	for ix.tags[i] != 0 {
 		i = (i + 1) & ix.mask
 	}
 	ix.slots[i], ix.tags[i] = r, tagOf(h)
@@ -128,7 +134,7 @@ func (ix *hashIndex[V]) remove(s *Store[V], key string) {
 	i := ix.slot(s, key)
 	// Backward-shift deletion: move later members of the cluster whose home
 	// slot is not in (i, j] into the hole, so probes never meet a gap early.
-	for j := (i + 1) & ix.mask; ix.slots[j] != 0; j = (j + 1) & ix.mask {
+	for j := (i + 1) & ix.mask; ix.tags[j] != 0; j = (j + 1) & ix.mask {
 		home := hashKey(s.at(ix.slots[j]).key) & ix.mask
 		if (i < j && (home <= i || home > j)) || (i > j && home <= i && home > j) {
 			ix.slots[i], ix.tags[i] = ix.slots[j], ix.tags[j]
