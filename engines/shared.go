@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"cmp"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -71,22 +72,12 @@ func ShareStrings(s string) string {
 	}
 	p := sharedPool{base: uintptr(unsafe.Pointer(unsafe.StringData(s))), id: len(old.pools)}
 	i, _ := slices.BinarySearchFunc(next.byAddr, p.base, func(q sharedPool, b uintptr) int {
-		return cmpAddr(q.base, b)
+		return cmp.Compare(q.base, b)
 	})
 	next.byAddr = slices.Insert(next.byAddr, i, p)
 	shared.byContent[s] = p.id
 	shared.set.Store(next)
 	return s
-}
-
-func cmpAddr(a, b uintptr) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // sharedRef says where the n bytes at p lie in a registered pool, if they

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -48,7 +49,7 @@ func NewSweep(param string, runs []Run) (*Sweep, error) {
 		for i := range idx {
 			idx[i] = i
 		}
-		slices.SortStableFunc(idx, func(a, b int) int { return compareFloat(xs[a], xs[b]) })
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(xs[a], xs[b]) })
 		sorted := make([]string, len(idx))
 		for i, j := range idx {
 			sorted[i] = s.Values[j]
@@ -77,16 +78,6 @@ func (r *Run) name() string {
 		return r.Path
 	}
 	return r.Label
-}
-
-func compareFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // numericValues parses every value as a number, if they all are.

@@ -563,15 +563,7 @@ func TestTwoPCPartitionedLeadersAreReplacedAfterTheLease(t *testing.T) {
 	if failovers == 0 {
 		t.Error("no leader was replaced")
 	}
-	rate := func(group string, from, to float64) float64 {
-		var n int64
-		for _, p := range res.Availability.Timeline[group] {
-			if p.TS >= from && p.TS < to {
-				n += p.Committed
-			}
-		}
-		return float64(n) / (to - from)
-	}
+	rate := func(group string, from, to float64) float64 { return commitRate(res, group, from, to) }
 	before := rate("us-east-1b", 0, 1)
 	stalled, majority, minority, healed := rate("us-east-1b", 4, 10), rate("us-east-1b", 12, 14), rate("us-east-1a", 2, 14), rate("us-east-1a", 15, 18)
 	t.Logf("us-east-1b commits/s: %.0f before, %.0f at 4-10 s, %.0f at 12-14 s; us-east-1a: %.0f during, %.0f after; %d failovers",
@@ -609,15 +601,7 @@ func TestPartitionedQuorumHoldersFailOverAfterTheDetectionTime(t *testing.T) {
 				failovers = st.FieldByName("Failovers").Int()
 			}
 			res := runChecksPass(t, cfg, "partition:us-east-1a|us-east-1b,us-east-1c@1s+9s")
-			rate := func(group string, from, to float64) float64 {
-				var n int64
-				for _, p := range res.Availability.Timeline[group] {
-					if p.TS >= from && p.TS < to {
-						n += p.Committed
-					}
-				}
-				return float64(n) / (to - from)
-			}
+			rate := func(group string, from, to float64) float64 { return commitRate(res, group, from, to) }
 			before, stalled, moved := rate("us-east-1b", 0, 1), rate("us-east-1b", 3, 6), rate("us-east-1b", 7.5, 10)
 			minority, healed := rate("us-east-1a", 1.5, 10), rate("us-east-1a", 11, 13)
 			t.Logf("us-east-1b commits/s: %.0f before, %.0f at 3-6 s, %.0f at 7.5-10 s; us-east-1a: %.0f during, %.0f after; %d failovers",
@@ -631,4 +615,16 @@ func TestPartitionedQuorumHoldersFailOverAfterTheDetectionTime(t *testing.T) {
 			ackedCommitsSurvive(t, cfg, 12*time.Second)
 		})
 	}
+}
+
+// commitRate is a client group's commits per second over [from, to)
+// seconds of its availability timeline.
+func commitRate(res *runner.Result, group string, from, to float64) float64 {
+	var n int64
+	for _, p := range res.Availability.Timeline[group] {
+		if p.TS >= from && p.TS < to {
+			n += p.Committed
+		}
+	}
+	return float64(n) / (to - from)
 }
