@@ -20,13 +20,13 @@ import (
 // temporary directory, a free port on 127.0.0.1 — for tests that must stop
 // or restart the server (never the shared one other tests use). It returns
 // the DSN of its "postgres" database and a function that restarts the
-// server (fast shutdown, then start, waiting until it accepts connections;
-// safe to call from another goroutine).
+// server (fast shutdown, down for the given time, then start, waiting until
+// it accepts connections; safe to call from another goroutine).
 // The cluster is stopped and removed when the test ends. Where that is
 // impossible (no initdb under /usr/lib/postgresql/*/bin, running as root
 // without a postgres user) the test skips with the reason — except under
 // CI=true, where it fails.
-func PrivatePostgres(t testing.TB) (dsn string, restart func() error) {
+func PrivatePostgres(t testing.TB) (dsn string, restart func(down time.Duration) error) {
 	t.Helper()
 	fail := func(format string, args ...any) {
 		t.Helper()
@@ -100,10 +100,11 @@ func PrivatePostgres(t testing.TB) (dsn string, restart func() error) {
 		fail("the private cluster does not answer: %v", err)
 	}
 	c.Close(ctx)
-	return dsn, func() error {
+	return dsn, func(down time.Duration) error {
 		if err := run("pg_ctl", "stop", "-D", data, "-m", "fast", "-w"); err != nil {
 			return fmt.Errorf("stopping the private cluster: %v", err)
 		}
+		time.Sleep(down)
 		if err := start(); err != nil {
 			return fmt.Errorf("starting the private cluster again: %v", err)
 		}

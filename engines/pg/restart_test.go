@@ -43,7 +43,9 @@ func TestServerRestartIsSurvived(t *testing.T) {
 		start := time.Now()
 		time.Sleep(1500 * time.Millisecond)
 		at = time.Since(start)
-		err := restart()
+		// Down for 500 ms: a restart with fsync off takes little more
+		// than 100 ms, too short to leave a whole 100 ms interval empty.
+		err := restart(500 * time.Millisecond)
 		back = time.Since(start)
 		restarted <- err
 	}()
