@@ -12,12 +12,7 @@ import (
 // Synthetic records with known answers: group a commits every 10 ms except
 // during a 1 s crash, group b throughout.
 func TestAvailabilityFigures(t *testing.T) {
-	f, err := sim.ParseFault("crash:us-east-1a@2s+1s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewRecorder([]string{"x"}, 0, time.Second)
-	r.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, []string{"a", "b"})
+	r, _ := faultRecorder(t, "crash:us-east-1a@2s+1s", "a", "b")
 	for ms := 0; ms < 5000; ms += 10 {
 		at := time.Duration(ms) * time.Millisecond
 		if ms < 2000 || ms >= 3000 {
@@ -72,12 +67,7 @@ func TestAvailabilityFigures(t *testing.T) {
 // A permanent fault that throughput never recovers from has no recovery
 // time, and the gap runs to the end of the run.
 func TestAvailabilityPermanentFault(t *testing.T) {
-	f, err := sim.ParseFault("crash:us-east-1a@1s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewRecorder([]string{"x"}, 0, time.Second)
-	r.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, []string{"a"})
+	r, _ := faultRecorder(t, "crash:us-east-1a@1s", "a")
 	for ms := 0; ms < 1000; ms += 10 {
 		r.Txn(TxnRecord{Type: "x", End: time.Duration(ms) * time.Millisecond, Committed: true, Group: "a"})
 	}
@@ -92,12 +82,7 @@ func TestAvailabilityPermanentFault(t *testing.T) {
 // A permanent loss that takes group a's clients: the whole never gets back
 // to 90% of its pre-fault rate, the survivors (b) do, and say when.
 func TestAvailabilitySurvivorsRecovery(t *testing.T) {
-	f, err := sim.ParseFault("crash:us-east-1a@2s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := NewRecorder([]string{"x"}, 0, time.Second)
-	r.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, []string{"a", "b"})
+	r, f := faultRecorder(t, "crash:us-east-1a@2s", "a", "b")
 	for ms := 0; ms < 6000; ms += 10 {
 		at := time.Duration(ms) * time.Millisecond
 		if ms < 2000 {
@@ -140,4 +125,17 @@ func TestAvailabilitySurvivorsRecovery(t *testing.T) {
 			t.Errorf("survivors %v when every group commits at the end", s)
 		}
 	}
+}
+
+// faultRecorder is a recorder of one transaction type "x" with 100 ms
+// availability intervals over the client groups, for the fault spec.
+func faultRecorder(t *testing.T, spec string, groups ...string) (*Recorder, sim.Fault) {
+	t.Helper()
+	f, err := sim.ParseFault(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewRecorder([]string{"x"}, 0, time.Second)
+	r.EnableAvailability(100*time.Millisecond, []sim.Fault{f}, groups)
+	return r, f
 }

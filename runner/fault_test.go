@@ -39,12 +39,14 @@ func quickBank(t *testing.T, engine string) runner.Config {
 	return cfg
 }
 
-// runChecksPass runs cfg with the fault spec and fails the test for every
+// runChecksPass runs cfg with the fault specs and fails the test for every
 // consistency check that does not pass.
-func runChecksPass(t *testing.T, cfg runner.Config, spec string) *runner.Result {
+func runChecksPass(t *testing.T, cfg runner.Config, specs ...string) *runner.Result {
 	t.Helper()
-	if err := cfg.Faults.Set(spec); err != nil {
-		t.Fatal(err)
+	for _, spec := range specs {
+		if err := cfg.Faults.Set(spec); err != nil {
+			t.Fatal(err)
+		}
 	}
 	res, checks := runnertest.RunChecked(t, cfg)
 	for _, c := range checks {
@@ -524,17 +526,7 @@ func TestHandoffBeforeAKillAvoidsTheLeaseStall(t *testing.T) {
 		cfg.Topology = "zones-5"
 		cfg.Options["leader-region"] = "zone-1"
 		cfg.Warmup, cfg.Duration, cfg.TxnTimeout = 0, 14*time.Second, time.Second
-		for _, f := range faults {
-			if err := cfg.Faults.Set(f); err != nil {
-				t.Fatal(err)
-			}
-		}
-		res, checks := runnertest.RunChecked(t, cfg)
-		for _, c := range checks {
-			if c.Status != workloads.CheckPass {
-				t.Errorf("%s: %s %s", c.Name, c.Status, c.Detail)
-			}
-		}
+		res := runChecksPass(t, cfg, faults...)
 		return res.Availability.Faults[len(faults)-1].LongestGapS["zone-3"]
 	}
 	soft, hard := gap("handoff:zone-1@1s", "crash:zone-1@2s"), gap("crash:zone-1@2s")
