@@ -44,11 +44,12 @@ type Store[V any] struct {
 	used  uint32 // entries handed out, the probe included
 	free  []ref
 
-	// Incremental sweep position for Collect.
-	gcTable  int
-	gcAfter  string // last key swept in gcTable
-	gcResume bool   // gcAfter is meaningful (keys may be "")
-	gcDead   []ref
+	// The keys with something to trim, for Collect (gc.go): a FIFO from
+	// multiNext; track drops stale items once its length reaches
+	// multiStaleAt.
+	multi        []pending[V]
+	multiNext    int
+	multiStaleAt int
 }
 
 // ref names an entry of a Store's arena; 0 is the probe, never a key.
@@ -83,6 +84,7 @@ type entry[V any] struct {
 // history holds what does not fit the single-live-version fast path.
 type history[V any] struct {
 	deleted bool         // the newest (inline) version is a tombstone
+	listed  bool         // in the Collect list (track)
 	older   []version[V] // older versions, newest first
 }
 
@@ -167,7 +169,11 @@ func (s *Store[V]) alloc() (ref, *entry[V]) {
 // release recycles an entry that is no longer in any tree. Zeroing drops the
 // references to the key and value so they can be collected.
 func (s *Store[V]) release(r ref) {
-	*s.at(r) = entry[V]{}
+	e := s.at(r)
+	if m := e.more; m != nil {
+		m.older = nil // a stale item of the Collect list may hold m a while
+	}
+	*e = entry[V]{}
 	s.free = append(s.free, r)
 }
 
@@ -226,6 +232,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		e.key, e.ts, e.v = key, ts, v
 		if deleted {
 			e.more = &history[V]{deleted: true}
+			s.track(table, r, e.more)
 		}
 		t.tree.SetHint(r, &t.hint)
 		ix.add(s, r)
@@ -272,17 +279,23 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		}
 	}
 	freed, dead := e.trim(s.horizon)
-	if dead && s.bury(table, e) {
+	buried := dead && s.bury(table, e)
+	if buried {
 		freed, dead = freed-1, false
 	}
 	s.vers -= freed
-	if dead {
+	switch h := e.more; {
+	case dead:
 		t.tree.DeleteHint(r, &t.hint)
 		ix.remove(s, e.key)
 		s.keys--
 		s.release(r)
-	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
-		e.more = nil
+	case h == nil || buried:
+		// One live version, or a buried tombstone, which no horizon trims.
+	case !h.deleted && len(h.older) == 0:
+		e.more = nil // a tombstone replaced by a live version at its ts
+	case !h.listed:
+		s.track(table, r, h)
 	}
 }
 

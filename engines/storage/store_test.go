@@ -82,6 +82,47 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
 		t.Errorf("Stats() = %+v; trees hold Keys:%d Versions:%d", st, keys, vers)
 	}
+	checkListed(t, s)
+}
+
+// checkListed verifies the Collect list: every key with a history is in it
+// exactly once with that history, except a buried tombstone of an implicit
+// row (nothing to trim, ever); every other item is stale.
+func checkListed[V any](t *testing.T, s *Store[V]) {
+	t.Helper()
+	type item struct {
+		table int
+		r     ref
+	}
+	live := map[item]int{}
+	for _, it := range s.multi[s.multiNext:] {
+		if s.at(it.r).more == it.h {
+			live[item{int(it.table), it.r}]++
+		}
+	}
+	for ti := range s.tables {
+		s.tables[ti].tree.Scan(func(r ref) bool {
+			e := s.at(r)
+			n := live[item{ti, r}]
+			delete(live, item{ti, r})
+			switch m := e.more; {
+			case m == nil:
+			case !m.listed:
+				im := s.tables[ti].implicit
+				if !m.deleted || len(m.older) > 0 || e.ts > s.horizon || im == nil {
+					t.Errorf("table %d key %q: history not listed for Collect", ti, e.key)
+				} else if _, row := im.row(e.key); !row {
+					t.Errorf("table %d key %q: history not listed for Collect", ti, e.key)
+				}
+			case n != 1:
+				t.Errorf("table %d key %q: listed %d times", ti, e.key, n)
+			}
+			return true
+		})
+	}
+	for it, n := range live {
+		t.Errorf("Collect list: %d live items for table %d entry %d, which no tree holds", n, it.table, it.r)
+	}
 }
 
 func TestGetAsOf(t *testing.T) {
@@ -494,7 +535,7 @@ func TestCollect(t *testing.T) {
 	}
 	s.SetHorizon(30)
 
-	// Small budgets: several calls must cover every table, round-robin.
+	// Small budgets: several calls must cover every key of every table.
 	freed := 0
 	for range (tables*perTable + 6) / 7 {
 		freed += s.Collect(7)
@@ -528,18 +569,19 @@ func TestCollect(t *testing.T) {
 			}
 		}
 	}
-	// A further lap finds nothing; a huge budget does one lap and returns.
+	// Nothing is left to find; a huge budget visits each key once and returns.
 	if n := s.Collect(1 << 30); n != 0 {
-		t.Fatalf("second lap freed %d", n)
+		t.Fatalf("Collect after everything was trimmed freed %d", n)
 	}
 	if n := New[string](0).Collect(10); n != 0 {
 		t.Fatal("Collect on a store without tables")
 	}
 }
 
-// Collect resumes after the last key it swept, even when that key has been
-// removed meanwhile, and wraps around to pick up keys it already passed.
-func TestCollectResumeAndWrap(t *testing.T) {
+// Collect takes listed keys in the order they gained a history; a key
+// trimmed to one version leaves the list, and is listed again at the back
+// when a write gives it a history again.
+func TestCollectOrderAndRelist(t *testing.T) {
 	s := New[string](1)
 	for _, k := range []string{"", "a", "b", "c", "d"} { // "" is a valid key
 		s.Install(0, k, 10, "x", false)
@@ -550,12 +592,12 @@ func TestCollectResumeAndWrap(t *testing.T) {
 		t.Fatalf("first Collect freed %d; want 2", n)
 	}
 	s.Install(0, "a", 30, "", true)
-	// "a" is behind the sweep position and now a dead tombstone.
+	// "a" left the list at the first Collect and is back, after d.
 	s.SetHorizon(30)
 	if n := s.Collect(3); n != 3 { // b, c, d
 		t.Fatalf("second Collect freed %d; want 3", n)
 	}
-	if n := s.Collect(10); n != 2 { // wraps: "a" loses the tombstone and y
+	if n := s.Collect(10); n != 2 { // "a" loses the tombstone and y
 		t.Fatalf("third Collect freed %d; want 2", n)
 	}
 	if st := s.Stats(); st.Keys != 4 || st.Versions != 4 {
@@ -671,9 +713,10 @@ func TestReplica(t *testing.T) {
 	}
 }
 
-// A large budget started mid-table finishes the lap in one call: the keys
-// before the resume point are swept too, and nothing twice.
-func TestCollectFullLapFromMiddle(t *testing.T) {
+// A large budget after a partial call trims every listed key in one call:
+// the keys a call puts back are visited again by the next call, not twice in
+// this one.
+func TestCollectAllAfterPartial(t *testing.T) {
 	s := New[string](2)
 	for tb := range 2 {
 		for i := range 10 {
@@ -682,18 +725,18 @@ func TestCollectFullLapFromMiddle(t *testing.T) {
 			s.Install(tb, k, 20, "y", false)
 		}
 	}
-	if n := s.Collect(3); n != 0 { // horizon 0: only moves the sweep position
+	if n := s.Collect(3); n != 0 { // horizon 0: three keys go to the back
 		t.Fatalf("freed %d at horizon 0", n)
 	}
 	s.SetHorizon(20)
 	if n := s.Collect(1000); n != 20 {
-		t.Fatalf("lap from the middle freed %d; want 20", n)
+		t.Fatalf("Collect after a partial one freed %d; want 20", n)
 	}
 	s.Install(0, "k0", 30, "", true)
 	s.Install(1, "k9", 30, "", true)
 	s.SetHorizon(30)
 	if n := s.Collect(1000); n != 4 {
-		t.Fatalf("second lap freed %d; want 4", n)
+		t.Fatalf("second Collect freed %d; want 4", n)
 	}
 	if st := s.Stats(); st.Keys != 18 || st.Versions != 18 {
 		t.Fatalf("Stats = %+v", st)
