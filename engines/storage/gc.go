@@ -70,8 +70,8 @@ func (e *entry[V]) trim(h Timestamp) (freed int, dead bool) {
 // goes to the back, one whose history is gone leaves the list. Keys with a
 // single live version (almost all of a large table) are never visited, so a
 // round's cost follows the keys written, not the table's size, and an old
-// version waits at most len(list)/budget rounds once the horizon passes its
-// successor. One call visits each listed key at most once, however large the
+// version waits about (listed keys)/budget rounds once the horizon passes
+// its successor. One call visits each listed key at most once, however large the
 // budget, so a budget of at least Stats().Keys trims every key.
 func (s *Store[V]) Collect(budget int) int {
 	h := s.horizon
@@ -104,8 +104,8 @@ func (s *Store[V]) Collect(budget int) int {
 		}
 	}
 	s.vers -= freed
-	// Keep the list's dead front shorter than its live part: each item is
-	// then copied at most once per visit.
+	// Drop the visited front once it is longer than the rest: the copy is
+	// shorter than the visits that made the front.
 	if s.multiNext > len(s.multi)/2 {
 		n := copy(s.multi, s.multi[s.multiNext:])
 		clear(s.multi[n:])
