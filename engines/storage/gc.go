@@ -93,9 +93,8 @@ func (s *Store[V]) Collect(budget int) int {
 		freed += f
 		switch {
 		case dead:
-			t := &s.tables[table]
 			ix := s.indexed(table) // before the tree loses the key
-			t.tree.Delete(it.r)
+			s.ordered(table).Delete(it.r)
 			ix.remove(s, e.key)
 			s.keys--
 			s.release(it.r)

@@ -103,16 +103,40 @@ func (ix *hashIndex[V]) size(slots int) {
 // gets the larger size, which growing would give it anyway.
 func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[ref]) {
 	n := tr.Len()
-	slots := 16
-	for (n+n/4)*4 > slots*3 {
-		slots *= 2
-	}
-	ix.size(slots)
+	ix.sizeFor(n)
 	ix.n = n
 	tr.Scan(func(r ref) bool {
 		ix.place(s, r)
 		return true
 	})
+}
+
+// sizeFor empties the index into a table sized for n keys (see build).
+func (ix *hashIndex[V]) sizeFor(n int) {
+	slots := 16
+	for (n+n/4)*4 > slots*3 {
+		slots *= 2
+	}
+	ix.size(slots)
+	ix.n = 0
+}
+
+// put indexes r in an index sized for it (sizeFor), replacing the entry
+// of r's key if there is one, whose ref it returns (else 0).
+func (ix *hashIndex[V]) put(s *Store[V], r ref) (prev ref) {
+	key := s.at(r).key
+	h := hashKey(key)
+	tag := tagOf(h)
+	i := h & ix.mask
+	for ; ix.tags[i] != 0; i = (i + 1) & ix.mask {
+		if ix.tags[i] == tag && s.at(ix.slots[i]).key == key {
+			prev, ix.slots[i] = ix.slots[i], r
+			return prev
+		}
+	}
+	ix.slots[i], ix.tags[i] = r, tag
+	ix.n++
+	return 0
 }
 
 // slot returns the slot holding key.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -96,6 +97,19 @@ type version[V any] struct {
 
 type table[V any] struct {
 	tree *btree.BTreeG[ref]
+	// treeless: the tree is not built yet, and loose holds the refs of all
+	// the table's keys in the order they came. Most reads and writes go by
+	// key (the hash index), so the tree is built only when something needs
+	// the keys' order or a key's removal (ordered): a scan, a deletion, the
+	// sweeper burying a tombstone. A YCSB-A run never does, and its 100,000
+	// hashed keys loaded one by one into a B-tree (a search and about 17
+	// key comparisons each, every one a hop through the arena) were 40% of
+	// a run's fixed cost; TPC-C's loads come in key order, which costs the
+	// build nothing beyond what loading into the tree did. looseSorted says
+	// loose is in strictly ascending key order, so the build needs no sort.
+	treeless    bool
+	looseSorted bool
+	loose       []ref
 	// hint remembers the path of the last write, so that writes near each
 	// other (sequential inserts: new orders, history rows) skip most of the
 	// search; a wrong hint costs only a couple of comparisons per level.
@@ -118,9 +132,71 @@ func (s *Store[V]) indexed(table int) *hashIndex[V] {
 	t := &s.tables[table]
 	if t.unindexed {
 		t.unindexed = false
-		t.index.build(s, t.tree)
+		if t.treeless {
+			s.indexLoose(table)
+		} else {
+			t.index.build(s, t.tree)
+		}
 	}
 	return &t.index
+}
+
+// ordered returns table's tree, building it first if the table is treeless:
+// the index is built (which settles keys loaded twice), then the loose refs
+// are sorted unless they came in order, and appended to the empty tree in
+// that order (its rightmost-leaf fast path).
+func (s *Store[V]) ordered(table int) *btree.BTreeG[ref] {
+	t := &s.tables[table]
+	if t.treeless {
+		s.indexed(table)
+		t.treeless = false
+		if !t.looseSorted {
+			slices.SortFunc(t.loose, func(a, b ref) int { return strings.Compare(s.at(a).key, s.at(b).key) })
+		}
+		for _, r := range t.loose {
+			t.tree.Load(r)
+		}
+		t.loose = nil
+	}
+	return t.tree
+}
+
+// addLoose adds r, a key the table does not hold, to a treeless table.
+func (t *table[V]) addLoose(s *Store[V], r ref) {
+	if n := len(t.loose); n > 0 && t.looseSorted && s.at(t.loose[n-1]).key >= s.at(r).key {
+		t.looseSorted = false
+	}
+	t.loose = append(t.loose, r)
+}
+
+// indexLoose builds a treeless table's index from its loose refs. A key
+// loaded twice keeps its later load, as Load does with a tree: the earlier
+// entry is released and leaves loose.
+func (s *Store[V]) indexLoose(table int) {
+	t := &s.tables[table]
+	ix := &t.index
+	ix.sizeFor(len(t.loose))
+	var replaced map[ref]bool
+	for _, r := range t.loose {
+		if prev := ix.put(s, r); prev != 0 {
+			if replaced == nil {
+				replaced = map[ref]bool{}
+			}
+			replaced[prev] = true
+			s.keys--
+			s.vers -= s.at(prev).versions()
+		}
+	}
+	if replaced == nil {
+		return
+	}
+	t.loose = slices.DeleteFunc(t.loose, func(r ref) bool { return replaced[r] })
+	for _, r := range t.loose {
+		delete(replaced, r) // a replaced ref was not reused meanwhile: releases come after
+	}
+	for r := range replaced {
+		s.release(r)
+	}
 }
 
 // New returns a Store with tables numbered 0..tables-1.
@@ -129,7 +205,9 @@ func New[V any](tables int) *Store[V] {
 	s.alloc() // the probe
 	less := func(a, b ref) bool { return s.at(a).key < s.at(b).key }
 	for i := range s.tables {
-		s.tables[i].tree = btree.NewBTreeGOptions(less, btree.Options{Degree: treeDegree, NoLocks: true})
+		t := &s.tables[i]
+		t.tree = btree.NewBTreeGOptions(less, btree.Options{Degree: treeDegree, NoLocks: true})
+		t.treeless, t.looseSorted = true, true
 	}
 	return s
 }
@@ -178,16 +256,24 @@ func (s *Store[V]) release(r ref) {
 }
 
 // Load installs an initial row at ts without history checks: the bulk-load
-// fast path. Keys loaded in ascending order append to the tree's rightmost
-// leaf without a search. Loading a key that already exists replaces its whole
-// history with this single version.
+// fast path. Into a table not indexed yet, it neither searches the tree
+// nor the index: the key goes to the loose refs of a treeless table, or is
+// appended to the tree's rightmost leaf when keys come in ascending order.
+// Loading a key that already exists replaces its whole history with this
+// single version.
 func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	r, e := s.alloc()
 	e.key, e.ts, e.v = key, ts, v
 	t := &s.tables[table]
-	prev, replaced := t.tree.Load(r)
 	s.keys++
 	s.vers++
+	if t.treeless && t.index.n == 0 {
+		// Repeats are settled when the index is built (indexLoose).
+		t.unindexed = true
+		t.addLoose(s, r)
+		return
+	}
+	prev, replaced := s.ordered(table).Load(r)
 	if t.index.n == 0 {
 		t.unindexed = true
 	}
@@ -234,7 +320,11 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 			e.more = &history[V]{deleted: true}
 			s.track(table, r, e.more)
 		}
-		t.tree.SetHint(r, &t.hint)
+		if t.treeless {
+			t.addLoose(s, r)
+		} else {
+			t.tree.SetHint(r, &t.hint)
+		}
 		ix.add(s, r)
 		s.keys++
 		s.vers++
@@ -286,7 +376,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 	s.vers -= freed
 	switch h := e.more; {
 	case dead:
-		t.tree.DeleteHint(r, &t.hint)
+		s.ordered(table).DeleteHint(r, &t.hint)
 		ix.remove(s, e.key)
 		s.keys--
 		s.release(r)
@@ -376,7 +466,7 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 	if to != "" && from >= to {
 		return
 	}
-	tr := s.tables[table].tree
+	tr := s.ordered(table)
 	n := 0
 	if !reverse {
 		visit := func(r ref) bool {

@@ -39,18 +39,42 @@ func checkReads(t *testing.T, s *Store[string], table int, reads []read) {
 	}
 }
 
+// scanKeys visits a table's keys in order without building its tree: a
+// treeless table's loose refs are visited sorted, in a copy, and must be in
+// order already where the table says so.
+func scanKeys[V any](t *testing.T, s *Store[V], ti int, fn func(r ref) bool) {
+	t.Helper()
+	tab := &s.tables[ti]
+	if !tab.treeless {
+		tab.tree.Scan(fn)
+		return
+	}
+	if n := tab.tree.Len(); n != 0 {
+		t.Errorf("treeless table %d has %d keys in its tree", ti, n)
+	}
+	refs := slices.Clone(tab.loose)
+	byKey := func(a, b ref) int { return strings.Compare(s.at(a).key, s.at(b).key) }
+	if tab.looseSorted && !slices.IsSortedFunc(refs, byKey) {
+		t.Errorf("table %d: loose refs said to be in key order are not", ti)
+	}
+	slices.SortFunc(refs, byKey)
+	for _, r := range refs {
+		if !fn(r) {
+			return
+		}
+	}
+}
+
 // checkInvariants verifies the internal layout: chains strictly newest
 // first, no needless history, and counters matching the trees.
 func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	t.Helper()
 	keys, vers := 0, 0
 	for ti := range s.tables {
-		tab := &s.tables[ti]
-		tr := tab.tree
 		ix := s.indexed(ti) // built here if a bulk load left it out
 		prev := ""
 		first := true
-		tr.Scan(func(r ref) bool {
+		scanKeys(t, s, ti, func(r ref) bool {
 			e := s.at(r)
 			if got := ix.get(s, e.key); got != r {
 				t.Errorf("table %d key %q: hash index has entry %d, tree %d", ti, e.key, got, r)
@@ -75,8 +99,8 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 			}
 			return true
 		})
-		if ix.n != tr.Len() {
-			t.Errorf("table %d: hash index holds %d keys, tree %d", ti, ix.n, tr.Len())
+		if held := s.tables[ti].tree.Len() + len(s.tables[ti].loose); ix.n != held {
+			t.Errorf("table %d: hash index holds %d keys, tree and loose refs %d", ti, ix.n, held)
 		}
 	}
 	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
@@ -101,7 +125,7 @@ func checkListed[V any](t *testing.T, s *Store[V]) {
 		}
 	}
 	for ti := range s.tables {
-		s.tables[ti].tree.Scan(func(r ref) bool {
+		scanKeys(t, s, ti, func(r ref) bool {
 			e := s.at(r)
 			n := live[item{ti, r}]
 			delete(live, item{ti, r})
@@ -296,6 +320,55 @@ func TestLoadThenIndex(t *testing.T) {
 	s.Load(0, "k0008", 4, "e")
 	if v, ok := s.Get(0, "k0008", 4); !ok || v != "e" {
 		t.Fatalf("k0008 = %q %v", v, ok)
+	}
+	checkInvariants(t, s)
+}
+
+// A table's tree is built only when something needs the keys' order:
+// loads (in any order, a key twice), reads and installs by key leave it
+// treeless; a scan builds it, with every key, once, in order.
+func TestTreelessUntilOrdered(t *testing.T) {
+	s := New[string](2)
+	for _, i := range []int{5, 3, 9, 1, 7, 3} { // 3 twice: the later load wins
+		s.Load(0, fmt.Sprintf("k%d", i), 1, fmt.Sprintf("v%d%d", i, len(s.tables[0].loose)))
+	}
+	for i := range 4 { // in order
+		s.Load(1, fmt.Sprintf("k%d", i), 1, "x")
+	}
+	if tab := s.tables[1]; !tab.treeless || !tab.looseSorted {
+		t.Fatalf("table 1 loaded in key order: treeless %v, in order %v", tab.treeless, tab.looseSorted)
+	}
+	if v, ok := s.Get(0, "k3", 1); !ok || v != "v35" {
+		t.Fatalf("k3 = %q %v; want the later load's v35", v, ok)
+	}
+	s.Install(0, "k2", 5, "new", false)   // a new key
+	s.Install(0, "k9", 5, "again", false) // an existing one
+	if st := s.Stats(); st.Keys != 10 || st.Versions != 11 {
+		t.Fatalf("Stats = %+v; want 10 keys (6 + 4), 11 versions", st)
+	}
+	if tab := s.tables[0]; !tab.treeless || tab.looseSorted || len(tab.loose) != 6 {
+		t.Fatalf("after reads and installs by key: treeless %v, in order %v, %d loose refs; want true, false, 6",
+			tab.treeless, tab.looseSorted, len(tab.loose))
+	}
+	checkInvariants(t, s)
+	var got []string
+	s.Scan(0, "", "", 10, 0, false, func(k, v string) bool {
+		got = append(got, k+"="+v)
+		return true
+	})
+	want := []string{"k1=v13", "k2=new", "k3=v35", "k5=v50", "k7=v74", "k9=again"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("scan = %v; want %v", got, want)
+	}
+	if tab := s.tables[0]; tab.treeless || tab.loose != nil || tab.tree.Len() != 6 {
+		t.Fatalf("after a scan: treeless %v, %d loose refs, %d keys in the tree", tab.treeless, len(tab.loose), tab.tree.Len())
+	}
+	// Removing a key needs the tree too.
+	s.Install(1, "k2", 5, "", true)
+	s.SetHorizon(6)
+	s.Collect(100)
+	if tab := s.tables[1]; tab.treeless || tab.tree.Len() != 3 {
+		t.Fatalf("after a key's removal: treeless %v, %d keys in the tree; want false, 3", tab.treeless, tab.tree.Len())
 	}
 	checkInvariants(t, s)
 }
