@@ -9,21 +9,24 @@ import (
 
 // gcHeadroom is how much the heap may grow between two collections however
 // small the live heap is. Go's default (GOGC=100) lets it grow by the live
-// heap itself, so a simulation with a small live heap (YCSB-A on 100,000
-// rows: ~60 MB) collects every ~60 MB of garbage and spends 15-20% of its
-// CPU marking: the same live heap, rescanned again and again. With a floor
-// on the growth, small runs collect a few times less often, at the price of
-// up to gcHeadroom more peak memory.
+// heap itself, which for a tiny live heap means a collection every few
+// megabytes. The floor is kept small on purpose: a YCSB-A run (live heap
+// ~40-60 MB) spent 25-35% more CPU with a 256 MiB floor than with 32 MiB,
+// because every allocation then lands on memory not touched since the
+// last collection (page faults and cache misses on fresh spans: mspan
+// initHeapBits and memclr were 14% of a profile) while marking the small
+// live heap a few more times costs little. 16 MiB, 32 MiB and GOGC=100
+// measured alike; 64 MiB was already slower (docs/results.md).
 //
-// Large heaps get the opposite treatment: the default would let a TPC-C
-// run with 10 warehouses (a live heap of about 1 GB) reach twice that, while
-// its garbage is small next to its data. So the growth allowance is
-// gcHeadroom up to a live heap of gcHeadroom×gcLargeShare, and a
-// 1/gcLargeShare share of the live heap above that: peak memory about 1.25×
-// the live heap instead of 2×, for more frequent collections (each one marks
-// the whole live heap).
+// Large heaps get a share of the live heap instead: the default would let
+// a TPC-C run with 10 warehouses (a live heap of about 1 GB) reach twice
+// that, while its garbage is small next to its data. So the growth
+// allowance is gcHeadroom up to a live heap of gcHeadroom×gcLargeShare, and
+// a 1/gcLargeShare share of the live heap above that: peak memory about
+// 1.25× the live heap instead of 2×, for more frequent collections (each
+// one marks the whole live heap).
 const (
-	gcHeadroom   = 256 << 20
+	gcHeadroom   = 32 << 20
 	gcLargeShare = 4
 )
 

@@ -220,11 +220,11 @@ func TestGCPercent(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{0, 6400},        // before the first collection: 4 MiB × 64 = 256 MiB
-		{64 << 20, 400},  // a small live heap may grow by 256 MiB
-		{256 << 20, 100}, // at gcHeadroom, GOGC=100
-		{512 << 20, 50},  // still 256 MiB of growth
-		{1 << 30, 25},    // from gcHeadroom × gcLargeShare on, a quarter of the live heap
+		{0, 800},        // before the first collection: 4 MiB × 8 = 32 MiB
+		{16 << 20, 200}, // a small live heap may grow by 32 MiB
+		{32 << 20, 100}, // at gcHeadroom, GOGC=100
+		{64 << 20, 50},  // still 32 MiB of growth
+		{128 << 20, 25}, // from gcHeadroom × gcLargeShare on, a quarter of the live heap
 		{3 << 30, 25},
 		{1 << 10, 10_000}, // capped
 	} {

@@ -7,7 +7,8 @@ import (
 	"github.com/txbench/txbench/sim"
 )
 
-// gcSweep is how many keys one GC round sweeps for versions no snapshot
+// gcSweep is how many keys one GC round trims of those holding an older
+// version or a tombstone (storage.Store.Collect), for versions no snapshot
 // can see any more.
 const gcSweep = 4096
 
@@ -23,10 +24,10 @@ func Horizon(floor storage.Timestamp, snaps *storage.Snapshots) storage.Timestam
 }
 
 // RunGC is a simulated engine's garbage collector, run as a process: every
-// interval it advances the store's horizon (horizon computes it), sweeps a
-// share of the keys, and calls trim with the new horizon so the engine can
-// drop its own state (adjudicator write sets, Paxos records) that no
-// snapshot can need. It keeps memory bounded however long a run lasts, and
+// interval it advances the store's horizon (horizon computes it), trims a
+// share of the keys that hold old versions, and calls trim with the new
+// horizon so the engine can drop its own state (adjudicator write sets,
+// Paxos records) that no snapshot can need. It keeps memory bounded however long a run lasts, and
 // never returns.
 func RunGC[V any](p *sim.Proc, every time.Duration, store *storage.Store[V], horizon func() storage.Timestamp, trim func(h storage.Timestamp)) {
 	for {

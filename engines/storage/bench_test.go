@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"time"
 )
 
 const benchRows = 1_000_000
@@ -193,41 +194,37 @@ func BenchmarkLoad(b *testing.B) {
 	})
 }
 
-// BenchmarkInsertNew inserts new keys the way TPC-C's new orders add order
-// lines: each insert goes to a random one of 100 (warehouse, district)
-// sequences, with the next order's key in it, into a table already
-// holding a million keys of that shape (the engines' key encoding: a tag
-// byte before each part). Consecutive inserts land in different places in
-// the tree, so the path hint rarely helps and each is a descent.
-func BenchmarkInsertNew(b *testing.B) {
-	const districts, orders, lines = 100, 1000, 10
-	key := func(d, o, ol int) string {
-		return string([]byte{0x0d, byte(d / 10), 0x0d, byte(d % 10), 0x0e, byte(o >> 8), byte(o), 0x0d, byte(ol)})
-	}
+// BenchmarkCollect is one GC round of a simulated engine on a big table
+// where few keys are written: benchRows loaded keys, 64 of them rewritten
+// per round, the horizon moved up to the previous round, then Collect with
+// the engines' budget (simengine's gcSweep). collect-ns/round is the time in
+// Collect alone (the rest of a round is the installs); extra-versions/key is
+// how many old versions wait for the sweeper at the end, per key written in
+// a round.
+func BenchmarkCollect(b *testing.B) {
+	const written, budget = 64, 4096
 	s := New[[]int64](1)
+	keys := benchKeys()
+	for i, k := range keys {
+		s.Load(0, k, 1, row10(i))
+	}
 	v := row10(0)
-	for d := range districts {
-		for o := range orders {
-			for ol := range lines {
-				s.Load(0, key(d, o, ol), 1, v)
-			}
-		}
-	}
-	next := make([]int, districts)
-	for d := range next {
-		next[d] = orders * lines
-	}
-	keys := make([]string, b.N)
 	rng := rand.New(rand.NewPCG(7, 8))
-	for i := range keys {
-		d := rng.IntN(districts)
-		keys[i] = key(d, next[d]/lines, next[d]%lines)
-		next[d]++
-	}
-	s.Get(0, keys[0], 1) // builds the hash index outside the timing
+	var collecting time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
-	for i, k := range keys {
-		s.Install(0, k, Timestamp(i+2), v, false)
+	for i := range b.N {
+		ts := Timestamp(i + 2)
+		s.SetHorizon(ts - 1)
+		for range written {
+			s.Install(0, keys[rng.IntN(benchRows)], ts, v, false)
+		}
+		start := time.Now()
+		s.Collect(budget)
+		collecting += time.Since(start)
 	}
+	b.StopTimer()
+	st := s.Stats()
+	b.ReportMetric(float64(collecting.Nanoseconds())/float64(b.N), "collect-ns/round")
+	b.ReportMetric(float64(st.Versions-st.Keys)/written, "extra-versions/key")
 }

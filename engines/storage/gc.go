@@ -6,7 +6,7 @@ package storage
 // that is the key's only remaining version removes the key.
 //
 // Nothing is freed here: keys are pruned when they are next written
-// (Install) or swept (Collect), so advancing the horizon is O(1) and engines
+// (Install) or listed for Collect, so advancing the horizon is O(1) and engines
 // can do it as often as their snapshot set changes.
 func (s *Store[V]) SetHorizon(h Timestamp) {
 	if h > s.horizon {
@@ -34,6 +34,7 @@ func (e *entry[V]) trim(h Timestamp) (freed int, dead bool) {
 	if e.ts <= h {
 		freed = len(m.older)
 		e.more = nil
+		m.older = nil // a stale item of the Collect list may hold m a while
 		if m.deleted {
 			return freed + 1, true
 		}
@@ -59,98 +60,94 @@ func (e *entry[V]) trim(h Timestamp) (freed int, dead bool) {
 	return freed, false
 }
 
-// Collect does up to budget keys of incremental garbage-collection sweep work
-// (resuming where it stopped last time, round-robin over tables, wrapping
-// around) and returns how many versions it freed. Engines call it
-// periodically so that keys that are never written again also get collected.
-// One call visits each key at most once, however large the budget, so a
-// budget of at least Stats().Keys sweeps everything.
+// Collect trims up to budget of the keys that hold something to trim (an
+// older version or a tombstone) and returns how many versions it freed.
+// Engines call it periodically so that keys that are never written again
+// also get collected; writes prune their own key (Install).
+//
+// The store lists such keys in the order they gained a history (a FIFO, see
+// track); a key still holding versions newer than the horizon after its trim
+// goes to the back, one whose history is gone leaves the list. Keys with a
+// single live version (almost all of a large table) are never visited, so a
+// round's cost follows the keys written, not the table's size, and an old
+// version waits about (listed keys)/budget rounds once the horizon passes
+// its successor. One call visits each listed key at most once, however large the
+// budget, so a budget of at least Stats().Keys trims every key.
 func (s *Store[V]) Collect(budget int) int {
-	if budget <= 0 || len(s.tables) == 0 {
-		return 0
-	}
+	h := s.horizon
 	freed := 0
-	// One call does at most one lap: when it started in the middle of a
-	// table, the lap ends back in that table at the key it started after.
-	startAfter, startResume := s.gcAfter, s.gcResume
-	for switches := 0; budget > 0; {
-		final := switches == len(s.tables)
-		if final && !startResume {
-			break
+	end := len(s.multi) // keys put back during this call wait for the next
+	for ; budget > 0 && s.multiNext < end; s.multiNext++ {
+		it := s.multi[s.multiNext]
+		s.multi[s.multiNext] = pending[V]{} // the history may be garbage now
+		e := s.at(it.r)
+		if e.more != it.h {
+			continue // stale: the key was removed, or its history dropped
 		}
-		visited, f, done := s.sweep(budget, final, startAfter)
-		budget -= visited
+		budget--
+		table := int(it.table)
+		f, dead := e.trim(h)
+		if dead && s.bury(table, e) {
+			f, dead = f-1, false // a new history with nothing to trim
+		}
 		freed += f
-		if done {
-			s.gcTable = (s.gcTable + 1) % len(s.tables)
-			s.gcAfter, s.gcResume = "", false
-			switches++
+		switch {
+		case dead:
+			ix := s.indexed(table) // before the tree loses the key
+			s.ordered(table).Delete(it.r)
+			ix.remove(s, e.key)
+			s.keys--
+			s.release(it.r)
+		case e.more == it.h:
+			s.multi = append(s.multi, it)
 		}
-		if final {
-			break
-		}
+	}
+	s.vers -= freed
+	// Drop the visited front once it is longer than the rest: the copy is
+	// shorter than the visits that made the front.
+	if s.multiNext > len(s.multi)/2 {
+		n := copy(s.multi, s.multi[s.multiNext:])
+		clear(s.multi[n:])
+		s.multi, s.multiNext = s.multi[:n], 0
 	}
 	return freed
 }
 
-// sweep trims up to budget keys of the current sweep table, starting after
-// the last key swept (and, if bounded, not past until), and reports whether
-// it reached the end of the table.
-func (s *Store[V]) sweep(budget int, bounded bool, until string) (visited, freed int, done bool) {
-	t := &s.tables[s.gcTable]
-	tr := t.tree
-	h := s.horizon
-	done = true
-	var last string
-	dead := s.gcDead[:0]
-	// Ascend starts at the key swept last, if it is still there: only the
-	// first item can be it, so later ones skip the string comparison.
-	skipFirst := s.gcResume
-	visit := func(it item) bool {
-		r, e := it.r, s.at(it.r)
-		if skipFirst {
-			skipFirst = false
-			if e.key == s.gcAfter {
-				return true
+// pending is an item of the Collect list: a key (its table and entry) with
+// the history it had when listed. The item is stale once the entry's history
+// is another (or none): the entry was trimmed to one version, or removed and
+// perhaps reused for another key. Holding h keeps its address from being
+// reused, so comparing it is a sound test.
+type pending[V any] struct {
+	h     *history[V]
+	r     ref
+	table uint32
+}
+
+// minStaleDrop is the list length below which track does not look for stale
+// items.
+const minStaleDrop = 1024
+
+// track lists entry r of table, whose history h is not listed yet, for
+// Collect. A key is listed when it gains a history (a second version or a
+// tombstone) and stays listed with that history until it loses it, so a hot
+// key costs one item however often it is written; only a key whose history
+// comes and goes (trimmed to one version by a write, then written again)
+// leaves stale items behind. Those are dropped here once the list has
+// doubled since the last look, so the list stays within about twice the
+// keys with histories (at least minStaleDrop), at O(1) amortised per item.
+func (s *Store[V]) track(table int, r ref, h *history[V]) {
+	h.listed = true
+	if len(s.multi)-s.multiNext >= s.multiStaleAt {
+		live := s.multi[:0]
+		for _, it := range s.multi[s.multiNext:] {
+			if s.at(it.r).more == it.h {
+				live = append(live, it)
 			}
 		}
-		if bounded && e.key > until {
-			done, last = false, until
-			return false
-		}
-		if visited == budget {
-			done = false
-			return false
-		}
-		visited++
-		last = e.key
-		f, d := e.trim(h)
-		if d && s.bury(s.gcTable, e) {
-			f, d = f-1, false
-		}
-		freed += f
-		if d {
-			dead = append(dead, r) // the tree cannot change mid-iteration
-		}
-		return true
+		clear(s.multi[len(live):])
+		s.multi, s.multiNext = live, 0
+		s.multiStaleAt = max(2*len(live), minStaleDrop)
 	}
-	if s.gcResume {
-		tr.Ascend(s.probe(s.gcAfter), visit)
-		s.probe("")
-	} else {
-		tr.Scan(visit)
-	}
-	ix := s.indexed(s.gcTable) // before the tree loses the dead keys
-	for _, r := range dead {
-		tr.Delete(s.item(r))
-		ix.remove(s, s.at(r).key)
-		s.keys--
-		s.release(r)
-	}
-	s.gcDead = dead[:0]
-	s.vers -= freed
-	if !done {
-		s.gcAfter, s.gcResume = last, true
-	}
-	return visited, freed, done
+	s.multi = append(s.multi, pending[V]{h: h, r: r, table: uint32(table)})
 }

@@ -8,8 +8,8 @@ import (
 
 // hashIndex finds a table's entry by key without descending the B-tree: one
 // hash and usually one key comparison, where the tree costs a comparison per
-// halving of each node on the path (mostly of the items' key prefixes, but
-// each node a cache miss). Point reads, installs and the bulk load go through it;
+// halving of each node on the path (each one a look-up of the entry and then
+// of its key bytes). Point reads, installs and the bulk load go through it;
 // ordered scans and the sweeper walk the tree.
 //
 // It is open addressing with linear probing over a slice of entry refs
@@ -101,18 +101,42 @@ func (ix *hashIndex[V]) size(slots int) {
 // so its first 146,000 new lines cost a rehash of every key, about 1 CPU-s
 // at 10 warehouses). Only a table within a quarter of the next doubling
 // gets the larger size, which growing would give it anyway.
-func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[item]) {
+func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[ref]) {
 	n := tr.Len()
+	ix.sizeFor(n)
+	ix.n = n
+	tr.Scan(func(r ref) bool {
+		ix.place(s, r)
+		return true
+	})
+}
+
+// sizeFor empties the index into a table sized for n keys (see build).
+func (ix *hashIndex[V]) sizeFor(n int) {
 	slots := 16
 	for (n+n/4)*4 > slots*3 {
 		slots *= 2
 	}
 	ix.size(slots)
-	ix.n = n
-	tr.Scan(func(it item) bool {
-		ix.place(s, it.r)
-		return true
-	})
+	ix.n = 0
+}
+
+// put indexes r in an index sized for it (sizeFor), replacing the entry
+// of r's key if there is one, whose ref it returns (else 0).
+func (ix *hashIndex[V]) put(s *Store[V], r ref) (prev ref) {
+	key := s.at(r).key
+	h := hashKey(key)
+	tag := tagOf(h)
+	i := h & ix.mask
+	for ; ix.tags[i] != 0; i = (i + 1) & ix.mask {
+		if ix.tags[i] == tag && s.at(ix.slots[i]).key == key {
+			prev, ix.slots[i] = ix.slots[i], r
+			return prev
+		}
+	}
+	ix.slots[i], ix.tags[i] = r, tag
+	ix.n++
+	return 0
 }
 
 // slot returns the slot holding key.

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"math"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -32,8 +33,7 @@ type Store[V any] struct {
 
 	// Entries live in an arena of fixed chunks and are named by their
 	// index (a ref): the B-trees and hash indexes hold 4-byte refs instead
-	// of 8-byte pointers (a tree item adds a key prefix, see item), and
-	// hold no pointer at all, so the Go collector
+	// of 8-byte pointers, and hold no pointer at all, so the Go collector
 	// never scans them (a TPC-C warehouse has ~560,000 keys, each in a tree
 	// and an index). Bulk loads do one allocation per chunk, entries of
 	// neighbouring keys share cache lines, and no size-class rounding is
@@ -45,11 +45,12 @@ type Store[V any] struct {
 	used  uint32 // entries handed out, the probe included
 	free  []ref
 
-	// Incremental sweep position for Collect.
-	gcTable  int
-	gcAfter  string // last key swept in gcTable
-	gcResume bool   // gcAfter is meaningful (keys may be "")
-	gcDead   []ref
+	// The keys with something to trim, for Collect (gc.go): a FIFO from
+	// multiNext; track drops stale items once its length reaches
+	// multiStaleAt.
+	multi        []pending[V]
+	multiNext    int
+	multiStaleAt int
 }
 
 // ref names an entry of a Store's arena; 0 is the probe, never a key.
@@ -62,62 +63,18 @@ const (
 	chunkLen  = 1 << chunkBits
 )
 
-// treeDegree sets the B-tree fan-out. Items are 12 bytes, so wide nodes
+// treeDegree sets the B-tree fan-out. Items are 4-byte refs, so wide nodes
 // are cheap; a higher degree means fewer levels (fewer cache misses per
 // lookup).
 const treeDegree = 64
 
-// item is a B-tree slot: an entry's ref and the first 8 bytes of its key
-// (big-endian, zero-padded), so that most comparisons on a descent are
-// one integer comparison within the node instead of a hop to each
-// entry's key in the arena and then to its bytes (two cache misses
-// each where the entries are far apart: a TPC-C run's inserts descend
-// by binary search through nodes of refs to random entries). Only keys
-// with the same first 8 bytes compare their strings (TPC-C's keys
-// differ within them: an order line's (warehouse, district, order) take
-// 7 bytes). The prefix orders keys as their strings do: a key that is
-// a prefix of another pads with zeros, so it is never greater.
-//
-// The price is memory: 12 bytes an item instead of a 4-byte ref, and
-// tidwall/btree's splits leave nodes half full (a loaded tree's node
-// arrays hold about two slots a key), so about 16 bytes more a key: a
-// TPC-C run of 10 warehouses (5 million keys) peaks about 100 MB higher.
-// A 16-byte item (a uint64 prefix) compared no faster and cost 8 more.
-type item struct {
-	hi, lo uint32 // the prefix's halves: 4-byte alignment keeps an item 12 bytes
-	r      ref
-}
-
-// prefixOf is the prefix an item with key holds.
-func prefixOf(key string) uint64 {
-	if len(key) >= 8 {
-		_ = key[7]
-		return uint64(key[0])<<56 | uint64(key[1])<<48 | uint64(key[2])<<40 | uint64(key[3])<<32 |
-			uint64(key[4])<<24 | uint64(key[5])<<16 | uint64(key[6])<<8 | uint64(key[7])
-	}
-	var p uint64
-	for i := range len(key) {
-		p |= uint64(key[i]) << (56 - 8*i)
-	}
-	return p
-}
-
-// item returns r's tree item.
-func (s *Store[V]) item(r ref) item { return itemOf(s.at(r).key, r) }
-
-// itemOf returns the item of r, whose key is key.
-func itemOf(key string, r ref) item {
-	p := prefixOf(key)
-	return item{uint32(p >> 32), uint32(p), r}
-}
-
 // entry is one key. The newest version is kept inline because almost every
 // key has exactly one version; older versions (and the rare tombstone flag)
 // live behind more, which is nil for a single live version. The tree stores
-// refs to entries (in items) so that writes update a key in place with one
-// lookup, and so that the tree's per-slot overhead is 12 bytes
-// (tidwall/btree's node splits leave spare capacity in node slices; with
-// small items that slack is cheap).
+// refs to entries so that writes update a key in place with one lookup, and
+// so that the tree's per-slot overhead is 4 bytes (tidwall/btree's node
+// splits leave spare capacity in node slices; with small items that slack
+// is cheap).
 type entry[V any] struct {
 	key  string
 	ts   Timestamp // of the newest version
@@ -128,6 +85,7 @@ type entry[V any] struct {
 // history holds what does not fit the single-live-version fast path.
 type history[V any] struct {
 	deleted bool         // the newest (inline) version is a tombstone
+	listed  bool         // in the Collect list (track)
 	older   []version[V] // older versions, newest first
 }
 
@@ -138,7 +96,20 @@ type version[V any] struct {
 }
 
 type table[V any] struct {
-	tree *btree.BTreeG[item]
+	tree *btree.BTreeG[ref]
+	// treeless: the tree is not built yet, and loose holds the refs of all
+	// the table's keys in the order they came. Most reads and writes go by
+	// key (the hash index), so the tree is built only when something needs
+	// the keys' order or a key's removal (ordered): a scan, a deletion, the
+	// sweeper burying a tombstone. A YCSB-A run never does, and its 100,000
+	// hashed keys loaded one by one into a B-tree (a search and about 17
+	// key comparisons each, every one a hop through the arena) were 40% of
+	// a run's fixed cost; TPC-C's loads come in key order, which costs the
+	// build nothing beyond what loading into the tree did. looseSorted says
+	// loose is in strictly ascending key order, so the build needs no sort.
+	treeless    bool
+	looseSorted bool
+	loose       []ref
 	// hint remembers the path of the last write, so that writes near each
 	// other (sequential inserts: new orders, history rows) skip most of the
 	// search; a wrong hint costs only a couple of comparisons per level.
@@ -161,26 +132,82 @@ func (s *Store[V]) indexed(table int) *hashIndex[V] {
 	t := &s.tables[table]
 	if t.unindexed {
 		t.unindexed = false
-		t.index.build(s, t.tree)
+		if t.treeless {
+			s.indexLoose(table)
+		} else {
+			t.index.build(s, t.tree)
+		}
 	}
 	return &t.index
+}
+
+// ordered returns table's tree, building it first if the table is treeless:
+// the index is built (which settles keys loaded twice), then the loose refs
+// are sorted unless they came in order, and appended to the empty tree in
+// that order (its rightmost-leaf fast path).
+func (s *Store[V]) ordered(table int) *btree.BTreeG[ref] {
+	t := &s.tables[table]
+	if t.treeless {
+		s.indexed(table)
+		t.treeless = false
+		if !t.looseSorted {
+			slices.SortFunc(t.loose, func(a, b ref) int { return strings.Compare(s.at(a).key, s.at(b).key) })
+		}
+		for _, r := range t.loose {
+			t.tree.Load(r)
+		}
+		t.loose = nil
+	}
+	return t.tree
+}
+
+// addLoose adds r, a key the table does not hold, to a treeless table.
+func (t *table[V]) addLoose(s *Store[V], r ref) {
+	if n := len(t.loose); n > 0 && t.looseSorted && s.at(t.loose[n-1]).key >= s.at(r).key {
+		t.looseSorted = false
+	}
+	t.loose = append(t.loose, r)
+}
+
+// indexLoose builds a treeless table's index from its loose refs. A key
+// loaded twice keeps its later load, as Load does with a tree: the earlier
+// entry is released and leaves loose.
+func (s *Store[V]) indexLoose(table int) {
+	t := &s.tables[table]
+	ix := &t.index
+	ix.sizeFor(len(t.loose))
+	var replaced map[ref]bool
+	for _, r := range t.loose {
+		if prev := ix.put(s, r); prev != 0 {
+			if replaced == nil {
+				replaced = map[ref]bool{}
+			}
+			replaced[prev] = true
+			s.keys--
+			s.vers -= s.at(prev).versions()
+		}
+	}
+	if replaced == nil {
+		return
+	}
+	t.loose = slices.DeleteFunc(t.loose, func(r ref) bool { return replaced[r] })
+	for _, r := range t.loose {
+		delete(replaced, r) // a replaced ref was not reused meanwhile: releases come after
+	}
+	for r := range replaced {
+		s.release(r)
+	}
 }
 
 // New returns a Store with tables numbered 0..tables-1.
 func New[V any](tables int) *Store[V] {
 	s := &Store[V]{tables: make([]table[V], tables)}
 	s.alloc() // the probe
-	less := func(a, b item) bool {
-		if a.hi != b.hi {
-			return a.hi < b.hi
-		}
-		if a.lo != b.lo {
-			return a.lo < b.lo
-		}
-		return s.at(a.r).key < s.at(b.r).key
-	}
+	less := func(a, b ref) bool { return s.at(a).key < s.at(b).key }
 	for i := range s.tables {
-		s.tables[i].tree = btree.NewBTreeGOptions(less, btree.Options{Degree: treeDegree, NoLocks: true})
+		t := &s.tables[i]
+		t.tree = btree.NewBTreeGOptions(less, btree.Options{Degree: treeDegree, NoLocks: true})
+		t.treeless, t.looseSorted = true, true
 	}
 	return s
 }
@@ -188,10 +215,10 @@ func New[V any](tables int) *Store[V] {
 // at returns the entry r names.
 func (s *Store[V]) at(r ref) *entry[V] { return &s.arena[r>>chunkBits][r&(chunkLen-1)] }
 
-// probe returns the probe's item after setting its key.
-func (s *Store[V]) probe(key string) item {
+// probe returns the probe's ref after setting its key.
+func (s *Store[V]) probe(key string) ref {
 	s.arena[0][0].key = key
-	return itemOf(key, 0)
+	return 0
 }
 
 // Tables returns the number of tables.
@@ -220,21 +247,33 @@ func (s *Store[V]) alloc() (ref, *entry[V]) {
 // release recycles an entry that is no longer in any tree. Zeroing drops the
 // references to the key and value so they can be collected.
 func (s *Store[V]) release(r ref) {
-	*s.at(r) = entry[V]{}
+	e := s.at(r)
+	if m := e.more; m != nil {
+		m.older = nil // a stale item of the Collect list may hold m a while
+	}
+	*e = entry[V]{}
 	s.free = append(s.free, r)
 }
 
 // Load installs an initial row at ts without history checks: the bulk-load
-// fast path. Keys loaded in ascending order append to the tree's rightmost
-// leaf without a search. Loading a key that already exists replaces its whole
-// history with this single version.
+// fast path. Into a table not indexed yet, it neither searches the tree
+// nor the index: the key goes to the loose refs of a treeless table, or is
+// appended to the tree's rightmost leaf when keys come in ascending order.
+// Loading a key that already exists replaces its whole history with this
+// single version.
 func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 	r, e := s.alloc()
 	e.key, e.ts, e.v = key, ts, v
 	t := &s.tables[table]
-	prev, replaced := t.tree.Load(itemOf(key, r))
 	s.keys++
 	s.vers++
+	if t.treeless && t.index.n == 0 {
+		// Repeats are settled when the index is built (indexLoose).
+		t.unindexed = true
+		t.addLoose(s, r)
+		return
+	}
+	prev, replaced := s.ordered(table).Load(r)
 	if t.index.n == 0 {
 		t.unindexed = true
 	}
@@ -243,8 +282,8 @@ func (s *Store[V]) Load(table int, key string, ts Timestamp, v V) {
 			t.index.replace(s, r)
 		}
 		s.keys--
-		s.vers -= s.at(prev.r).versions()
-		s.release(prev.r)
+		s.vers -= s.at(prev).versions()
+		s.release(prev)
 	} else if !t.unindexed {
 		t.index.add(s, r)
 	}
@@ -279,8 +318,13 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		e.key, e.ts, e.v = key, ts, v
 		if deleted {
 			e.more = &history[V]{deleted: true}
+			s.track(table, r, e.more)
 		}
-		t.tree.SetHint(itemOf(key, r), &t.hint)
+		if t.treeless {
+			t.addLoose(s, r)
+		} else {
+			t.tree.SetHint(r, &t.hint)
+		}
 		ix.add(s, r)
 		s.keys++
 		s.vers++
@@ -325,17 +369,23 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		}
 	}
 	freed, dead := e.trim(s.horizon)
-	if dead && s.bury(table, e) {
+	buried := dead && s.bury(table, e)
+	if buried {
 		freed, dead = freed-1, false
 	}
 	s.vers -= freed
-	if dead {
-		t.tree.DeleteHint(s.item(r), &t.hint)
+	switch h := e.more; {
+	case dead:
+		s.ordered(table).DeleteHint(r, &t.hint)
 		ix.remove(s, e.key)
 		s.keys--
 		s.release(r)
-	} else if h := e.more; h != nil && !h.deleted && len(h.older) == 0 {
-		e.more = nil
+	case h == nil || buried:
+		// One live version, or a buried tombstone, which no horizon trims.
+	case !h.deleted && len(h.older) == 0:
+		e.more = nil // a tombstone replaced by a live version at its ts
+	case !h.listed:
+		s.track(table, r, h)
 	}
 }
 
@@ -416,11 +466,11 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 	if to != "" && from >= to {
 		return
 	}
-	tr := s.tables[table].tree
+	tr := s.ordered(table)
 	n := 0
 	if !reverse {
-		visit := func(it item) bool {
-			e := s.at(it.r)
+		visit := func(r ref) bool {
+			e := s.at(r)
 			if to != "" && e.key >= to {
 				return false
 			}
@@ -442,8 +492,8 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 		s.probe("")
 		return
 	}
-	visit := func(it item) bool {
-		e := s.at(it.r)
+	visit := func(r ref) bool {
+		e := s.at(r)
 		if e.key < from {
 			return false
 		}

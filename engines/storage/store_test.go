@@ -2,7 +2,6 @@ package storage
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -40,19 +39,43 @@ func checkReads(t *testing.T, s *Store[string], table int, reads []read) {
 	}
 }
 
+// scanKeys visits a table's keys in order without building its tree: a
+// treeless table's loose refs are visited sorted, in a copy, and must be in
+// order already where the table says so.
+func scanKeys[V any](t *testing.T, s *Store[V], ti int, fn func(r ref) bool) {
+	t.Helper()
+	tab := &s.tables[ti]
+	if !tab.treeless {
+		tab.tree.Scan(fn)
+		return
+	}
+	if n := tab.tree.Len(); n != 0 {
+		t.Errorf("treeless table %d has %d keys in its tree", ti, n)
+	}
+	refs := slices.Clone(tab.loose)
+	byKey := func(a, b ref) int { return strings.Compare(s.at(a).key, s.at(b).key) }
+	if tab.looseSorted && !slices.IsSortedFunc(refs, byKey) {
+		t.Errorf("table %d: loose refs said to be in key order are not", ti)
+	}
+	slices.SortFunc(refs, byKey)
+	for _, r := range refs {
+		if !fn(r) {
+			return
+		}
+	}
+}
+
 // checkInvariants verifies the internal layout: chains strictly newest
 // first, no needless history, and counters matching the trees.
 func checkInvariants[V any](t *testing.T, s *Store[V]) {
 	t.Helper()
 	keys, vers := 0, 0
 	for ti := range s.tables {
-		tab := &s.tables[ti]
-		tr := tab.tree
 		ix := s.indexed(ti) // built here if a bulk load left it out
 		prev := ""
 		first := true
-		tr.Scan(func(it item) bool {
-			r, e := it.r, s.at(it.r)
+		scanKeys(t, s, ti, func(r ref) bool {
+			e := s.at(r)
 			if got := ix.get(s, e.key); got != r {
 				t.Errorf("table %d key %q: hash index has entry %d, tree %d", ti, e.key, got, r)
 			}
@@ -76,12 +99,53 @@ func checkInvariants[V any](t *testing.T, s *Store[V]) {
 			}
 			return true
 		})
-		if ix.n != tr.Len() {
-			t.Errorf("table %d: hash index holds %d keys, tree %d", ti, ix.n, tr.Len())
+		if held := s.tables[ti].tree.Len() + len(s.tables[ti].loose); ix.n != held {
+			t.Errorf("table %d: hash index holds %d keys, tree and loose refs %d", ti, ix.n, held)
 		}
 	}
 	if st := s.Stats(); st.Keys != keys || st.Versions != vers {
 		t.Errorf("Stats() = %+v; trees hold Keys:%d Versions:%d", st, keys, vers)
+	}
+	checkListed(t, s)
+}
+
+// checkListed verifies the Collect list: every key with a history is in it
+// exactly once with that history, except a buried tombstone of an implicit
+// row (nothing to trim, ever); every other item is stale.
+func checkListed[V any](t *testing.T, s *Store[V]) {
+	t.Helper()
+	type item struct {
+		table int
+		r     ref
+	}
+	live := map[item]int{}
+	for _, it := range s.multi[s.multiNext:] {
+		if s.at(it.r).more == it.h {
+			live[item{int(it.table), it.r}]++
+		}
+	}
+	for ti := range s.tables {
+		scanKeys(t, s, ti, func(r ref) bool {
+			e := s.at(r)
+			n := live[item{ti, r}]
+			delete(live, item{ti, r})
+			switch m := e.more; {
+			case m == nil:
+			case !m.listed:
+				im := s.tables[ti].implicit
+				if !m.deleted || len(m.older) > 0 || e.ts > s.horizon || im == nil {
+					t.Errorf("table %d key %q: history not listed for Collect", ti, e.key)
+				} else if _, row := im.row(e.key); !row {
+					t.Errorf("table %d key %q: history not listed for Collect", ti, e.key)
+				}
+			case n != 1:
+				t.Errorf("table %d key %q: listed %d times", ti, e.key, n)
+			}
+			return true
+		})
+	}
+	for it, n := range live {
+		t.Errorf("Collect list: %d live items for table %d entry %d, which no tree holds", n, it.table, it.r)
 	}
 }
 
@@ -256,6 +320,55 @@ func TestLoadThenIndex(t *testing.T) {
 	s.Load(0, "k0008", 4, "e")
 	if v, ok := s.Get(0, "k0008", 4); !ok || v != "e" {
 		t.Fatalf("k0008 = %q %v", v, ok)
+	}
+	checkInvariants(t, s)
+}
+
+// A table's tree is built only when something needs the keys' order:
+// loads (in any order, a key twice), reads and installs by key leave it
+// treeless; a scan builds it, with every key, once, in order.
+func TestTreelessUntilOrdered(t *testing.T) {
+	s := New[string](2)
+	for _, i := range []int{5, 3, 9, 1, 7, 3} { // 3 twice: the later load wins
+		s.Load(0, fmt.Sprintf("k%d", i), 1, fmt.Sprintf("v%d%d", i, len(s.tables[0].loose)))
+	}
+	for i := range 4 { // in order
+		s.Load(1, fmt.Sprintf("k%d", i), 1, "x")
+	}
+	if tab := s.tables[1]; !tab.treeless || !tab.looseSorted {
+		t.Fatalf("table 1 loaded in key order: treeless %v, in order %v", tab.treeless, tab.looseSorted)
+	}
+	if v, ok := s.Get(0, "k3", 1); !ok || v != "v35" {
+		t.Fatalf("k3 = %q %v; want the later load's v35", v, ok)
+	}
+	s.Install(0, "k2", 5, "new", false)   // a new key
+	s.Install(0, "k9", 5, "again", false) // an existing one
+	if st := s.Stats(); st.Keys != 10 || st.Versions != 11 {
+		t.Fatalf("Stats = %+v; want 10 keys (6 + 4), 11 versions", st)
+	}
+	if tab := s.tables[0]; !tab.treeless || tab.looseSorted || len(tab.loose) != 6 {
+		t.Fatalf("after reads and installs by key: treeless %v, in order %v, %d loose refs; want true, false, 6",
+			tab.treeless, tab.looseSorted, len(tab.loose))
+	}
+	checkInvariants(t, s)
+	var got []string
+	s.Scan(0, "", "", 10, 0, false, func(k, v string) bool {
+		got = append(got, k+"="+v)
+		return true
+	})
+	want := []string{"k1=v13", "k2=new", "k3=v35", "k5=v50", "k7=v74", "k9=again"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("scan = %v; want %v", got, want)
+	}
+	if tab := s.tables[0]; tab.treeless || tab.loose != nil || tab.tree.Len() != 6 {
+		t.Fatalf("after a scan: treeless %v, %d loose refs, %d keys in the tree", tab.treeless, len(tab.loose), tab.tree.Len())
+	}
+	// Removing a key needs the tree too.
+	s.Install(1, "k2", 5, "", true)
+	s.SetHorizon(6)
+	s.Collect(100)
+	if tab := s.tables[1]; tab.treeless || tab.tree.Len() != 3 {
+		t.Fatalf("after a key's removal: treeless %v, %d keys in the tree; want false, 3", tab.treeless, tab.tree.Len())
 	}
 	checkInvariants(t, s)
 }
@@ -495,7 +608,7 @@ func TestCollect(t *testing.T) {
 	}
 	s.SetHorizon(30)
 
-	// Small budgets: several calls must cover every table, round-robin.
+	// Small budgets: several calls must cover every key of every table.
 	freed := 0
 	for range (tables*perTable + 6) / 7 {
 		freed += s.Collect(7)
@@ -529,18 +642,19 @@ func TestCollect(t *testing.T) {
 			}
 		}
 	}
-	// A further lap finds nothing; a huge budget does one lap and returns.
+	// Nothing is left to find; a huge budget visits each key once and returns.
 	if n := s.Collect(1 << 30); n != 0 {
-		t.Fatalf("second lap freed %d", n)
+		t.Fatalf("Collect after everything was trimmed freed %d", n)
 	}
 	if n := New[string](0).Collect(10); n != 0 {
 		t.Fatal("Collect on a store without tables")
 	}
 }
 
-// Collect resumes after the last key it swept, even when that key has been
-// removed meanwhile, and wraps around to pick up keys it already passed.
-func TestCollectResumeAndWrap(t *testing.T) {
+// Collect takes listed keys in the order they gained a history; a key
+// trimmed to one version leaves the list, and is listed again at the back
+// when a write gives it a history again.
+func TestCollectOrderAndRelist(t *testing.T) {
 	s := New[string](1)
 	for _, k := range []string{"", "a", "b", "c", "d"} { // "" is a valid key
 		s.Install(0, k, 10, "x", false)
@@ -551,12 +665,12 @@ func TestCollectResumeAndWrap(t *testing.T) {
 		t.Fatalf("first Collect freed %d; want 2", n)
 	}
 	s.Install(0, "a", 30, "", true)
-	// "a" is behind the sweep position and now a dead tombstone.
+	// "a" left the list at the first Collect and is back, after d.
 	s.SetHorizon(30)
 	if n := s.Collect(3); n != 3 { // b, c, d
 		t.Fatalf("second Collect freed %d; want 3", n)
 	}
-	if n := s.Collect(10); n != 2 { // wraps: "a" loses the tombstone and y
+	if n := s.Collect(10); n != 2 { // "a" loses the tombstone and y
 		t.Fatalf("third Collect freed %d; want 2", n)
 	}
 	if st := s.Stats(); st.Keys != 4 || st.Versions != 4 {
@@ -672,9 +786,10 @@ func TestReplica(t *testing.T) {
 	}
 }
 
-// A large budget started mid-table finishes the lap in one call: the keys
-// before the resume point are swept too, and nothing twice.
-func TestCollectFullLapFromMiddle(t *testing.T) {
+// A large budget after a partial call trims every listed key in one call:
+// the keys a call puts back are visited again by the next call, not twice in
+// this one.
+func TestCollectAllAfterPartial(t *testing.T) {
 	s := New[string](2)
 	for tb := range 2 {
 		for i := range 10 {
@@ -683,18 +798,18 @@ func TestCollectFullLapFromMiddle(t *testing.T) {
 			s.Install(tb, k, 20, "y", false)
 		}
 	}
-	if n := s.Collect(3); n != 0 { // horizon 0: only moves the sweep position
+	if n := s.Collect(3); n != 0 { // horizon 0: three keys go to the back
 		t.Fatalf("freed %d at horizon 0", n)
 	}
 	s.SetHorizon(20)
 	if n := s.Collect(1000); n != 20 {
-		t.Fatalf("lap from the middle freed %d; want 20", n)
+		t.Fatalf("Collect after a partial one freed %d; want 20", n)
 	}
 	s.Install(0, "k0", 30, "", true)
 	s.Install(1, "k9", 30, "", true)
 	s.SetHorizon(30)
 	if n := s.Collect(1000); n != 4 {
-		t.Fatalf("second lap freed %d; want 4", n)
+		t.Fatalf("second Collect freed %d; want 4", n)
 	}
 	if st := s.Stats(); st.Keys != 18 || st.Versions != 18 {
 		t.Fatalf("Stats = %+v", st)
@@ -733,53 +848,5 @@ func TestInstallTakesTheNewestKey(t *testing.T) {
 	s.Install(0, keyOf(), 10, "v10", false)
 	if k := keyOf(); k != "k1" || unsafe.StringData(k) == unsafe.StringData(loaded) {
 		t.Errorf("an install with the key a scan gave kept the loaded allocation (key %q)", k)
-	}
-}
-
-// The tree's items order keys by an 8-byte prefix first (see item): keys
-// that differ before, at and after the eighth byte, zero bytes that pad
-// like a missing byte, and high bytes must still come out in string order,
-// from a full scan and from scans bounded anywhere.
-func TestTreeOrderAroundThePrefix(t *testing.T) {
-	keys := []string{
-		"\x00", "\x00\x00", "a", "a\x00", "a\x00\x00\x00\x00\x00\x00\x00", "a\x00\x00\x00\x00\x00\x00\x00\x00",
-		"abcdefg", "abcdefg\x00", "abcdefgh", "abcdefgh\x00", "abcdefgha", "abcdefghb", "abcdefgi",
-		"abcdefh", "\xff", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\xff", "\x7f\x80",
-	}
-	want := slices.Clone(keys)
-	slices.Sort(want)
-	rng := rand.New(rand.NewPCG(5, 6))
-	for _, load := range []bool{false, true} {
-		s := New[string](1)
-		for _, i := range rng.Perm(len(keys)) {
-			if load {
-				s.Load(0, keys[i], 1, keys[i])
-			} else {
-				s.Install(0, keys[i], 1, keys[i], false)
-			}
-		}
-		checkInvariants(t, s)
-		for i, from := range want {
-			for _, to := range append(slices.Clone(want[i+1:]), "") {
-				for _, reverse := range []bool{false, true} {
-					var got []string
-					s.Scan(0, from, to, 1, 0, reverse, func(k, _ string) bool {
-						got = append(got, k)
-						return true
-					})
-					w := want[i:]
-					if to != "" {
-						w = want[i:slices.Index(want, to)]
-					}
-					if reverse {
-						w = slices.Clone(w)
-						slices.Reverse(w)
-					}
-					if !slices.Equal(got, w) {
-						t.Fatalf("load=%v: Scan(%q, %q, reverse=%v) = %q; want %q", load, from, to, reverse, got, w)
-					}
-				}
-			}
-		}
 	}
 }

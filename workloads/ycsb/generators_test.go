@@ -19,6 +19,17 @@ func TestZetaMatchesYCSBConstant(t *testing.T) {
 	}
 }
 
+func TestZetaHead(t *testing.T) {
+	// The constant must be the sum it stands for, to the last bit: every
+	// scrambled-zipfian run's keys depend on it.
+	if got := zetaAdd(0, zetaExactTerms, DefaultZipfianConstant, 0); got != zetaHead99 {
+		t.Fatalf("ζ(2^20, 0.99) sums to %v, zetaHead99 is %v", got, zetaHead99)
+	}
+	if got, want := zetaHead(0.9), zetaAdd(0, zetaExactTerms, 0.9, 0); got != want {
+		t.Fatalf("zetaHead(0.9) = %v, want the sum %v", got, want)
+	}
+}
+
 func TestZetaTailMatchesSum(t *testing.T) {
 	// The Euler–Maclaurin tail against the term-by-term sum, from a low
 	// start where it is least accurate (Zeta itself starts it at 2^20).
