@@ -94,7 +94,7 @@ func (s *Store[V]) Collect(budget int) int {
 		switch {
 		case dead:
 			ix := s.indexed(table) // before the tree loses the key
-			s.ordered(table).Delete(it.r)
+			s.ordered(table).Delete(s.item(it.r))
 			ix.remove(s, e.key)
 			s.keys--
 			s.release(it.r)

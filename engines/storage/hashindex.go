@@ -8,8 +8,8 @@ import (
 
 // hashIndex finds a table's entry by key without descending the B-tree: one
 // hash and usually one key comparison, where the tree costs a comparison per
-// halving of each node on the path (each one a look-up of the entry and then
-// of its key bytes). Point reads, installs and the bulk load go through it;
+// halving of each node on the path (mostly of the items' key prefixes, but
+// each node a cache miss). Point reads, installs and the bulk load go through it;
 // ordered scans and the sweeper walk the tree.
 //
 // It is open addressing with linear probing over a slice of entry refs
@@ -101,12 +101,12 @@ func (ix *hashIndex[V]) size(slots int) {
 // so its first 146,000 new lines cost a rehash of every key, about 1 CPU-s
 // at 10 warehouses). Only a table within a quarter of the next doubling
 // gets the larger size, which growing would give it anyway.
-func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[ref]) {
+func (ix *hashIndex[V]) build(s *Store[V], tr *btree.BTreeG[item]) {
 	n := tr.Len()
 	ix.sizeFor(n)
 	ix.n = n
-	tr.Scan(func(r ref) bool {
-		ix.place(s, r)
+	tr.Scan(func(it item) bool {
+		ix.place(s, it.r)
 		return true
 	})
 }

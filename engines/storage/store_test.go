@@ -2,6 +2,7 @@ package storage
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func scanKeys[V any](t *testing.T, s *Store[V], ti int, fn func(r ref) bool) {
 	t.Helper()
 	tab := &s.tables[ti]
 	if !tab.treeless {
-		tab.tree.Scan(fn)
+		tab.tree.Scan(func(it item) bool { return fn(it.r) })
 		return
 	}
 	if n := tab.tree.Len(); n != 0 {
@@ -848,5 +849,58 @@ func TestInstallTakesTheNewestKey(t *testing.T) {
 	s.Install(0, keyOf(), 10, "v10", false)
 	if k := keyOf(); k != "k1" || unsafe.StringData(k) == unsafe.StringData(loaded) {
 		t.Errorf("an install with the key a scan gave kept the loaded allocation (key %q)", k)
+	}
+}
+
+// The tree's items order keys by an 8-byte prefix first (see item): keys
+// that differ before, at and after the eighth byte, zero bytes that pad
+// like a missing byte, and high bytes must still come out in string order,
+// from a full scan and from scans bounded anywhere, whether they were in
+// the table when its tree was built or went into the tree after.
+func TestTreeOrderAroundThePrefix(t *testing.T) {
+	keys := []string{
+		"\x00", "\x00\x00", "a", "a\x00", "a\x00\x00\x00\x00\x00\x00\x00", "a\x00\x00\x00\x00\x00\x00\x00\x00",
+		"abcdefg", "abcdefg\x00", "abcdefgh", "abcdefgh\x00", "abcdefgha", "abcdefghb", "abcdefgi",
+		"abcdefh", "\xff", "\xff\xff\xff\xff\xff\xff\xff\xff", "\xff\xff\xff\xff\xff\xff\xff\xff\xff", "\x7f\x80",
+	}
+	want := slices.Clone(keys)
+	slices.Sort(want)
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, load := range []bool{false, true} {
+		s := New[string](1)
+		for n, i := range rng.Perm(len(keys)) {
+			if n == len(keys)/2 {
+				// The tree is built at the first scan; the rest go into it.
+				s.Scan(0, "", "", 1, 0, false, func(string, string) bool { return false })
+			}
+			if load {
+				s.Load(0, keys[i], 1, keys[i])
+			} else {
+				s.Install(0, keys[i], 1, keys[i], false)
+			}
+		}
+		checkInvariants(t, s)
+		for i, from := range want {
+			for _, to := range append(slices.Clone(want[i+1:]), "") {
+				for _, reverse := range []bool{false, true} {
+					var got []string
+					s.Scan(0, from, to, 1, 0, reverse, func(k, _ string) bool {
+						got = append(got, k)
+						return true
+					})
+					w := want[i:]
+					if to != "" {
+						w = want[i:slices.Index(want, to)]
+					}
+					if reverse {
+						w = slices.Clone(w)
+						slices.Reverse(w)
+					}
+					if !slices.Equal(got, w) {
+						t.Fatalf("load=%v: Scan(%q, %q, reverse=%v) = %q; want %q", load, from, to, reverse, got, w)
+					}
+				}
+			}
+		}
 	}
 }
