@@ -403,7 +403,7 @@ func (t *indexedTxn) InsertMany(ctx context.Context, tb *Table, rows []Row) erro
 		seen := map[string]bool{}
 		var next []Row
 		for _, r := range kept {
-			enc := h.t.KeyOf(h.entry(r)).Encode()
+			enc := h.t.EncodeKey(h.entry(r))
 			if seen[enc] {
 				dup = true
 				continue

@@ -39,23 +39,43 @@ func Pack(r Row) Packed {
 		return ""
 	}
 	set := shared.set.Load()
-	return Packed(appendPacked(make([]byte, 0, packedSize(r, set)), r, set))
+	return Packed(bytesString(appendPacked(make([]byte, 0, packedSize(r, set)), r, set)))
+}
+
+// bytesString returns b's bytes as a string without copying them: for a
+// buffer built to its exact size and never written again, so that
+// encoding a row or key allocates once (a []byte and then string(b) is
+// two allocations and a copy; every written row is packed at commit).
+func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// EncodeKey is t.KeyOf(r).Encode() without building the Key.
+func (t *Table) EncodeKey(r Row) string {
+	return bytesString(t.appendKey(make([]byte, 0, t.keyLen(r)), r))
+}
+
+// keyLen is the length of r's encoded primary key.
+func (t *Table) keyLen(r Row) int {
+	n := 0
+	for _, c := range t.PrimaryKey {
+		n += keyPartLen(r[c])
+	}
+	return n
+}
+
+// appendKey appends r's encoded primary key to b.
+func (t *Table) appendKey(b []byte, r Row) []byte {
+	for _, c := range t.PrimaryKey {
+		b = appendKeyPart(b, r[c])
+	}
+	return b
 }
 
 // PackKeyed returns r's encoded primary key and r packed, in one
 // allocation (a loaded row's key and value live as long as each other).
 func (t *Table) PackKeyed(r Row) (key string, p Packed) {
-	k := 0
-	for _, c := range t.PrimaryKey {
-		k += keyPartLen(r[c])
-	}
+	k := t.keyLen(r)
 	set := shared.set.Load()
-	b := make([]byte, 0, k+packedSize(r, set))
-	for _, c := range t.PrimaryKey {
-		b = appendKeyPart(b, r[c])
-	}
-	b = appendPacked(b, r, set)
-	s := unsafe.String(unsafe.SliceData(b), len(b))
+	s := bytesString(appendPacked(t.appendKey(make([]byte, 0, k+packedSize(r, set)), r), r, set))
 	return s[:k], Packed(s[k:])
 }
 

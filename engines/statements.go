@@ -331,10 +331,10 @@ func sortByKey(t *Table, rows []Row) []Row {
 		enc string
 		r   Row
 	}
-	var ks []kr
+	ks := make([]kr, 0, len(rows))
 	for _, r := range rows {
 		if r != nil {
-			ks = append(ks, kr{t.KeyOf(r).Encode(), r})
+			ks = append(ks, kr{t.EncodeKey(r), r})
 		}
 	}
 	slices.SortFunc(ks, func(a, b kr) int { return strings.Compare(a.enc, b.enc) })
@@ -373,7 +373,7 @@ func dedup(t *Table, rows []Row) []Row {
 		if r == nil {
 			continue
 		}
-		enc := t.KeyOf(r).Encode()
+		enc := t.EncodeKey(r)
 		if seen[enc] {
 			rows[i] = nil
 		}
@@ -477,7 +477,7 @@ func (w RowWise) InsertMany(ctx context.Context, t *Table, rows []Row) error {
 	dup := make([]bool, len(rows))
 	seen := make(map[string]bool, len(rows))
 	for i, r := range rows {
-		enc := t.KeyOf(r).Encode()
+		enc := t.EncodeKey(r)
 		dup[i] = seen[enc]
 		seen[enc] = true
 	}

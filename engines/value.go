@@ -244,7 +244,7 @@ func (k Key) Encode() string {
 	for _, v := range k {
 		b = appendKeyPart(b, v)
 	}
-	return string(b)
+	return bytesString(b)
 }
 
 // Key part tags order NULL first, like PostgreSQL's NULLS FIRST for ASC.

@@ -11,7 +11,15 @@ import (
 // validation sets and write sets: the table, then the key's
 // order-preserving encoding, so one table's rows form one contiguous range
 // [TablePrefix, TableEnd) and key ranges map to ranges of row keys.
-func RowKey(t *engines.Table, enc string) string { return TablePrefix(t) + enc }
+func RowKey(t *engines.Table, enc string) string {
+	var buf [64]byte
+	return string(appendRowKey(buf[:0], t, enc)) // one allocation, not two concatenations
+}
+
+func appendRowKey(b []byte, t *engines.Table, enc string) []byte {
+	b = utf8.AppendRune(b, rune(t.ID))
+	return append(append(b, 0), enc...)
+}
 
 // TablePrefix is where t's row keys begin.
 func TablePrefix(t *engines.Table) string { return string(rune(t.ID)) + "\x00" }
@@ -50,9 +58,7 @@ func (w *WriteSet) Get(tb *engines.Table, enc string) *Entry {
 		return nil
 	}
 	var buf [64]byte
-	b := utf8.AppendRune(buf[:0], rune(tb.ID))
-	b = append(append(b, 0), enc...)
-	if i, ok := w.index[string(b)]; ok {
+	if i, ok := w.index[string(appendRowKey(buf[:0], tb, enc))]; ok {
 		return w.order[i]
 	}
 	return nil
