@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -67,4 +68,39 @@ func runEvents(b *testing.B, k *Kernel) {
 		k.Run(k.Now() + time.Microsecond)
 	}
 	b.ReportMetric(float64(k.Events()-start)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkDelay: one message's delay with jitter, drawn over the links of
+// 512 nodes in the three AZs of us-3 in a scattered order (a run's clients,
+// sessions and servers: thousands of links, each with its own stream).
+func BenchmarkDelay(b *testing.B) {
+	topo, err := Preset("us-3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := NewKernel(1)
+	cl := NewCluster(k, topo, ClusterConfig{Jitter: true})
+	azs := topo.Regions[0].AZs
+	nodes := make([]*Node, 512)
+	for i := range nodes {
+		nodes[i] = cl.AddNode(fmt.Sprint("n", i), azs[i%len(azs)], 1)
+	}
+	rng := NewStream(1, "pairs")
+	pairs := make([][2]*Node, 1<<16)
+	for i := range pairs {
+		pairs[i] = [2]*Node{nodes[rng.IntN(len(nodes))], nodes[rng.IntN(len(nodes))]}
+	}
+	for _, pr := range pairs { // every link's record made before timing
+		cl.Delay(pr[0], pr[1])
+	}
+	var sum time.Duration
+	i := 0
+	for b.Loop() {
+		pr := pairs[i%len(pairs)]
+		i++
+		sum += cl.Delay(pr[0], pr[1])
+	}
+	if sum < 0 {
+		b.Fatal("negative delays")
+	}
 }

@@ -73,11 +73,14 @@ type Node struct {
 }
 
 // path is the link between two nodes: its distribution, precomputed, and
-// its random stream.
+// its random stream, held in the record (the generator's state and the
+// Rand drawing from it) so that a draw does not chase two more pointers to
+// memory of its own: a run has thousands of links.
 type path struct {
 	median time.Duration
 	sigma  float64 // of the log-normal; 0 when the link has no spread
-	rng    *rand.Rand
+	rng    rand.Rand
+	pcg    rand.PCG
 }
 
 func (n *Node) String() string { return n.Name + "@" + n.AZ }
@@ -146,7 +149,8 @@ func (c *Cluster) newPath(a, b *Node) *path {
 	link := c.topo.RTT(a.AZ, b.AZ)
 	pa := &path{median: link.Median, sigma: link.sigma()}
 	if c.cfg.Jitter && pa.sigma != 0 {
-		pa.rng = c.k.Stream("link/" + a.Name + "->" + b.Name)
+		pa.pcg = c.k.streamPCG("link/" + a.Name + "->" + b.Name)
+		pa.rng = *rand.New(&pa.pcg)
 	}
 	row[b.idx-1] = pa
 	return pa
