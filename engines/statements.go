@@ -122,8 +122,12 @@ type Assign struct {
 }
 
 // Apply returns old with the assignments made (a fresh row).
-func Apply(old Row, as []Assign) Row {
-	row := old.Clone()
+func Apply(old Row, as []Assign) Row { return ApplyInPlace(old.Clone(), as) }
+
+// ApplyInPlace is Apply on row itself, which it returns: for a row only
+// the caller holds, such as one just unpacked from storage (a read-modify-
+// write then allocates one row, not two).
+func ApplyInPlace(row Row, as []Assign) Row {
 	for _, a := range as {
 		if a.Op == AssignAdd {
 			row[a.Col] = Add(row[a.Col], a.Val)
@@ -325,8 +329,10 @@ func FirstError(errs []error) error {
 	return first
 }
 
-// sortByKey puts rows in primary-key order and drops the nils.
-func sortByKey(t *Table, rows []Row) []Row {
+// sortByKey puts rows in primary-key order and drops the nils; if distinct,
+// also every row after the first of its key (a key asked for twice is read
+// once in SQL).
+func sortByKey(t *Table, rows []Row, distinct bool) []Row {
 	type kr struct {
 		enc string
 		r   Row
@@ -337,7 +343,13 @@ func sortByKey(t *Table, rows []Row) []Row {
 			ks = append(ks, kr{t.EncodeKey(r), r})
 		}
 	}
-	slices.SortFunc(ks, func(a, b kr) int { return strings.Compare(a.enc, b.enc) })
+	byKey := func(a, b kr) int { return strings.Compare(a.enc, b.enc) }
+	if distinct {
+		slices.SortStableFunc(ks, byKey) // a key's first row leads its run
+		ks = slices.CompactFunc(ks, func(a, b kr) bool { return a.enc == b.enc })
+	} else {
+		slices.SortFunc(ks, byKey)
+	}
 	out := make([]Row, len(ks))
 	for i, k := range ks {
 		out[i] = k.r
@@ -363,23 +375,7 @@ func (w RowWise) GetMany(ctx context.Context, t *Table, keys []Key, o ReadOpts) 
 	if err != nil {
 		return nil, err
 	}
-	return sortByKey(t, dedup(t, got)), nil
-}
-
-// dedup drops repeated rows (a key asked for twice is read once in SQL).
-func dedup(t *Table, rows []Row) []Row {
-	seen := map[string]bool{}
-	for i, r := range rows {
-		if r == nil {
-			continue
-		}
-		enc := t.EncodeKey(r)
-		if seen[enc] {
-			rows[i] = nil
-		}
-		seen[enc] = true
-	}
-	return rows
+	return sortByKey(t, got, true), nil
 }
 
 func (w RowWise) UpdateMany(ctx context.Context, t *Table, ups []KeyUpdate, returning bool) (int, []Row, error) {
@@ -396,7 +392,7 @@ func (w RowWise) UpdateMany(ctx context.Context, t *Table, ups []KeyUpdate, retu
 	if err != nil {
 		return 0, nil, err
 	}
-	rows := sortByKey(t, got)
+	rows := sortByKey(t, got, false)
 	if !returning {
 		return len(rows), nil, nil
 	}

@@ -127,11 +127,19 @@ func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (row engines.Row, ok bool, err error) {
 	err = t.write(ctx, func(p *sim.Proc) error {
 		enc := k.Encode()
-		old, found := t.read(p, tb, k, enc)
+		old, found, own := t.ws.Read(tb, enc)
+		if !own {
+			old, found = t.readStorage(p, tb, k, enc)
+		}
 		if !found {
 			return nil
 		}
-		row, ok = engines.Apply(old, as), true
+		if own {
+			row = engines.Apply(old, as) // the write set's row stays as it was
+		} else {
+			row = engines.ApplyInPlace(old, as) // unpacked for this statement alone
+		}
+		ok = true
 		t.ws.Put(tb, k, enc, row)
 		return t.checkLimits()
 	})
