@@ -92,11 +92,17 @@ func (e *Engine) failoverShard(sh *shard) {
 // fails, so the client retries on the promoted primary, as a real router's
 // would. Without faults this is a plain send (the same events).
 func (e *Engine) send(p *sim.Proc, r *sim.Node, sh *shard) (n *sim.Node, ok bool) {
-	n = sh.node
 	if len(e.Cluster.Faults()) == 0 {
-		e.Cluster.Send(p, r, n)
-		return n, true
+		e.Cluster.Send(p, r, sh.node)
+		return sh.node, true
 	}
+	return e.sendHeld(p, r, sh)
+}
+
+// sendHeld is send with faults; apart, because its closures would move
+// send's results to the heap on every request.
+func (e *Engine) sendHeld(p *sim.Proc, r *sim.Node, sh *shard) (*sim.Node, bool) {
+	n := sh.node
 	arrived := sim.NewFuture[bool](e.Kernel)
 	sh.moved.Then(func(struct{}) { arrived.Set(false) })
 	e.Kernel.Spawn("sharded-request", func(c *sim.Proc) {
