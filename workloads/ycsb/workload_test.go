@@ -205,6 +205,10 @@ func TestKeyNames(t *testing.T) {
 	if !sort.StringsAreSorted(keys) {
 		t.Errorf("ordered keys not in number order: %v", keys)
 	}
+	// Every request names a key: the string should be its only allocation.
+	if a := testing.AllocsPerRun(100, func() { _ = w.KeyName(123456789) }); a != 1 {
+		t.Errorf("KeyName allocates %v times a call, want 1", a)
+	}
 }
 
 func uintStr(u uint64) string {

@@ -245,15 +245,20 @@ func (w *Workload) Inserted() int64 { return w.seq.Allocated() - w.opts.Records 
 // KeyName is the primary key of key number n: "user" + FNVHash64(n) for
 // --insert-order hashed, "user" + n zero-padded to 19 digits for ordered.
 func (w *Workload) KeyName(n int64) string {
-	if w.ordered {
-		s := strconv.FormatInt(n, 10)
-		const width = 19
-		if len(s) < width {
-			return "user" + zeros[:width-len(s)] + s
-		}
-		return "user" + s
+	// Built in a buffer on the stack: one allocation (the string) per key
+	// instead of the number's string and then the concatenation.
+	var buf [4 + 20]byte
+	b := append(buf[:0], "user"...)
+	if !w.ordered {
+		return string(strconv.AppendUint(b, FNVHash64(n), 10))
 	}
-	return "user" + strconv.FormatUint(FNVHash64(n), 10)
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], n, 10)
+	const width = 19
+	if len(d) < width {
+		b = append(b, zeros[:width-len(d)]...)
+	}
+	return string(append(b, d...))
 }
 
 const zeros = "0000000000000000000"
