@@ -550,7 +550,7 @@ func (s *Store[V]) Scan(table int, from, to string, ts Timestamp, limit int, rev
 		if e.key < from {
 			return false
 		}
-		if e.key == to {
+		if to != "" && e.key == to {
 			return true // Descend starts at <= to; the bound is exclusive
 		}
 		v, ok := e.at(ts)

@@ -454,6 +454,28 @@ func TestScan(t *testing.T) {
 
 // A scan callback may read the same store (engines look up other keys while
 // iterating), even though the lookup reuses the store's search probe.
+// The empty key is a key like any other: an unbounded scan sees it in
+// either direction (a reverse scan once mistook it for its upper bound).
+func TestScanEmptyKey(t *testing.T) {
+	s := New[string](1)
+	s.Install(0, "", 10, "empty", false)
+	s.Install(0, "a", 10, "a1", false)
+	for _, reverse := range []bool{false, true} {
+		var got []string
+		s.Scan(0, "", "", 10, 0, reverse, func(k, v string) bool {
+			got = append(got, k+"="+v)
+			return true
+		})
+		want := []string{"=empty", "a=a1"}
+		if reverse {
+			slices.Reverse(want)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("reverse=%v: scan = %q, want %q", reverse, got, want)
+		}
+	}
+}
+
 func TestScanCallbackReads(t *testing.T) {
 	s := scanData()
 	var got []string
