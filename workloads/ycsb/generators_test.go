@@ -25,8 +25,10 @@ func TestZetaHead(t *testing.T) {
 	if got := zetaAdd(0, zetaExactTerms, DefaultZipfianConstant, 0); got != zetaHead99 {
 		t.Fatalf("ζ(2^20, 0.99) sums to %v, zetaHead99 is %v", got, zetaHead99)
 	}
-	if got, want := zetaHead(0.9), zetaAdd(0, zetaExactTerms, 0.9, 0); got != want {
-		t.Fatalf("zetaHead(0.9) = %v, want the sum %v", got, want)
+	for range 2 { // summed, then remembered
+		if got, want := zetaHead(0.9), zetaAdd(0, zetaExactTerms, 0.9, 0); got != want {
+			t.Fatalf("zetaHead(0.9) = %v, want the sum %v", got, want)
+		}
 	}
 }
 

@@ -208,11 +208,13 @@ func New(name string, o Options, seed uint64) (*Workload, error) {
 		theta = o.Theta
 	}
 	w.zetas = NewZetaCache(theta)
-	switch w.dist { // compute ζ once, before clients share it
-	case DistZipfian, DistLatest:
+	// ζ once, before clients share it. The scrambled distribution's ζ (over
+	// 10^10 items, whatever the record count) is left to the first client:
+	// a workload made only to check a plan's options (bench sweep and
+	// validate check every point before running any) then costs nothing,
+	// and the sum is remembered by θ (zetaHead).
+	if w.dist == DistZipfian || w.dist == DistLatest {
 		w.zetas.Zeta(o.Records)
-	case DistScrambledZipfian:
-		w.zetas.Zeta(ScrambledItemCount)
 	}
 	return w, nil
 }

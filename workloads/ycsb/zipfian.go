@@ -50,12 +50,36 @@ func Zeta(n int64, theta float64) float64 {
 // YCSB-A simulation. YCSB itself keeps ζ(10^10, 0.99) as a constant.
 const zetaHead99 = 15.446323069717776
 
-// zetaHead is the sum of Zeta's exact terms: ζ(2^20, θ).
+// zetaHead is the sum of Zeta's exact terms: ζ(2^20, θ). Other constants
+// than the default are summed once per process and remembered: a sweep
+// over --zipf-constant runs several engines at each value, at once on
+// several cores, and summing 2^20 powers (about 70 ms) for each run made
+// up half of such a sweep's CPU.
 func zetaHead(theta float64) float64 {
 	if theta == DefaultZipfianConstant {
 		return zetaHead99
 	}
-	return zetaAdd(0, zetaExactTerms, theta, 0)
+	zetaHeads.mu.Lock()
+	h := zetaHeads.m[theta]
+	if h == nil {
+		h = &zetaHeadSum{}
+		zetaHeads.m[theta] = h
+	}
+	zetaHeads.mu.Unlock()
+	h.once.Do(func() { h.sum = zetaAdd(0, zetaExactTerms, theta, 0) })
+	return h.sum
+}
+
+// zetaHeads remembers zetaHead's sums by θ. Each has its own Once, so runs
+// on other cores summing other constants do not wait for this one.
+var zetaHeads = struct {
+	mu sync.Mutex
+	m  map[float64]*zetaHeadSum
+}{m: map[float64]*zetaHeadSum{}}
+
+type zetaHeadSum struct {
+	once sync.Once
+	sum  float64
 }
 
 // zetaAdd adds the terms i = from+1 .. to to sum, in increasing i.
