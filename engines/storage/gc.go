@@ -71,8 +71,8 @@ func (e *entry[V]) trim(h Timestamp) (freed int, dead bool) {
 // single live version (almost all of a large table) are never visited, so a
 // round's cost follows the keys written, not the table's size, and an old
 // version waits about (listed keys)/budget rounds once the horizon passes
-// its successor. One call visits each listed key at most once, however large the
-// budget, so a budget of at least Stats().Keys trims every key.
+// its successor. One call visits each listed key at most once, however
+// large the budget, so a budget of at least Stats().Keys trims every key.
 func (s *Store[V]) Collect(budget int) int {
 	h := s.horizon
 	freed := 0

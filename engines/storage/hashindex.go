@@ -9,8 +9,8 @@ import (
 // hashIndex finds a table's entry by key without descending the B-tree: one
 // hash and usually one key comparison, where the tree costs a comparison per
 // halving of each node on the path (mostly of the items' key prefixes, but
-// each node a cache miss). Point reads, installs and the bulk load go through it;
-// ordered scans and the sweeper walk the tree.
+// each node a cache miss). Point reads, installs and the bulk load go
+// through it; ordered scans and removals of keys use the tree.
 //
 // It is open addressing with linear probing over a slice of entry refs
 // (4 bytes a slot and a tag byte, 0 for empty, at most 3/4 full, so 7–13

@@ -236,10 +236,7 @@ func (s *Store[V]) indexLoose(table int) {
 		return
 	}
 	t.loose = slices.DeleteFunc(t.loose, func(r ref) bool { return replaced[r] })
-	for _, r := range t.loose {
-		delete(replaced, r) // a replaced ref was not reused meanwhile: releases come after
-	}
-	for r := range replaced {
+	for r := range replaced { // after the look-ups: a released entry is zeroed
 		s.release(r)
 	}
 }
