@@ -63,6 +63,59 @@ func (c *Cluster) Call(name string, a, b *Node, work time.Duration, pause func()
 	return f
 }
 
+// Replicate sends the same request from a to every node of tos and returns
+// a future that completes once quorum of them have replied: what
+//
+//	fs := make([]*Future[struct{}], len(tos))
+//	for i, b := range tos {
+//		fs[i] = c.Call(name, a, b, work, func() time.Duration { return pause(i) }, func() { atB(i) })
+//	}
+//	return Quorum(c.k, fs, quorum)
+//
+// does, event for event (pause or atB nil: none). Without faults and
+// message CPU the fan-out is one record (callGroup) holding every call,
+// instead of a record, a future and two closures per destination and a
+// quorum's future and callback: engines replicate every commit this way.
+func (c *Cluster) Replicate(name string, a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB func(i int), quorum int) *Future[bool] {
+	if c.faults != nil || c.cfg.MsgCPU != 0 {
+		fs := make([]*Future[struct{}], len(tos))
+		for i, b := range tos {
+			var p func() time.Duration
+			if pause != nil {
+				p = func() time.Duration { return pause(i) }
+			}
+			var at func()
+			if atB != nil {
+				at = func() { atB(i) }
+			}
+			fs[i] = c.Call(name, a, b, work, p, at)
+		}
+		return Quorum(c.k, fs, quorum)
+	}
+	g := &callGroup{calls: make([]call, len(tos)), pause: pause, atB: atB, quorum: quorum}
+	g.q.k = c.k
+	for i, b := range tos {
+		r := &g.calls[i]
+		*r = call{c: c, a: a, b: b, work: work, g: g, i: i}
+		r.step = r.next
+		c.k.schedule(c.k.now, nil, r.step) // each call's start, in order
+	}
+	if quorum <= 0 {
+		g.q.Set(true)
+	}
+	return &g.q
+}
+
+// callGroup is a Replicate's calls and its quorum.
+type callGroup struct {
+	calls   []call
+	pause   func(i int) time.Duration
+	atB     func(i int)
+	quorum  int
+	replies int
+	q       Future[bool]
+}
+
 // sendThen is Send for work without a process: then runs when the message
 // arrives (at once when a == b). Only without faults.
 func (c *Cluster) sendThen(a, b *Node, then func()) {
@@ -97,13 +150,18 @@ func (k *Kernel) sleepThen(d time.Duration, then func()) {
 // instant and in the order of the general path's (sendThen, execThen,
 // sleepThen; TestCallMatchesItsProcess).
 type call struct {
-	c          *Cluster
-	a, b       *Node
-	work       time.Duration
-	pause      func() time.Duration
-	atB        func()
-	f          Future[struct{}]
-	step       func() // next, bound once
+	c     *Cluster
+	a, b  *Node
+	work  time.Duration
+	pause func() time.Duration
+	atB   func()
+	f     Future[struct{}]
+	step  func() // next, bound once
+	// g, if set, is the Replicate this call is number i of: its pause and
+	// atB are g's, and its reply counts towards g's quorum instead of
+	// completing f.
+	g          *callGroup
+	i          int
 	stage      callStage
 	waitedCore bool // the core was handed over: service starts in this event
 }
@@ -146,24 +204,39 @@ func (r *call) next() {
 	case callPaused:
 		r.reply()
 	case callReplied:
+		if g := r.g; g != nil {
+			if g.replies++; g.replies == g.quorum {
+				g.q.Set(true)
+			}
+			return
+		}
 		r.f.Set(struct{}{})
 	}
 }
 
 // served is what follows the service: the pause, or the reply at once.
 func (r *call) served() {
-	if r.pause != nil {
-		if d := r.pause(); d > 0 {
-			r.stage = callPaused
-			r.c.k.schedule(r.c.k.now+d, nil, r.step)
-			return
-		}
+	var d time.Duration // the pause, drawn when the service is over
+	switch g := r.g; {
+	case g != nil && g.pause != nil:
+		d = g.pause(r.i)
+	case g == nil && r.pause != nil:
+		d = r.pause()
+	}
+	if d > 0 {
+		r.stage = callPaused
+		r.c.k.schedule(r.c.k.now+d, nil, r.step)
+		return
 	}
 	r.reply()
 }
 
 func (r *call) reply() {
-	if r.atB != nil {
+	if g := r.g; g != nil {
+		if g.atB != nil {
+			g.atB(r.i)
+		}
+	} else if r.atB != nil {
 		r.atB()
 	}
 	r.send(r.b, r.a, callReplied)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -22,16 +23,8 @@ func TestCallMatchesItsProcess(t *testing.T) {
 
 func callMatchesItsProcess(t *testing.T, msgCPU time.Duration) {
 	run := func(useCall bool) []string {
-		k := NewKernel(7)
-		topo, _ := Preset("us-3")
-		cl := NewCluster(k, topo, ClusterConfig{Jitter: true, MsgCPU: msgCPU})
-		a := cl.AddNode("a", "us-east-1a", 1)
-		nodes := []*Node{a, cl.AddNode("b", "us-east-1b", 1), cl.AddNode("c", "us-east-2a", 1)}
-		rng := k.Stream("pauses")
-		var trace []string
-		note := func(format string, args ...any) {
-			trace = append(trace, fmt.Sprintf("%v ", k.Now())+fmt.Sprintf(format, args...))
-		}
+		w := newCallWorld(msgCPU)
+		k, cl, a, nodes, rng, note := w.k, w.cl, w.a, w.nodes, w.rng, w.note
 		pause := func() time.Duration {
 			d := time.Duration(rng.IntN(3)) * 100 * time.Microsecond // 0 sometimes: no sleep
 			note("pause %v", d)
@@ -66,20 +59,101 @@ func callMatchesItsProcess(t *testing.T, msgCPU time.Duration) {
 				note("round %d own work %v", round, rng.IntN(100))
 			})
 		}
-		k.Run(-1)
-		note("messages %d events %d", cl.Messages(), k.Events())
-		return trace
+		return w.finish()
 	}
-	calls, procs := run(true), run(false)
-	if len(procs) < 20*7 {
-		t.Fatalf("trace has %d lines", len(procs))
+	sameTrace(t, run(true), run(false), 20*7, "Call", "process")
+}
+
+// callWorld is what the Call tests run on: three nodes of us-3 (a, one in
+// another AZ, one in another region; one core each), a random stream for
+// the pauses, and a trace of what happened when.
+type callWorld struct {
+	k     *Kernel
+	cl    *Cluster
+	a     *Node
+	nodes []*Node // a first
+	rng   *rand.Rand
+	trace []string
+}
+
+func newCallWorld(msgCPU time.Duration) *callWorld {
+	k := NewKernel(7)
+	topo, _ := Preset("us-3")
+	cl := NewCluster(k, topo, ClusterConfig{Jitter: true, MsgCPU: msgCPU})
+	a := cl.AddNode("a", "us-east-1a", 1)
+	nodes := []*Node{a, cl.AddNode("b", "us-east-1b", 1), cl.AddNode("c", "us-east-2a", 1)}
+	return &callWorld{k: k, cl: cl, a: a, nodes: nodes, rng: k.Stream("pauses")}
+}
+
+func (w *callWorld) note(format string, args ...any) {
+	w.trace = append(w.trace, fmt.Sprintf("%v ", w.k.Now())+fmt.Sprintf(format, args...))
+}
+
+// finish runs the simulation to its end and returns the trace.
+func (w *callWorld) finish() []string {
+	w.k.Run(-1)
+	w.note("messages %d events %d", w.cl.Messages(), w.k.Events())
+	return w.trace
+}
+
+// sameTrace wants two traces (of at least minLines lines) equal, naming the
+// first line that differs.
+func sameTrace(t *testing.T, got, want []string, minLines int, gotName, wantName string) {
+	t.Helper()
+	if len(want) < minLines {
+		t.Fatalf("trace has %d lines", len(want))
 	}
-	if !slices.Equal(calls, procs) {
-		for i := range min(len(calls), len(procs)) {
-			if calls[i] != procs[i] {
-				t.Fatalf("line %d: Call %q, process %q", i, calls[i], procs[i])
-			}
+	if slices.Equal(got, want) {
+		return
+	}
+	for i := range min(len(got), len(want)) {
+		if got[i] != want[i] {
+			t.Fatalf("line %d: %s %q, %s %q", i, gotName, got[i], wantName, want[i])
 		}
-		t.Fatalf("Call trace has %d lines, process trace %d", len(calls), len(procs))
+	}
+	t.Fatalf("%s trace has %d lines, %s trace %d", gotName, len(got), wantName, len(want))
+}
+
+// TestReplicateMatchesCalls: Replicate against the Calls and the Quorum it
+// stands for, on the load of TestCallMatchesItsProcess (a competing
+// process, a shared random stream, queued CPUs, requests to the node
+// itself), with and without message CPU (where Replicate is those Calls).
+func TestReplicateMatchesCalls(t *testing.T) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
+			run := func(replicate bool) []string {
+				w := newCallWorld(msgCPU)
+				k, cl, a, nodes, rng, note := w.k, w.cl, w.a, w.nodes, w.rng, w.note
+				pause := func(i int) time.Duration {
+					d := time.Duration(rng.IntN(3)) * 100 * time.Microsecond
+					note("pause %d %v", i, d)
+					return d
+				}
+				const work = 80 * time.Microsecond
+				for round := range 20 {
+					k.Spawn("client", func(p *Proc) {
+						p.Sleep(time.Duration(round%4)*50*time.Microsecond, CatOther)
+						atB := func(i int) { note("round %d at %s", round, nodes[i].Name) }
+						quorum := 1 + round%3
+						var q *Future[bool]
+						if replicate {
+							q = cl.Replicate("req", a, nodes, work, pause, atB, quorum)
+						} else {
+							fs := make([]*Future[struct{}], len(nodes))
+							for i, n := range nodes {
+								fs[i] = cl.Call("req", a, n, work, func() time.Duration { return pause(i) }, func() { atB(i) })
+							}
+							q = Quorum(k, fs, quorum)
+						}
+						Await(p, q, CatReplication)
+						note("round %d quorum of %d", round, quorum)
+						nodes[2].CPU.Exec(p, 30*time.Microsecond)
+						note("round %d own work %v", round, rng.IntN(100))
+					})
+				}
+				return w.finish()
+			}
+			sameTrace(t, run(true), run(false), 20*5, "Replicate", "Calls")
+		})
 	}
 }

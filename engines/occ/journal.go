@@ -57,21 +57,20 @@ func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *
 // append replicates rec from node `from` to every journal replica and
 // returns once a majority has appended it (the stragglers keep going).
 func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
-	acks := make([]*sim.Future[struct{}], len(e.journal.nodes))
-	for i, jn := range e.journal.nodes {
-		acks[i] = e.Cluster.Call("journal-append", from, jn, e.cfg.JournalAppend, e.journal.flush[i].Draw, func() {
-			now := e.Kernel.Now()
-			rec.arrived[i].Set(now)
-			if rec.appended++; rec.appended == e.journal.quorum {
-				rec.durableAt = i
-				rec.durable.Set(now)
-				if e.OnDurable != nil {
-					e.OnDurable(rec.rows, now)
-				}
+	flush := func(i int) time.Duration { return e.journal.flush[i].Draw() }
+	appended := func(i int) {
+		now := e.Kernel.Now()
+		rec.arrived[i].Set(now)
+		if rec.appended++; rec.appended == e.journal.quorum {
+			rec.durableAt = i
+			rec.durable.Set(now)
+			if e.OnDurable != nil {
+				e.OnDurable(rec.rows, now)
 			}
-		})
+		}
 	}
-	sim.Await(p, sim.Quorum(e.Kernel, acks, e.journal.quorum), sim.CatReplication)
+	q := e.Cluster.Replicate("journal-append", from, e.journal.nodes, e.cfg.JournalAppend, flush, appended, e.journal.quorum)
+	sim.Await(p, q, sim.CatReplication)
 }
 
 // prune forgets records no replica can still be waiting for: aborted ones,

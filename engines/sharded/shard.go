@@ -169,9 +169,6 @@ func (sh *shard) localEdges(o lock.Owner) []lock.Owner {
 // holding its log and waits for the write quorum (Aurora: 4 of 6 across 3
 // AZs); the stragglers keep going.
 func (e *Engine) flush(p *sim.Proc, sh *shard) {
-	acks := make([]*sim.Future[struct{}], len(sh.copies))
-	for i, n := range sh.copies {
-		acks[i] = e.Cluster.Call("sharded-flush", sh.node, n, e.cfg.FlushCPU, nil, nil)
-	}
-	sim.Await(p, sim.Quorum(e.Kernel, acks, e.cfg.WriteQuorum), sim.CatReplication)
+	q := e.Cluster.Replicate("sharded-flush", sh.node, sh.copies, e.cfg.FlushCPU, nil, nil, e.cfg.WriteQuorum)
+	sim.Await(p, q, sim.CatReplication)
 }

@@ -85,15 +85,18 @@ func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
 // record; prepare records make nothing visible).
 func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 	from := g.leader.node
-	acks := make([]*sim.Future[struct{}], len(g.replicas))
-	for i, r := range g.replicas {
-		acks[i] = e.Cluster.Call("paxos-accept", from, r.node, e.cfg.LogAppend, r.flush.Draw, func() {
-			if rec != nil && r.data >= 0 {
-				rec.arrived[r.data].Set(e.Kernel.Now())
-			}
-		})
+	flush := func(i int) time.Duration { return g.replicas[i].flush.Draw() }
+	appended := func(i int) {
+		if r := g.replicas[i]; rec != nil && r.data >= 0 {
+			rec.arrived[r.data].Set(e.Kernel.Now())
+		}
 	}
-	sim.Await(p, sim.Quorum(e.Kernel, acks, g.quorum), sim.CatReplication)
+	nodes := make([]*sim.Node, len(g.replicas))
+	for i, r := range g.replicas {
+		nodes[i] = r.node
+	}
+	q := e.Cluster.Replicate("paxos-accept", from, nodes, e.cfg.LogAppend, flush, appended, g.quorum)
+	sim.Await(p, q, sim.CatReplication)
 }
 
 // waitSafe blocks p, at replica r of g, until r's safe time has reached ts,
