@@ -100,6 +100,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 				g.data = append(g.data, r)
 			}
 			g.replicas = append(g.replicas, r)
+			g.nodes = append(g.nodes, r.node)
 			return r
 		}
 		if len(topo.Regions) == 1 {

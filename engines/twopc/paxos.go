@@ -21,8 +21,9 @@ import (
 // leader: see doc.go for how a failover would be modelled.
 type group struct {
 	id       int
-	replicas []*replica // voting members in topology order
-	data     []*replica // the replicas that hold data and serve reads
+	replicas []*replica  // voting members in topology order
+	nodes    []*sim.Node // the replicas' nodes, in the same order
+	data     []*replica  // the replicas that hold data and serve reads
 	leader   *replica
 	quorum   int
 	locks    *lock.Table[*waitSlot]
@@ -91,11 +92,7 @@ func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 			rec.arrived[r.data].Set(e.Kernel.Now())
 		}
 	}
-	nodes := make([]*sim.Node, len(g.replicas))
-	for i, r := range g.replicas {
-		nodes[i] = r.node
-	}
-	q := e.Cluster.Replicate("paxos-accept", from, nodes, e.cfg.LogAppend, flush, appended, g.quorum)
+	q := e.Cluster.Replicate("paxos-accept", from, g.nodes, e.cfg.LogAppend, flush, appended, g.quorum)
 	sim.Await(p, q, sim.CatReplication)
 }
 
