@@ -59,6 +59,44 @@ func BenchmarkKernelFanOut(b *testing.B) {
 	runEvents(b, k)
 }
 
+// BenchmarkReplicate: 16 clients each replicating to three nodes of us-3
+// (Cluster.Replicate: a message, service on a one-core CPU, a pause and
+// the reply per node) and awaiting a majority, as occ's journal and 2pc's
+// Paxos do per commit.
+func BenchmarkReplicate(b *testing.B) {
+	topo, err := Preset("us-3")
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := NewKernel(1)
+	defer k.Shutdown()
+	cl := NewCluster(k, topo, ClusterConfig{Jitter: true})
+	client := cl.AddNode("client", "us-east-1a", 16)
+	nodes := []*Node{cl.AddNode("a", "us-east-1a", 1), cl.AddNode("b", "us-east-1b", 1), cl.AddNode("c", "us-east-2a", 1)}
+	pause := func(i int) time.Duration { return time.Duration(1+i) * time.Microsecond }
+	appended := 0
+	atB := func(int) { appended++ }
+	quorums := 0
+	for range 16 {
+		k.Spawn("client", func(p *Proc) {
+			for {
+				Await(p, cl.Replicate("append", client, nodes, 5*time.Microsecond, pause, atB, 2), CatReplication)
+				quorums++
+			}
+		})
+	}
+	// An iteration is one quorum (what b.N counts: the allocations are
+	// per replication).
+	b.ReportAllocs()
+	start := k.Events()
+	for b.Loop() {
+		for q := quorums; quorums == q; {
+			k.Run(k.Now() + time.Microsecond)
+		}
+	}
+	b.ReportMetric(float64(k.Events()-start)/b.Elapsed().Seconds(), "events/s")
+}
+
 // runEvents advances k by one microsecond of virtual time per iteration
 // and reports the events it ran per wall second.
 func runEvents(b *testing.B, k *Kernel) {

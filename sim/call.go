@@ -38,11 +38,19 @@ func (c *Cluster) Call(name string, a, b *Node, work time.Duration, pause func()
 		})
 	}
 	if c.cfg.MsgCPU == 0 {
-		r := &call{c: c, a: a, b: b, work: work, pause: pause, atB: atB}
-		r.f.k = c.k
-		r.step = r.next
-		c.k.schedule(c.k.now, nil, r.step) // the process's start
-		return &r.f
+		// A group of one (see Replicate): its quorum's completion, through
+		// the callback, completes f in the same event.
+		var pi func(int) time.Duration
+		if pause != nil {
+			pi = func(int) time.Duration { return pause() }
+		}
+		var ai func(int)
+		if atB != nil {
+			ai = func(int) { atB() }
+		}
+		f := NewFuture[struct{}](c.k)
+		c.replicate(a, []*Node{b}, work, pi, ai, 1).Then(func(bool) { f.Set(struct{}{}) })
+		return f
 	}
 	k := c.k
 	f := NewFuture[struct{}](k)
@@ -57,7 +65,7 @@ func (c *Cluster) Call(name string, a, b *Node, work time.Duration, pause func()
 		served = func() { k.sleepThen(pause(), reply) }
 	}
 	// The process would start in an event of its own, now.
-	k.schedule(k.now, nil, func() {
+	k.At(k.now, func() {
 		c.sendThen(a, b, func() { b.CPU.execThen(work, served) })
 	})
 	return f
@@ -92,13 +100,32 @@ func (c *Cluster) Replicate(name string, a *Node, tos []*Node, work time.Duratio
 		}
 		return Quorum(c.k, fs, quorum)
 	}
-	g := &callGroup{calls: make([]call, len(tos)), pause: pause, atB: atB, quorum: quorum}
+	return c.replicate(a, tos, work, pause, atB, quorum)
+}
+
+// replicate is Replicate without faults and message CPU: one record for
+// the group and its calls, sized for them (occ's journal and 2pc's Paxos
+// groups replicate to 3 nodes, sharded to 6 copies).
+func (c *Cluster) replicate(a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB func(i int), quorum int) *Future[bool] {
+	var g *callGroup
+	var calls []call
+	switch n := len(tos); {
+	case n <= 3:
+		r := new(callGroup3)
+		g, calls = &r.callGroup, r.calls[:0]
+	case n <= 6:
+		r := new(callGroup6)
+		g, calls = &r.callGroup, r.calls[:0]
+	default:
+		g, calls = new(callGroup), make([]call, 0, n)
+	}
+	*g = callGroup{c: c, a: a, work: work, pause: pause, atB: atB, quorum: quorum, calls: calls}
 	g.q.k = c.k
 	for i, b := range tos {
-		r := &g.calls[i]
-		*r = call{c: c, a: a, b: b, work: work, g: g, i: i}
-		r.step = r.next
-		c.k.schedule(c.k.now, nil, r.step) // each call's start, in order
+		g.calls = append(g.calls, call{g: g, b: b, i: int32(i)})
+	}
+	for i := range g.calls {
+		c.k.schedule(c.k.now, &g.calls[i]) // each call's start, in order
 	}
 	if quorum <= 0 {
 		g.q.Set(true)
@@ -106,14 +133,30 @@ func (c *Cluster) Replicate(name string, a *Node, tos []*Node, work time.Duratio
 	return &g.q
 }
 
-// callGroup is a Replicate's calls and its quorum.
+// callGroup is a Replicate's calls and its quorum: what they share (the
+// sender, the service time, the pause and the callback at the receiver)
+// is held once.
 type callGroup struct {
-	calls   []call
+	c       *Cluster
+	a       *Node
+	work    time.Duration
 	pause   func(i int) time.Duration
 	atB     func(i int)
 	quorum  int
 	replies int
 	q       Future[bool]
+	calls   []call // in the same record, up to 6
+}
+
+// callGroup3 and callGroup6 are a group and its calls in one record.
+type callGroup3 struct {
+	callGroup
+	calls [3]call
+}
+
+type callGroup6 struct {
+	callGroup
+	calls [6]call
 }
 
 // sendThen is Send for work without a process: then runs when the message
@@ -140,28 +183,19 @@ func (k *Kernel) sleepThen(d time.Duration, then func()) {
 		then()
 		return
 	}
-	k.schedule(k.now+d, nil, then)
+	k.At(k.now+d, then)
 }
 
-// call is a Call without message CPU as one record whose step runs each of
-// its events in turn: the closures of the general path (the message, the
-// service, the pause, the reply: eight allocations a call) cost more than
-// the work of a replication request. Every event is scheduled at the
-// instant and in the order of the general path's (sendThen, execThen,
-// sleepThen; TestCallMatchesItsProcess).
+// call is one request of a callGroup, without message CPU, as one record
+// whose run takes each of its events in turn: the closures of the general
+// path (the message, the service, the pause, the reply: eight allocations
+// a call) cost more than the work of a replication request. Every event is
+// scheduled at the instant and in the order of the general path's
+// (sendThen, execThen, sleepThen; TestCallMatchesItsProcess).
 type call struct {
-	c     *Cluster
-	a, b  *Node
-	work  time.Duration
-	pause func() time.Duration
-	atB   func()
-	f     Future[struct{}]
-	step  func() // next, bound once
-	// g, if set, is the Replicate this call is number i of: its pause and
-	// atB are g's, and its reply counts towards g's quorum instead of
-	// completing f.
 	g          *callGroup
-	i          int
+	b          *Node
+	i          int32 // the index in the group
 	stage      callStage
 	waitedCore bool // the core was handed over: service starts in this event
 }
@@ -176,85 +210,74 @@ const (
 	callReplied                  // the reply is at a
 )
 
-func (r *call) next() {
-	k := r.c.k
+func (r *call) run() {
+	g := r.g
+	k := g.c.k
 	switch r.stage {
 	case callSend:
-		r.send(r.a, r.b, callArrived)
+		r.send(g.a, r.b, callArrived)
 	case callArrived:
 		cpu := r.b.CPU
 		switch {
 		case r.waitedCore:
 			// execThen's serve after a hand-over: the service from now.
-		case r.work <= 0:
+		case g.work <= 0:
 			r.served()
 			return
 		case cpu.busy < cpu.cores:
 			cpu.busy++
 		default:
-			cpu.queue = append(cpu.queue, cpuWaiter{step: r.step})
+			cpu.queue = append(cpu.queue, r)
 			r.waitedCore = true
 			return
 		}
 		r.stage = callServed
-		k.schedule(k.now+r.work, nil, r.step)
+		k.schedule(k.now+g.work, r)
 	case callServed:
-		r.b.CPU.release(r.work)
+		r.b.CPU.release(g.work)
 		r.served()
 	case callPaused:
 		r.reply()
 	case callReplied:
-		if g := r.g; g != nil {
-			if g.replies++; g.replies == g.quorum {
-				g.q.Set(true)
-			}
-			return
+		if g.replies++; g.replies == g.quorum {
+			g.q.Set(true)
 		}
-		r.f.Set(struct{}{})
 	}
 }
 
 // served is what follows the service: the pause, or the reply at once.
 func (r *call) served() {
-	var d time.Duration // the pause, drawn when the service is over
-	switch g := r.g; {
-	case g != nil && g.pause != nil:
-		d = g.pause(r.i)
-	case g == nil && r.pause != nil:
-		d = r.pause()
-	}
-	if d > 0 {
-		r.stage = callPaused
-		r.c.k.schedule(r.c.k.now+d, nil, r.step)
-		return
+	g := r.g
+	if g.pause != nil {
+		if d := g.pause(int(r.i)); d > 0 { // drawn when the service is over
+			r.stage = callPaused
+			g.c.k.schedule(g.c.k.now+d, r)
+			return
+		}
 	}
 	r.reply()
 }
 
 func (r *call) reply() {
-	if g := r.g; g != nil {
-		if g.atB != nil {
-			g.atB(r.i)
-		}
-	} else if r.atB != nil {
-		r.atB()
+	if g := r.g; g.atB != nil {
+		g.atB(int(r.i))
 	}
-	r.send(r.b, r.a, callReplied)
+	r.send(r.b, r.g.a, callReplied)
 }
 
 // send is sendThen without message CPU: the step to stage then when the
 // message arrives (at once when a == b).
 func (r *call) send(a, b *Node, then callStage) {
-	c := r.c
+	c := r.g.c
 	c.messages++
 	r.stage = then
 	if a == b {
-		r.next()
+		r.run()
 		return
 	}
 	if d := c.Delay(a, b); d > 0 {
-		c.k.schedule(c.k.now+d, nil, r.step)
+		c.k.schedule(c.k.now+d, r)
 		return
 	}
-	r.next()
+	r.run()
 }

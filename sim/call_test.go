@@ -117,43 +117,53 @@ func sameTrace(t *testing.T, got, want []string, minLines int, gotName, wantName
 // TestReplicateMatchesCalls: Replicate against the Calls and the Quorum it
 // stands for, on the load of TestCallMatchesItsProcess (a competing
 // process, a shared random stream, queued CPUs, requests to the node
-// itself), with and without message CPU (where Replicate is those Calls).
+// itself), with and without message CPU (where Replicate is those Calls),
+// to the three nodes and to each of them twice and three times (a group's
+// record holds up to 6 calls, more have a slice of their own).
 func TestReplicateMatchesCalls(t *testing.T) {
 	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
-		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
-			run := func(replicate bool) []string {
-				w := newCallWorld(msgCPU)
-				k, cl, a, nodes, rng, note := w.k, w.cl, w.a, w.nodes, w.rng, w.note
-				pause := func(i int) time.Duration {
-					d := time.Duration(rng.IntN(3)) * 100 * time.Microsecond
-					note("pause %d %v", i, d)
-					return d
-				}
-				const work = 80 * time.Microsecond
-				for round := range 20 {
-					k.Spawn("client", func(p *Proc) {
-						p.Sleep(time.Duration(round%4)*50*time.Microsecond, CatOther)
-						atB := func(i int) { note("round %d at %s", round, nodes[i].Name) }
-						quorum := 1 + round%3
-						var q *Future[bool]
-						if replicate {
-							q = cl.Replicate("req", a, nodes, work, pause, atB, quorum)
-						} else {
-							fs := make([]*Future[struct{}], len(nodes))
-							for i, n := range nodes {
-								fs[i] = cl.Call("req", a, n, work, func() time.Duration { return pause(i) }, func() { atB(i) })
-							}
-							q = Quorum(k, fs, quorum)
-						}
-						Await(p, q, CatReplication)
-						note("round %d quorum of %d", round, quorum)
-						nodes[2].CPU.Exec(p, 30*time.Microsecond)
-						note("round %d own work %v", round, rng.IntN(100))
-					})
-				}
-				return w.finish()
-			}
-			sameTrace(t, run(true), run(false), 20*5, "Replicate", "Calls")
-		})
+		for _, times := range []int{1, 2, 3} {
+			t.Run(fmt.Sprint("msg-cpu ", msgCPU, " times ", times), func(t *testing.T) { replicateMatchesCalls(t, msgCPU, times) })
+		}
 	}
+}
+
+func replicateMatchesCalls(t *testing.T, msgCPU time.Duration, times int) {
+	run := func(replicate bool) []string {
+		w := newCallWorld(msgCPU)
+		k, cl, a, rng, note := w.k, w.cl, w.a, w.rng, w.note
+		var nodes []*Node
+		for range times {
+			nodes = append(nodes, w.nodes...)
+		}
+		pause := func(i int) time.Duration {
+			d := time.Duration(rng.IntN(3)) * 100 * time.Microsecond
+			note("pause %d %v", i, d)
+			return d
+		}
+		const work = 80 * time.Microsecond
+		for round := range 20 {
+			k.Spawn("client", func(p *Proc) {
+				p.Sleep(time.Duration(round%4)*50*time.Microsecond, CatOther)
+				atB := func(i int) { note("round %d at %s", round, nodes[i].Name) }
+				quorum := 1 + round%3
+				var q *Future[bool]
+				if replicate {
+					q = cl.Replicate("req", a, nodes, work, pause, atB, quorum)
+				} else {
+					fs := make([]*Future[struct{}], len(nodes))
+					for i, n := range nodes {
+						fs[i] = cl.Call("req", a, n, work, func() time.Duration { return pause(i) }, func() { atB(i) })
+					}
+					q = Quorum(k, fs, quorum)
+				}
+				Await(p, q, CatReplication)
+				note("round %d quorum of %d", round, quorum)
+				nodes[2].CPU.Exec(p, 30*time.Microsecond)
+				note("round %d own work %v", round, rng.IntN(100))
+			})
+		}
+		return w.finish()
+	}
+	sameTrace(t, run(true), run(false), 20*5, "Replicate", "Calls")
 }

@@ -9,18 +9,13 @@ type CPU struct {
 	k     *Kernel
 	cores int
 	busy  int
-	queue []cpuWaiter
+	// queue is the work waiting for a core: a process to wake or (with no
+	// process) a step to schedule, both at the instant the core is handed
+	// over — the events a future's waiter, or a Then callback scheduling
+	// the step, would make.
+	queue []runner
 	// busyTime accumulates service time, for utilisation.
 	busyTime time.Duration
-}
-
-// cpuWaiter is work waiting for a core: a process to wake or (with no
-// process) a step to schedule, both at the instant the core is handed
-// over — the events a future's waiter, or a Then callback scheduling the
-// step, would make.
-type cpuWaiter struct {
-	p    *Proc
-	step func()
 }
 
 // NewCPU returns a CPU with the given cores (at least 1).
@@ -42,7 +37,7 @@ func (c *CPU) Exec(p *Proc, d time.Duration) {
 	} else {
 		// The releasing process hands its core over (release).
 		start := c.k.now
-		c.queue = append(c.queue, cpuWaiter{p: p})
+		c.queue = append(c.queue, p)
 		p.park()
 		p.ledger[CatQueue] += c.k.now - start
 	}
@@ -56,9 +51,9 @@ func (c *CPU) release(d time.Duration) {
 	c.busyTime += d
 	if len(c.queue) > 0 {
 		w := c.queue[0]
-		c.queue[0] = cpuWaiter{}
+		c.queue[0] = nil
 		c.queue = c.queue[1:]
-		c.k.schedule(c.k.now, w.p, w.step)
+		c.k.schedule(c.k.now, w)
 		return
 	}
 	c.busy--
@@ -75,7 +70,7 @@ func (c *CPU) execThen(d time.Duration, then func()) {
 		return
 	}
 	serve := func() {
-		c.k.schedule(c.k.now+d, nil, func() {
+		c.k.At(c.k.now+d, func() {
 			c.release(d)
 			then()
 		})
@@ -85,7 +80,7 @@ func (c *CPU) execThen(d time.Duration, then func()) {
 		serve()
 		return
 	}
-	c.queue = append(c.queue, cpuWaiter{step: serve})
+	c.queue = append(c.queue, funcEvent(serve))
 }
 
 // Cores is the number of cores.

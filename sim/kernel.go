@@ -8,15 +8,25 @@ import (
 // Time is virtual time since the start of the simulation.
 type Time = time.Duration
 
-// event is one scheduled step: resuming a process (p) or calling fn. Most
-// events resume a process, so they carry the *Proc instead of a method
-// value: scheduling a resume allocates nothing.
+// event is one scheduled step: r's run. A process (*Proc: resuming it), a
+// callback (funcEvent) and a replication request (*call: its next step)
+// are runners themselves, so scheduling any of them allocates nothing (a
+// method value would be a closure per record); the interface is as large
+// as the process and callback fields it replaced.
 type event struct {
 	at  Time
 	seq uint64
-	p   *Proc
-	fn  func()
+	r   runner
 }
+
+// runner is what an event runs.
+type runner interface{ run() }
+
+// funcEvent is a callback as a runner (a func is pointer-shaped: the
+// conversion to the interface allocates nothing).
+type funcEvent func()
+
+func (f funcEvent) run() { f() }
 
 func (e *event) before(o *event) bool {
 	return e.at < o.at || (e.at == o.at && e.seq < o.seq)
@@ -129,29 +139,29 @@ func (k *Kernel) Seed() uint64 { return k.seed }
 func (k *Kernel) Events() uint64 { return k.events }
 
 // At schedules fn at virtual time t (not before now).
-func (k *Kernel) At(t Time, fn func()) { k.schedule(t, nil, fn) }
+func (k *Kernel) At(t Time, fn func()) { k.schedule(t, funcEvent(fn)) }
 
 // After schedules fn after d.
 func (k *Kernel) After(d time.Duration, fn func()) { k.At(k.now+d, fn) }
 
-func (k *Kernel) schedule(t Time, p *Proc, fn func()) {
+func (k *Kernel) schedule(t Time, r runner) {
 	if t < k.now {
 		t = k.now
 	}
 	k.seq++
 	if t == k.now {
-		k.nowq = append(k.nowq, event{at: t, seq: k.seq, p: p, fn: fn})
+		k.nowq = append(k.nowq, event{at: t, seq: k.seq, r: r})
 		return
 	}
 	if t-k.now > farHorizon {
-		k.far.push(event{at: t, seq: k.seq, p: p, fn: fn})
+		k.far.push(event{at: t, seq: k.seq, r: r})
 		return
 	}
-	k.queue.push(event{at: t, seq: k.seq, p: p, fn: fn})
+	k.queue.push(event{at: t, seq: k.seq, r: r})
 }
 
 // wake schedules p's resumption at t.
-func (k *Kernel) wake(t Time, p *Proc) { k.schedule(t, p, nil) }
+func (k *Kernel) wake(t Time, p *Proc) { k.schedule(t, p) }
 
 // Run processes events until the queue is empty, Stop is called, or the next
 // event is later than until (until < 0 means no limit). Time ends at until
@@ -189,11 +199,7 @@ events:
 		}
 		k.now = e.at
 		k.events++
-		if e.p != nil {
-			e.p.resume()
-		} else {
-			e.fn()
-		}
+		e.r.run()
 	}
 	if until >= 0 && !k.stopped && k.now < until {
 		k.now = until

@@ -84,7 +84,7 @@ type Proc struct {
 	// reusable: a FanOut child, whose record goes to Kernel.spare once
 	// its body returned (unless someone asked for its Done future).
 	reusable bool
-	// parked is true while the proc waits for a resume.
+	// parked is true while the proc waits to be run again.
 	parked bool
 }
 
@@ -105,7 +105,7 @@ func (k *Kernel) newCoro() *coro {
 	c.next, c.stop = iter.Pull(func(yield func(struct{}) bool) {
 		c.yield = yield
 		for c.run() {
-			c.p = nil // tells resume that the body returned
+			c.p = nil // tells run that the body returned
 			if !yield(struct{}{}) {
 				return
 			}
@@ -166,7 +166,8 @@ func (k *Kernel) spawn(name string, body func(p *Proc), arg int, reusable bool) 
 	return p
 }
 
-func (p *Proc) resume() {
+// run resumes the process (a *Proc is the runner of its wake-up events).
+func (p *Proc) run() {
 	if p.dead || !p.parked {
 		return
 	}
@@ -215,7 +216,7 @@ func (p *Proc) kill() {
 	c.stop()
 }
 
-// park suspends the process until something calls resume.
+// park suspends the process until an event runs it again.
 func (p *Proc) park() {
 	p.parked = true
 	if !p.co.yield(struct{}{}) {
