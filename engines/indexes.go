@@ -185,6 +185,12 @@ func (s *indexedSession) Begin(ctx context.Context, o TxnOptions) (Txn, error) {
 	if err != nil {
 		return nil, err
 	}
+	if _, ok := tx.(Grouper); ok && len(s.x.hidden) == 0 {
+		// No index to keep: the wrapper would only forward (a Grouper's
+		// statements and row operations are the wrapper's own forwards),
+		// and it cost an allocation and an indirection every attempt.
+		return tx, nil
+	}
 	return &indexedTxn{Txn: tx, x: s.x}, nil
 }
 

@@ -59,22 +59,21 @@ type keyGroup struct {
 }
 
 func (t *txn) groupByAdjudicator() []keyGroup {
-	byAdj := map[int]*keyGroup{}
-	var ids []int
+	// The groups are kept in adjudicator order as they are found, their
+	// ids beside them on the stack: a transaction has few adjudicators
+	// (most have one), and a map by adjudicator cost more allocations
+	// than the groups themselves.
+	var out []keyGroup
+	var idBuf [8]int
+	ids := idBuf[:0]
 	for w := range t.ws.All() {
 		i := t.e.adjudicatorFor(w.Table, w.Key)
-		g := byAdj[i]
-		if g == nil {
-			g = &keyGroup{adj: t.e.adjs[i]}
-			byAdj[i] = g
-			ids = append(ids, i)
+		j, found := slices.BinarySearch(ids, i)
+		if !found {
+			ids = slices.Insert(ids, j, i)
+			out = slices.Insert(out, j, keyGroup{adj: t.e.adjs[i]})
 		}
-		g.keys = append(g.keys, w.RowKey)
-	}
-	slices.Sort(ids)
-	out := make([]keyGroup, len(ids))
-	for i, id := range ids {
-		out[i] = *byAdj[id]
+		out[j].keys = append(out[j].keys, w.RowKey)
 	}
 	return out
 }

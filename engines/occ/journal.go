@@ -46,9 +46,10 @@ type commitRecord struct {
 }
 
 func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *commitRecord {
-	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k)}
-	for range j.nodes {
-		rec.arrived = append(rec.arrived, sim.NewFuture[sim.Time](k))
+	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k),
+		arrived: make([]*sim.Future[sim.Time], len(j.nodes))} // sized once, not grown by appends
+	for i := range rec.arrived {
+		rec.arrived[i] = sim.NewFuture[sim.Time](k)
 	}
 	j.inflight = append(j.inflight, rec)
 	return rec

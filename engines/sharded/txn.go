@@ -88,8 +88,13 @@ func (s *session) Close() error {
 // statement (drivers pipeline BEGIN with it).
 func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), parts: make([]*part, len(e.shards)), begun: sim.ProcFrom(ctx).Now(),
+	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), begun: sim.ProcFrom(ctx).Now(),
 		trips: simengine.Trips{OneShot: o.OneShot}}
+	if len(e.shards) <= len(t.partBuf) {
+		t.parts = t.partBuf[:len(e.shards)]
+	} else {
+		t.parts = make([]*part, len(e.shards))
+	}
 	e.live[t.id] = t
 	return t, nil
 }
@@ -125,6 +130,11 @@ type txn struct {
 	maxSnap  storage.Timestamp
 
 	parts []*part // by shard id; nil where untouched
+	// partBuf holds parts for up to its length of shards, and first the
+	// first shard touched: a transaction in one allocation, not three
+	// (most touch one shard).
+	partBuf [8]*part
+	first   part
 	// waits are the lock requests t waits for; killed is the abort a
 	// router decided for t while it waited.
 	waits  []*waitSlot
@@ -150,7 +160,12 @@ func (t *txn) owner() lock.Owner { return lock.Owner(t.id) }
 func (t *txn) partAt(sh *shard) *part {
 	pt := t.parts[sh.id]
 	if pt == nil {
-		pt = &part{sh: sh}
+		if t.first.sh == nil {
+			pt = &t.first
+		} else {
+			pt = new(part)
+		}
+		pt.sh = sh
 		t.parts[sh.id] = pt
 	}
 	return pt

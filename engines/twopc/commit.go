@@ -76,15 +76,17 @@ func (t *txn) Commit(ctx context.Context) error {
 // participants are the splits holding the transaction's locks or writes,
 // in split order.
 func (t *txn) participants() []*participant {
-	by := map[*group]*participant{}
+	// Searched in out, not a map: a transaction has few participants
+	// (most have one), and the map cost more than they do.
 	var out []*participant
 	get := func(g *group) *participant {
-		pt := by[g]
-		if pt == nil {
-			pt = &participant{g: g}
-			by[g] = pt
-			out = append(out, pt)
+		for _, pt := range out {
+			if pt.g == g {
+				return pt
+			}
 		}
+		pt := &participant{g: g}
+		out = append(out, pt)
 		return pt
 	}
 	for _, g := range t.touched {

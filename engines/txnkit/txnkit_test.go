@@ -79,6 +79,38 @@ func TestWriteSet(t *testing.T) {
 	}
 }
 
+// A write set searched in order while small and through its index once
+// larger must behave the same: a model map checks every step across the
+// switch, rewrites included.
+func TestWriteSetGrowsIndex(t *testing.T) {
+	var w WriteSet
+	model := map[int]int{} // key → last value
+	var order []int
+	rng := rand.New(rand.NewPCG(1, 1))
+	for step := range 200 {
+		k := rng.IntN(3 * smallSet)
+		if _, ok := model[k]; !ok {
+			order = append(order, k)
+		}
+		model[k] = step
+		w.Put(tbA, key(k), enc(k), row(k, step))
+		for j := range 3 * smallSet {
+			r, exists, own := w.Read(tbA, enc(j))
+			v, ok := model[j]
+			if own != ok || exists != ok || (ok && r[1].Int() != int64(v)) {
+				t.Fatalf("step %d, key %d: %v %v %v, want value %d present %v", step, j, r, exists, own, v, ok)
+			}
+		}
+	}
+	var got []int
+	for e := range w.All() {
+		got = append(got, int(e.Key[0].Int()))
+	}
+	if !slices.Equal(got, order) || w.Len() != len(order) {
+		t.Errorf("order %v, want first-touch order %v", got, order)
+	}
+}
+
 // Get builds the row key itself; it must name the entry RowKey names,
 // for table IDs whose rune takes one byte and several, and long keys.
 func TestWriteSetGetMatchesRowKey(t *testing.T) {

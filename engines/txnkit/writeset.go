@@ -45,9 +45,32 @@ type Entry struct {
 // WriteSet is a transaction's changes, by row, in first-touch order. The
 // zero value is empty and ready to use.
 type WriteSet struct {
-	index map[string]int // row key → position in order
+	// index maps a row key to its position in order, once the set is
+	// larger than smallSet; a smaller one is searched in order (most
+	// transactions write a row or two: the map cost two allocations and a
+	// hash of the key a write, a search a comparison or two).
+	index map[string]int
 	order []*Entry
 	bytes int
+}
+
+// smallSet is the largest write set searched without the index.
+const smallSet = 8
+
+// find is the position in order of the entry named rowKey, or -1.
+func (w *WriteSet) find(rowKey string) int {
+	if w.index != nil {
+		if i, ok := w.index[rowKey]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, e := range w.order {
+		if e.RowKey == rowKey {
+			return i
+		}
+	}
+	return -1
 }
 
 // Get returns the entry for the row (tb, enc), or nil. Every read of a
@@ -58,7 +81,7 @@ func (w *WriteSet) Get(tb *engines.Table, enc string) *Entry {
 		return nil
 	}
 	var buf [64]byte
-	if i, ok := w.index[string(appendRowKey(buf[:0], tb, enc))]; ok {
+	if i := w.find(string(appendRowKey(buf[:0], tb, enc))); i >= 0 {
 		return w.order[i]
 	}
 	return nil
@@ -69,7 +92,7 @@ func (w *WriteSet) Lookup(rowKey string) *Entry {
 	if w == nil {
 		return nil
 	}
-	if i, ok := w.index[rowKey]; ok {
+	if i := w.find(rowKey); i >= 0 {
 		return w.order[i]
 	}
 	return nil
@@ -107,14 +130,18 @@ func (w *WriteSet) Lock(tb *engines.Table, k engines.Key, enc string) bool {
 
 func (w *WriteSet) set(e *Entry) {
 	e.RowKey = RowKey(e.Table, e.Enc)
-	if w.index == nil {
-		w.index = map[string]int{}
-	}
-	if i, seen := w.index[e.RowKey]; seen {
+	if i := w.find(e.RowKey); i >= 0 {
 		w.order[i] = e // the row keeps its first-touch place; the newest change wins
 	} else {
-		w.index[e.RowKey] = len(w.order)
 		w.order = append(w.order, e)
+		if w.index != nil {
+			w.index[e.RowKey] = len(w.order) - 1
+		} else if len(w.order) > smallSet {
+			w.index = make(map[string]int, len(w.order))
+			for i, e := range w.order {
+				w.index[e.RowKey] = i
+			}
+		}
 	}
 	if e.Row != nil {
 		w.bytes += e.Row.Size()

@@ -198,12 +198,19 @@ func (c *Client) Next() workloads.Txn {
 			break
 		}
 	}
-	op := Op{Kind: kind}
+	t := &oneOp{Txn: Txn{
+		typ:      kind.String(),
+		readOnly: kind == OpRead || kind == OpScan,
+		table:    c.w.table,
+	}}
+	t.Ops = t.op[:]
+	op := &t.op[0]
+	op.Kind = kind
 	switch kind {
 	case OpRead:
-		op.Key = c.keyOf(c.key())
+		op.Key = c.w.keyInto(&t.key, c.key())
 	case OpUpdate, OpRMW:
-		op.Key = c.keyOf(c.key())
+		op.Key = c.w.keyInto(&t.key, c.key())
 		op.Field = c.rng.IntN(c.w.opts.FieldCount)
 		op.Value = c.w.value(c.rng)
 	case OpInsert:
@@ -211,17 +218,22 @@ func (c *Client) Next() workloads.Txn {
 		c.pending = n
 		op.Row = make(engines.Row, len(c.w.table.Columns))
 		c.w.fillRow(op.Row, n, c.rng)
-		op.Key = c.w.KeyOf(n)
+		op.Key = c.w.keyInto(&t.key, n)
 	case OpScan:
-		op.Key = c.keyOf(c.key())
+		op.Key = c.w.keyInto(&t.key, c.key())
 		op.ScanLength = 1 + c.rng.IntN(c.w.opts.MaxScanLength)
 	}
-	return &Txn{
-		typ:      kind.String(),
-		readOnly: kind == OpRead || kind == OpScan,
-		table:    c.w.table,
-		Ops:      []Op{op},
-	}
+	return &t.Txn
+}
+
+// oneOp is a core workload's transaction, its one operation and the
+// operation's key in one allocation instead of four (the Txn, its Ops, the
+// Key and the key's name; profiled: a fifth of the allocations of a
+// YCSB-A run under occ).
+type oneOp struct {
+	Txn
+	op  [1]Op
+	key keyBuf
 }
 
 // nextMulti draws a transaction of the transactional variant: OpsPerTxn
@@ -230,6 +242,7 @@ func (c *Client) Next() workloads.Txn {
 func (c *Client) nextMulti() *Txn {
 	o := c.w.opts
 	ops := make([]Op, o.OpsPerTxn)
+	keys := make([]keyBuf, o.OpsPerTxn) // one allocation for every key
 	nums := make([]int64, 0, o.OpsPerTxn)
 	big := o.OpsPerTxn > 16 // a map beats a linear search
 	if big {
@@ -298,7 +311,7 @@ func (c *Client) nextMulti() *Txn {
 		if big {
 			c.seen[n] = struct{}{}
 		}
-		op.Key = c.keyOf(n)
+		op.Key = c.w.keyInto(&keys[i], n)
 		if op.Kind == OpRMW {
 			op.Field = c.rng.IntN(o.FieldCount)
 			op.Value = c.w.value(c.rng)

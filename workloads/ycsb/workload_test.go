@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"math/rand/v2"
 	"sort"
 	"strings"
 	"testing"
@@ -206,8 +207,42 @@ func TestKeyNames(t *testing.T) {
 		t.Errorf("ordered keys not in number order: %v", keys)
 	}
 	// Every request names a key: the string should be its only allocation.
-	if a := testing.AllocsPerRun(100, func() { _ = w.KeyName(123456789) }); a != 1 {
+	if a := testing.AllocsPerRun(100, func() { nameSink = w.KeyName(123456789) }); a != 1 {
 		t.Errorf("KeyName allocates %v times a call, want 1", a)
+	}
+}
+
+var nameSink string
+
+// TestNextAllocs: a core workload's drawn transaction, its operation and
+// its key are one allocation.
+func TestNextAllocs(t *testing.T) {
+	for _, part := range []int{0, 4} {
+		o := smallOptions()
+		o.Partitions = part
+		w := mustNew(t, "ycsb-a", o, 1)
+		c := w.NewClient(0, rand.New(rand.NewPCG(1, 2)))
+		var tx workloads.Txn
+		if a := testing.AllocsPerRun(100, func() { tx = c.Next() }); a != 1 {
+			t.Errorf("partitions %d: Next allocates %v times a call, want 1", part, a)
+		}
+		k := tx.(*Txn).Ops[0].Key
+		if want := w.KeyOf(0); len(k) != len(want) {
+			t.Errorf("partitions %d: key %v, want the shape of %v", part, k, want)
+		}
+	}
+}
+
+// BenchmarkNext draws YCSB-A transactions (half reads, half updates).
+func BenchmarkNext(b *testing.B) {
+	w, err := New("ycsb-a", DefaultOptions(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := w.NewClient(0, rand.New(rand.NewPCG(1, 2)))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Next()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/internal/option"
@@ -249,10 +250,18 @@ func (w *Workload) Inserted() int64 { return w.seq.Allocated() - w.opts.Records 
 func (w *Workload) KeyName(n int64) string {
 	// Built in a buffer on the stack: one allocation (the string) per key
 	// instead of the number's string and then the concatenation.
-	var buf [4 + 20]byte
-	b := append(buf[:0], "user"...)
+	var buf keyNameBuf
+	return string(w.appendKeyName(buf[:0], n))
+}
+
+// keyNameBuf holds any key name: "user" and at most 20 digits.
+type keyNameBuf [4 + 20]byte
+
+// appendKeyName appends KeyName(n) to b.
+func (w *Workload) appendKeyName(b []byte, n int64) []byte {
+	b = append(b, "user"...)
 	if !w.ordered {
-		return string(strconv.AppendUint(b, FNVHash64(n), 10))
+		return strconv.AppendUint(b, FNVHash64(n), 10)
 	}
 	var digits [20]byte
 	d := strconv.AppendInt(digits[:0], n, 10)
@@ -260,7 +269,7 @@ func (w *Workload) KeyName(n int64) string {
 	if len(d) < width {
 		b = append(b, zeros[:width-len(d)]...)
 	}
-	return string(append(b, d...))
+	return append(b, d...)
 }
 
 const zeros = "0000000000000000000"
@@ -294,11 +303,30 @@ func (w *Workload) Partition(n int64) int64 {
 // KeyOf is the primary key of key number n: (name), or (partition, name)
 // with --partitions.
 func (w *Workload) KeyOf(n int64) engines.Key {
-	name := engines.String(w.KeyName(n))
+	var k keyBuf
+	return w.keyInto(&k, n)
+}
+
+// keyBuf is the storage of one key: its values and its name's bytes.
+type keyBuf struct {
+	vals [2]engines.Value
+	name keyNameBuf
+}
+
+// keyInto is KeyOf(n) built in k: the key's values and the name's bytes
+// live in k, so a key inside a larger allocation costs none of its own
+// (a drawn transaction holds its key; KeyName and the Key were two
+// allocations of every transaction).
+func (w *Workload) keyInto(k *keyBuf, n int64) engines.Key {
+	b := w.appendKeyName(k.name[:0], n)
+	// The bytes are k's and never written again once the name is built.
+	name := engines.String(unsafe.String(unsafe.SliceData(b), len(b)))
 	if w.partCol > 0 {
-		return engines.Key{engines.Int(w.Partition(n)), name}
+		k.vals = [2]engines.Value{engines.Int(w.Partition(n)), name}
+		return k.vals[:2:2]
 	}
-	return engines.Key{name}
+	k.vals[0] = name
+	return k.vals[:1:1]
 }
 
 // Load implements workloads.Workload: key numbers 0 .. records-1 in number
