@@ -121,11 +121,15 @@ func (pl *Plan) serial(ctx context.Context, cfgs []runner.Config) ([]Run, error)
 	return runs, nil
 }
 
-// parallel runs the points on workers goroutines, taking points in order.
-// Each run is a simulation of its own (its own kernel, engine, workload
-// and flag set), so runs share nothing that could make one depend on
-// another. Finished is called in point order as the runs before each one
-// are done, so the output reads as a serial run's.
+// parallel runs the points on workers goroutines. Each run is a simulation
+// of its own (its own kernel, engine, workload and flag set), so runs share
+// nothing that could make one depend on another, and the order in which
+// they start changes no result. Finished is called in point order as the
+// runs before each one are done, so the output reads as a serial run's.
+//
+// The points start costliest first, as far as the runs so far tell
+// (startOrder): a plan is done when its last run is, and a long run started
+// last keeps one worker busy while the others have nothing left to do.
 func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int) ([]Run, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -135,7 +139,7 @@ func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int)
 	}
 	var (
 		mu       sync.Mutex
-		next     int // the next point to start
+		order    = newStartOrder(pl.Points)
 		reported int // points passed to Finished
 		outcomes = make([]*outcome, len(pl.Points))
 		runs     []Run
@@ -143,33 +147,37 @@ func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int)
 		stopped  bool // an error or an interrupt: nothing new starts
 		wg       sync.WaitGroup
 	)
+	// report passes point i's run to Finished.
+	report := func(i int) {
+		runs = append(runs, outcomes[i].run)
+		if pl.Finished != nil {
+			pl.Finished(i, outcomes[i].run)
+		}
+	}
 	// flush reports, in order, the runs whose predecessors are all done.
 	flush := func() {
 		for reported < len(outcomes) && outcomes[reported] != nil && firstErr == nil {
-			o := outcomes[reported]
-			if o.err != nil {
-				firstErr = o.err
+			if err := outcomes[reported].err; err != nil {
+				firstErr = err
 				break
 			}
-			runs = append(runs, o.run)
-			if pl.Finished != nil {
-				pl.Finished(reported, o.run)
-			}
+			report(reported)
 			reported++
 		}
 	}
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for {
 				mu.Lock()
-				if stopped || next == len(pl.Points) || ctx.Err() != nil {
+				if stopped || ctx.Err() != nil {
 					mu.Unlock()
 					return
 				}
-				i := next
-				next++
+				i, ok := order.next(time.Now())
+				if !ok {
+					mu.Unlock()
+					return
+				}
 				if pl.Started != nil {
 					pl.Started(i, pl.Points[i])
 				}
@@ -178,6 +186,14 @@ func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int)
 				run, err := pl.runPoint(ctx, i, cfgs[i])
 
 				mu.Lock()
+				order.done(i, time.Now())
+				if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+					// Interrupted before it measured anything (while
+					// loading, say): as if it had never started.
+					stopped = true
+					mu.Unlock()
+					return
+				}
 				outcomes[i] = &outcome{run, err}
 				if err != nil || run.Result.Partial {
 					stopped = true
@@ -186,18 +202,99 @@ func (pl *Plan) parallel(ctx context.Context, cfgs []runner.Config, workers int)
 				flush()
 				mu.Unlock()
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	if firstErr != nil {
 		return runs, firstErr
 	}
-	// Runs after a gap (a point never started) are dropped, as a serial
-	// plan would never have reached them; partial runs are kept.
-	if stopped || len(runs) < len(pl.Points) {
-		return runs, context.Canceled
+	if reported == len(pl.Points) {
+		return runs, nil
 	}
-	return runs, nil
+	// Interrupted: the runs that finished (or stopped part-way) after a
+	// point that never started are kept too, in order; nothing measured
+	// is lost.
+	for i := reported; i < len(outcomes); i++ {
+		if o := outcomes[i]; o != nil && o.err == nil {
+			report(i)
+		}
+	}
+	return runs, context.Canceled
+}
+
+// startOrder picks which point a free worker starts next: the one whose
+// run looks longest. How long a run takes is learnt from the runs of the
+// same engine — the engine is what makes most of the difference in a
+// sweep, while the swept value usually changes it less. An engine that
+// has not run yet is tried first, in point order, so every engine's cost
+// is known early; an engine whose only run is still going is as long as
+// that run so far, at least. Ties go to the earlier point, so a plan of
+// one engine, or a compare (one point each), starts in point order.
+type startOrder struct {
+	engine  []string
+	started []bool
+	begin   []time.Time
+	took    map[string]time.Duration // total wall time of an engine's finished runs
+	runs    map[string]int           // and their number
+}
+
+func newStartOrder(points []Point) *startOrder {
+	o := &startOrder{
+		engine:  make([]string, len(points)),
+		started: make([]bool, len(points)),
+		begin:   make([]time.Time, len(points)),
+		took:    map[string]time.Duration{},
+		runs:    map[string]int{},
+	}
+	for i, p := range points {
+		o.engine[i] = p.Options["engine"]
+	}
+	return o
+}
+
+// next marks the chosen point started at now; false when none is left.
+func (o *startOrder) next(now time.Time) (int, bool) {
+	best, bestCost := -1, time.Duration(-1)
+	for i, e := range o.engine {
+		if o.started[i] {
+			continue
+		}
+		if c := o.cost(e, now); c > bestCost {
+			best, bestCost = i, c
+		}
+	}
+	if best < 0 {
+		return 0, false
+	}
+	o.started[best], o.begin[best] = true, now
+	return best, true
+}
+
+// cost is how long a run of engine e is expected to take.
+func (o *startOrder) cost(e string, now time.Time) time.Duration {
+	if n := o.runs[e]; n > 0 {
+		return o.took[e] / time.Duration(n)
+	}
+	running := false
+	var cost time.Duration
+	for i, s := range o.started {
+		if s && o.engine[i] == e {
+			running = true
+			cost = max(cost, now.Sub(o.begin[i])) // at least this long
+		}
+	}
+	if !running {
+		return time.Duration(1<<63 - 1) // unknown: try it first
+	}
+	return cost
+}
+
+// done records that point i finished at now.
+func (o *startOrder) done(i int, now time.Time) {
+	e := o.engine[i]
+	o.took[e] += now.Sub(o.begin[i])
+	o.runs[e]++
+	o.begin[i] = time.Time{}
 }
 
 // runPoint runs point i and writes its results file.

@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/txbench/txbench/engines/occ"
+	_ "github.com/txbench/txbench/engines/twopc"
 	"github.com/txbench/txbench/runner"
 	_ "github.com/txbench/txbench/workloads/ycsb"
 )
@@ -221,5 +223,68 @@ func TestParallelPlanGivesTheSerialResults(t *testing.T) {
 		if !bytes.Equal(serial[i], par[i]) {
 			t.Errorf("%s: the parallel run's results differ from the serial run's", pts[i].File)
 		}
+	}
+}
+
+// A free worker starts the point that looks longest: an engine not yet
+// run first (in point order), then by the mean of the engine's finished
+// runs, an engine whose run is still going counting as long as that run so
+// far.
+func TestStartOrderCostliestFirst(t *testing.T) {
+	var pts []Point
+	for _, e := range []string{"a", "a", "b", "b", "c", "c"} {
+		pts = append(pts, Point{Options: map[string]string{"engine": e}})
+	}
+	o := newStartOrder(pts)
+	t0 := time.Unix(0, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	want := func(now time.Time, w int) {
+		t.Helper()
+		i, ok := o.next(now)
+		if !ok || i != w {
+			t.Fatalf("next at %v: %d %v, want %d", now.Sub(t0), i, ok, w)
+		}
+	}
+	want(at(0), 0) // a, b and c unknown: point order
+	want(at(0), 2)
+	o.done(2, at(10))  // b: 10 ms
+	want(at(10), 4)    // c is still unknown
+	o.done(0, at(100)) // a: 100 ms
+	want(at(100), 1)   // a (100 ms) before c (running 90 ms so far) and b (10 ms)
+	o.done(4, at(400)) // c: 400 ms
+	want(at(400), 5)
+	want(at(400), 3)
+	if _, ok := o.next(at(400)); ok {
+		t.Error("a point left after all started")
+	}
+}
+
+// An interrupted parallel plan keeps every run that finished or stopped
+// part-way, even after a point that never ran: the costliest-first order
+// starts the 2pc point before occ's second, and an interrupt as that one
+// starts leaves it unrun.
+func TestParallelPlanInterruptedKeepsRunsAfterAGap(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pts := append(SweepPlan([]string{"occ"}, "clients", []string{"2", "3"}, ""),
+		SweepPlan([]string{"2pc"}, "clients", []string{"2"}, "")...)
+	var started, finished []int
+	pl := &Plan{Points: pts, Config: testConfig(tiny), Parallel: 2,
+		Started: func(i int, _ Point) {
+			started = append(started, i)
+			if i == 1 {
+				cancel()
+			}
+		},
+		Finished: func(i int, _ Run) { finished = append(finished, i) }}
+	runs, err := pl.Run(ctx)
+	if err != context.Canceled {
+		t.Fatalf("err %v", err)
+	}
+	if fmt.Sprint(started) != "[0 2 1]" || fmt.Sprint(finished) != "[0 2]" || len(runs) != 2 {
+		t.Fatalf("started %v, finished %v, %d runs; want points 0 and 2 kept", started, finished, len(runs))
+	}
+	if runs[0].Label != pts[0].Label || runs[1].Label != pts[2].Label {
+		t.Errorf("runs %q and %q, want %q and %q", runs[0].Label, runs[1].Label, pts[0].Label, pts[2].Label)
 	}
 }
