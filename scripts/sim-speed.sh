@@ -6,6 +6,7 @@
 # Usage: scripts/sim-speed.sh [ycsb|tpcc|sweep|all]     (default: all)
 #   BASE=0831951 CUR=HEAD REPS=3 scripts/sim-speed.sh ycsb
 #   TPCC_DURATION=10m WAREHOUSES=10 scripts/sim-speed.sh tpcc
+#   SWEEP_DURATION=10s scripts/sim-speed.sh sweep   (simulated time per point, 2s)
 #   REVERT="6c85a65 d5b9a34" scripts/sim-speed.sh ycsb   base = CUR without
 #        those commits (reverse-applied), to isolate them from model changes
 #        that landed in between
@@ -101,10 +102,11 @@ fi
 if [[ $what == sweep || $what == all ]]; then
   P=$(nproc)
   echo
-  echo "sweep: ycsb-a, zipf-constant=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, 2 s: --parallel 1 vs $P"
+  SD=${SWEEP_DURATION:-2s}
+  echo "sweep: ycsb-a, zipf-constant=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, $SD: --parallel 1 vs $P"
   sweep() { # tag, parallel
     /usr/bin/time -f '%e' -o "$work/sweep-$1.time" "$work/cur" sweep --engines occ,2pc,sharded --workload ycsb-a \
-      --records 10000 --duration 2s --param zipf-constant=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
+      --records 10000 --duration "$SD" --param zipf-constant=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
       --out-dir "$work/sweep-$1" >/dev/null
     cat "$work/sweep-$1.time"
   }
