@@ -21,8 +21,9 @@ func TestEventsRunInTimeThenSequenceOrder(t *testing.T) {
 	}
 }
 
-// Events go to three queues (due now, due soon, due far ahead); whatever the
-// mix, they run in (time, scheduling order), as from one priority queue.
+// Events go to several queues (due now, and by how far ahead: see
+// horizons); whatever the mix, they run in (time, scheduling order), as
+// from one priority queue.
 func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	k := NewKernel(1)
 	rng := k.Stream("test")
@@ -36,10 +37,14 @@ func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	add = func(depth int) {
 		for range 3 {
 			var d time.Duration
-			switch rng.IntN(3) {
-			case 0: // now
-			case 1:
-				d = time.Duration(rng.IntN(5)) * time.Millisecond
+			switch i := rng.IntN(len(horizons) + 2); {
+			case i == 0: // now
+			case i <= len(horizons):
+				// Within horizon i-1, at its edge sometimes, or up to
+				// the ms after it (the next queue), in 100 µs steps
+				// so that some are at the same instant.
+				d = horizons[i-1] + time.Duration(rng.IntN(11)-5)*100*time.Microsecond
+				d = max(d, 0)
 			default:
 				d = farHorizon + time.Duration(rng.IntN(3))*time.Millisecond
 			}
