@@ -73,8 +73,26 @@ func AsAbort(err error) (*AbortError, bool) {
 	if err == nil {
 		return nil, false
 	}
-	if a, ok := err.(*AbortError); ok {
-		return a, true
+	// A chain of single Unwraps (the runner's commitError, fmt's %w)
+	// is walked here too; anything errors.As treats specially (an As
+	// method, several wrapped errors) goes to it.
+	for e := err; ; {
+		if a, ok := e.(*AbortError); ok {
+			return a, true
+		}
+		if _, ok := e.(interface{ As(any) bool }); ok {
+			break
+		}
+		u, ok := e.(interface{ Unwrap() error })
+		if !ok {
+			if _, multi := e.(interface{ Unwrap() []error }); multi {
+				break
+			}
+			return nil, false
+		}
+		if e = u.Unwrap(); e == nil {
+			return nil, false
+		}
 	}
 	var a *AbortError
 	ok := errors.As(err, &a)

@@ -236,15 +236,24 @@ type Key []Value
 // The tag says the sign and the length, so a longer positive number sorts
 // after a shorter one, a longer negative one before.
 func (k Key) Encode() string {
+	return bytesString(k.AppendEncoded(make([]byte, 0, k.EncodedLen())))
+}
+
+// EncodedLen is len(k.Encode()).
+func (k Key) EncodedLen() int {
 	n := 0
 	for _, v := range k {
 		n += keyPartLen(v)
 	}
-	b := make([]byte, 0, n)
+	return n
+}
+
+// AppendEncoded appends k.Encode() to b.
+func (k Key) AppendEncoded(b []byte) []byte {
 	for _, v := range k {
 		b = appendKeyPart(b, v)
 	}
-	return bytesString(b)
+	return b
 }
 
 // Key part tags order NULL first, like PostgreSQL's NULLS FIRST for ASC.

@@ -59,6 +59,19 @@ type keyGroup struct {
 }
 
 func (t *txn) groupByAdjudicator() []keyGroup {
+	if t.ws.Len() == 1 {
+		// Most writing transactions write one row: its group and the
+		// group's key in one allocation.
+		for w := range t.ws.All() {
+			one := &struct {
+				g   [1]keyGroup
+				key [1]string
+			}{}
+			one.key[0] = w.RowKey
+			one.g[0] = keyGroup{adj: t.e.adjs[t.e.adjudicatorFor(w.Table, w.Key)], keys: one.key[:]}
+			return one.g[:]
+		}
+	}
 	// The groups are kept in adjudicator order as they are found, their
 	// ids beside them on the stack: a transaction has few adjudicators
 	// (most have one), and a map by adjudicator cost more allocations

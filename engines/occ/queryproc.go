@@ -126,7 +126,7 @@ func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 // buffers the new version, as for any UPDATE.
 func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (row engines.Row, ok bool, err error) {
 	err = t.write(ctx, func(p *sim.Proc) error {
-		enc := k.Encode()
+		rk, enc := txnkit.Keys(tb, k)
 		old, found, own := t.ws.Read(tb, enc)
 		if !own {
 			old, found = t.readStorage(p, tb, k, enc)
@@ -140,7 +140,7 @@ func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as [
 			row = engines.ApplyInPlace(old, as) // unpacked for this statement alone
 		}
 		ok = true
-		t.ws.Put(tb, k, enc, row)
+		t.ws.PutKeyed(tb, k, rk, enc, row)
 		return t.checkLimits()
 	})
 	return row, ok, err
@@ -207,23 +207,26 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 	}
 	return t.write(ctx, func(p *sim.Proc) error {
 		k := tb.KeyOf(r)
-		enc := k.Encode()
+		rk, enc := txnkit.Keys(tb, k)
 		if _, exists := t.read(p, tb, k, enc); exists {
 			return engines.ErrDuplicateKey
 		}
-		t.ws.Put(tb, k, enc, r)
+		t.ws.PutKeyed(tb, k, rk, enc, r)
 		return t.checkLimits()
 	})
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
 	return t.write(ctx, func(p *sim.Proc) error {
-		enc := k.Encode()
-		old, ok := t.read(p, tb, k, enc)
+		rk, enc := txnkit.Keys(tb, k)
+		old, ok, own := t.ws.Read(tb, enc)
+		if !own {
+			old, ok = t.readStorage(p, tb, k, enc)
+		}
 		if !ok {
 			return engines.ErrNotFound
 		}
-		t.ws.Put(tb, k, enc, txnkit.Updated(old, sets))
+		t.ws.PutKeyed(tb, k, rk, enc, txnkit.NewVersion(old, own, sets))
 		return t.checkLimits()
 	})
 }

@@ -256,14 +256,15 @@ func (t *txn) writeShards(tb *engines.Table, k engines.Key) []*shard {
 
 // readAt is a snapshot read on a shard: t's own write, or the version
 // visible at the snapshot once no commit in progress that may be visible
-// holds the row.
-func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (engines.Row, bool) {
+// holds the row. rk and enc are the row's row key and encoding
+// (txnkit.Keys).
+func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, rk, enc string) (engines.Row, bool) {
 	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU)
 	if row, exists, own := t.own(sh).Read(tb, enc); own {
 		return row, exists
 	}
 	sh.noteRead(t.snapshot)
-	sh.waitKey(p, txnkit.RowKey(tb, enc), t.snapshot)
+	sh.waitKey(p, rk, t.snapshot)
 	row, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
 	return row.Row(), ok
 }
@@ -271,8 +272,9 @@ func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, enc string) (eng
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (row engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
 		sh := t.homeOf(tb, k)
+		rk, enc := txnkit.Keys(tb, k)
 		t.onShard(p, sh, func() bool {
-			row, ok = t.readAt(p, sh, tb, k.Encode())
+			row, ok = t.readAt(p, sh, tb, rk, enc)
 			return false
 		})
 		return nil
@@ -301,13 +303,13 @@ const (
 //     row) —
 //
 // and keeps the new version private to t until commit. A serialization
-// failure or a deadlock aborts t on this shard at once.
-func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, enc string, as []engines.Assign, ins engines.Row) (cur engines.Row, exists, atRouter bool, err error) {
+// failure or a deadlock aborts t on this shard at once. key and enc are
+// the row's row key and encoding (txnkit.Keys).
+func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, key, enc string, as []engines.Assign, ins engines.Row) (cur engines.Row, exists, atRouter bool, err error) {
 	sh.node.CPU.Exec(p, t.e.cfg.WriteCPU)
 	if t.killed != nil {
 		return nil, false, true, t.killed
 	}
-	key := txnkit.RowKey(tb, enc)
 	w := t.own(sh).Get(tb, enc)
 	if w == nil || sh.locks.Holds(t.owner(), key) != lock.Exclusive {
 		if o := t.lockRow(p, sh, key, tb, k); o.err != nil {
@@ -331,12 +333,12 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 		if exists {
 			return nil, false, false, engines.ErrDuplicateKey
 		}
-		ws.Put(tb, k, enc, ins)
+		ws.PutKeyed(tb, k, key, enc, ins)
 	case kindUpdate:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
 		}
-		ws.Put(tb, k, enc, engines.Apply(cur, as))
+		ws.PutKeyed(tb, k, key, enc, engines.Apply(cur, as))
 	case kindDelete:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
@@ -384,7 +386,7 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 	var row engines.Row
 	var exists bool
 	err := t.statement(ctx, func(p *sim.Proc) error {
-		enc := k.Encode()
+		key, enc := txnkit.Keys(tb, k)
 		shards := t.writeShards(tb, k)
 		type res struct {
 			row    engines.Row
@@ -395,7 +397,7 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 			var r res
 			t.onShard(c, shards[i], func() bool {
 				var atRouter bool
-				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, enc, as, ins)
+				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, key, enc, as, ins)
 				if _, aborted := engines.AsAbort(r.err); aborted && !atRouter {
 					t.kill(r.err)
 				}

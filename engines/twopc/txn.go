@@ -73,6 +73,7 @@ func (s *session) nearest(g *group) *replica {
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
 	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
+	t.touched = t.touchedBuf[:0]
 	if o.OneShot && s.coord == nil {
 		s.coord = e.coordinatorNode(s)
 	}
@@ -133,6 +134,10 @@ type txn struct {
 	// homeNode: the split leader running a one-shot transaction under
 	// HomeLeader, fixed by its first request (oneshot.go).
 	homeNode *sim.Node
+
+	// touchedBuf backs touched for the first splits (most transactions
+	// touch one or two): no allocation of its own.
+	touchedBuf [2]*group
 }
 
 // Info reports the splits the commit involved.
@@ -213,18 +218,21 @@ func (t *txn) finish(committed bool) {
 	}
 }
 
-// read returns the row as the transaction sees it: its own write, a
-// snapshot read, or a locked read at the split leader.
-func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, m lock.Mode) (engines.Row, bool, error) {
-	enc := k.Encode()
+// read returns the row as the transaction sees it: its own write (own),
+// a snapshot read, or a locked read at the split leader. rk and enc are
+// k's row key and encoding (txnkit.Keys), which the callers that then
+// write the row reuse; a row not
+// own is unpacked for this read alone, so a writer may change it.
+func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string, m lock.Mode) (row engines.Row, exists, own bool, err error) {
 	if row, exists, own := t.ws.Read(tb, enc); own {
-		return row, exists, nil // read-your-writes, at the client
+		return row, exists, true, nil // read-your-writes, at the client
 	}
 	if t.snapshot {
 		row, ok := t.snapshotRead(p, tb, k, enc)
-		return row, ok, nil
+		return row, ok, false, nil
 	}
-	return t.lockedRead(p, tb, k, enc, txnkit.RowKey(tb, enc), m)
+	row, exists, err = t.lockedRead(p, tb, k, enc, rk, m)
+	return row, exists, false, err
 }
 
 // lockedRead goes to the split leader, takes the lock (wound-wait) and
@@ -293,7 +301,8 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engine
 	if err := t.start(p); err != nil {
 		return nil, false, err
 	}
-	row, ok, err := t.read(p, tb, k, lock.Shared)
+	rk, enc := txnkit.Keys(tb, k)
+	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Shared)
 	return row, ok, t.end(p, err)
 }
 
@@ -308,9 +317,10 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 	if err := t.start(p); err != nil {
 		return nil, false, err
 	}
-	row, ok, err := t.read(p, tb, k, lock.Exclusive)
+	rk, enc := txnkit.Keys(tb, k)
+	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Exclusive)
 	if err == nil && t.snapshot {
-		t.ws.Lock(tb, k, k.Encode())
+		t.ws.Lock(tb, k, enc)
 	}
 	return row, ok, t.end(p, err)
 }
@@ -318,7 +328,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 // modify runs a writing statement: it reads the row first, as SQL does
 // (under serializable isolation with a shared lock; the exclusive lock
 // comes at commit), then buffers the change at the client.
-func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists bool) error) error {
+func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists, own bool, rk, enc string) error) error {
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
@@ -332,11 +342,12 @@ func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, chan
 		// exclusively at once, as a stored procedure's UPDATE does.
 		m = lock.Exclusive
 	}
-	old, exists, err := t.read(p, tb, k, m)
+	rk, enc := txnkit.Keys(tb, k)
+	old, exists, own, err := t.read(p, tb, k, rk, enc, m)
 	if err != nil {
 		return t.end(p, err)
 	}
-	return change(old, exists)
+	return change(old, exists, own, rk, enc)
 }
 
 func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) error {
@@ -344,21 +355,21 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 		return err
 	}
 	k := tb.KeyOf(r)
-	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) error {
+	return t.modify(ctx, tb, k, func(_ engines.Row, exists, _ bool, rk, enc string) error {
 		if exists {
 			return engines.ErrDuplicateKey
 		}
-		t.ws.Put(tb, k, k.Encode(), r)
+		t.ws.PutKeyed(tb, k, rk, enc, r)
 		return nil
 	})
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
-	return t.modify(ctx, tb, k, func(old engines.Row, exists bool) error {
+	return t.modify(ctx, tb, k, func(old engines.Row, exists, own bool, rk, enc string) error {
 		if !exists {
 			return engines.ErrNotFound
 		}
-		t.ws.Put(tb, k, k.Encode(), txnkit.Updated(old, sets))
+		t.ws.PutKeyed(tb, k, rk, enc, txnkit.NewVersion(old, own, sets))
 		return nil
 	})
 }
@@ -380,10 +391,10 @@ func (t *txn) Parallel(ctx context.Context, n int, fn func(ctx context.Context, 
 
 // Modify is an UPDATE assigning expressions, read and buffered like Update.
 func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as []engines.Assign) (row engines.Row, ok bool, err error) {
-	err = t.modify(ctx, tb, k, func(old engines.Row, exists bool) error {
+	err = t.modify(ctx, tb, k, func(old engines.Row, exists, _ bool, rk, enc string) error {
 		if exists {
 			row, ok = engines.Apply(old, as), true
-			t.ws.Put(tb, k, k.Encode(), row)
+			t.ws.PutKeyed(tb, k, rk, enc, row)
 		}
 		return nil
 	})
@@ -391,11 +402,11 @@ func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as [
 }
 
 func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
-	return t.modify(ctx, tb, k, func(_ engines.Row, exists bool) error {
+	return t.modify(ctx, tb, k, func(_ engines.Row, exists, _ bool, _, enc string) error {
 		if !exists {
 			return engines.ErrNotFound
 		}
-		t.ws.Delete(tb, k, k.Encode())
+		t.ws.Delete(tb, k, enc)
 		return nil
 	})
 }

@@ -79,6 +79,28 @@ func TestWriteSet(t *testing.T) {
 	}
 }
 
+// Keys builds the row key and the encoding at once: they must be what
+// RowKey and Encode build apart, and an entry PutKeyed must be found as
+// one Put, for table IDs whose rune takes one byte and several (0xD800
+// is no rune: AppendRune writes U+FFFD).
+func TestKeys(t *testing.T) {
+	long := engines.Key{engines.String("a\x00b" + string(make([]byte, 100)))}
+	for _, id := range []int{0, 127, 128, 4000, 0xD800} {
+		tb := &engines.Table{ID: id, Name: fmt.Sprint(id)}
+		for _, k := range []engines.Key{key(id), long, {engines.Int(-5), engines.String("x")}} {
+			rk, enc := Keys(tb, k)
+			if enc != k.Encode() || rk != RowKey(tb, k.Encode()) {
+				t.Errorf("table %d, key %v: Keys = %q, %q; want %q, %q", id, k, rk, enc, RowKey(tb, k.Encode()), k.Encode())
+			}
+			var w WriteSet
+			w.PutKeyed(tb, k, rk, enc, row(id, 1))
+			if e := w.Get(tb, k.Encode()); e == nil || e.RowKey != rk || e.Enc != enc || w.Lookup(RowKey(tb, k.Encode())) != e {
+				t.Errorf("table %d, key %v: PutKeyed entry %+v not found as a Put's", id, k, e)
+			}
+		}
+	}
+}
+
 // A write set searched in order while small and through its index once
 // larger must behave the same: a model map checks every step across the
 // switch, rewrites included.
@@ -336,5 +358,49 @@ func TestUpdated(t *testing.T) {
 	got := Updated(old, []engines.Set{{Col: 1, Val: engines.Int(11)}})
 	if got[1].Int() != 11 || old[1].Int() != 10 || got[0].Int() != 1 {
 		t.Fatalf("updated %v from %v: want a new version, the old one untouched", got, old)
+	}
+	sets := []engines.Set{{Col: 1, Val: engines.Int(12)}}
+	if got := NewVersion(old, true, sets); got[1].Int() != 12 || old[1].Int() != 10 {
+		t.Fatalf("own row: new version %v from %v: want a copy, the old one untouched", got, old)
+	}
+	if got := NewVersion(old, false, sets); got[1].Int() != 12 || &got[0] != &old[0] {
+		t.Fatalf("row read for the statement: new version %v: want the row itself changed", got)
+	}
+}
+
+// BenchmarkKeys: a YCSB key's row key and encoding, built at once (Keys)
+// and apart (Encode, then RowKey) as the engines did.
+func BenchmarkKeys(b *testing.B) {
+	k := engines.Key{engines.String("user8393955769381534607")}
+	b.Run("Keys", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkRK, sinkEnc = Keys(tbB, k)
+		}
+	})
+	b.Run("apart", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			sinkEnc = k.Encode()
+			sinkRK = RowKey(tbB, sinkEnc)
+		}
+	})
+}
+
+var sinkRK, sinkEnc string
+
+// BenchmarkWriteSet: a write set of one row put, read back and walked, as
+// a YCSB update's.
+func BenchmarkWriteSet(b *testing.B) {
+	b.ReportAllocs()
+	k := engines.Key{engines.String("user8393955769381534607")}
+	r := engines.Row{k[0], engines.String("v")}
+	for b.Loop() {
+		var w WriteSet
+		rk, enc := Keys(tbA, k)
+		w.PutKeyed(tbA, k, rk, enc, r)
+		w.Get(tbA, enc)
+		for range w.All() {
+		}
 	}
 }

@@ -3,6 +3,7 @@ package txnkit
 import (
 	"iter"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -14,6 +15,20 @@ import (
 func RowKey(t *engines.Table, enc string) string {
 	var buf [64]byte
 	return string(appendRowKey(buf[:0], t, enc)) // one allocation, not two concatenations
+}
+
+// Keys returns RowKey(t, k.Encode()) and k.Encode() in one allocation:
+// the encoding is the row key's tail. A statement that writes a row, or
+// locks it, needs both (the row key names it in lock tables and the write
+// set); built apart they were two allocations and two encodings.
+func Keys(t *engines.Table, k engines.Key) (rowKey, enc string) {
+	var pre [utf8.UTFMax + 1]byte
+	p := appendRowKey(pre[:0], t, "")
+	b := make([]byte, 0, len(p)+k.EncodedLen())
+	b = k.AppendEncoded(append(b, p...))
+	// The bytes are built to size and never written again.
+	rowKey = unsafe.String(unsafe.SliceData(b), len(b))
+	return rowKey, rowKey[len(p):]
 }
 
 func appendRowKey(b []byte, t *engines.Table, enc string) []byte {
@@ -113,6 +128,12 @@ func (w *WriteSet) Put(tb *engines.Table, k engines.Key, enc string, row engines
 	w.set(&Entry{Table: tb, Key: k, Enc: enc, Row: row})
 }
 
+// PutKeyed is Put with the row key already built: rowKey and enc as Keys
+// returns them.
+func (w *WriteSet) PutKeyed(tb *engines.Table, k engines.Key, rowKey, enc string, row engines.Row) {
+	w.set(&Entry{Table: tb, Key: k, Enc: enc, RowKey: rowKey, Row: row})
+}
+
 // Delete records the row's deletion.
 func (w *WriteSet) Delete(tb *engines.Table, k engines.Key, enc string) {
 	w.set(&Entry{Table: tb, Key: k, Enc: enc, Deleted: true})
@@ -129,7 +150,9 @@ func (w *WriteSet) Lock(tb *engines.Table, k engines.Key, enc string) bool {
 }
 
 func (w *WriteSet) set(e *Entry) {
-	e.RowKey = RowKey(e.Table, e.Enc)
+	if e.RowKey == "" {
+		e.RowKey = RowKey(e.Table, e.Enc)
+	}
 	if i := w.find(e.RowKey); i >= 0 {
 		w.order[i] = e // the row keeps its first-touch place; the newest change wins
 	} else {
@@ -182,9 +205,23 @@ func (w *WriteSet) All() iter.Seq[*Entry] {
 
 // Updated is an UPDATE's new version: a copy of row with sets applied.
 func Updated(row engines.Row, sets []engines.Set) engines.Row {
-	out := row.Clone()
-	for _, s := range sets {
-		out[s.Col] = s.Val
+	return applySets(row.Clone(), sets)
+}
+
+// NewVersion is an UPDATE's new version of a row it read: Updated when
+// the row is the transaction's own write (own: the write set's row must
+// stay as it was), else row itself with sets applied — a row unpacked
+// from storage for this statement alone needs no copy.
+func NewVersion(row engines.Row, own bool, sets []engines.Set) engines.Row {
+	if own {
+		return Updated(row, sets)
 	}
-	return out
+	return applySets(row, sets)
+}
+
+func applySets(row engines.Row, sets []engines.Set) engines.Row {
+	for _, s := range sets {
+		row[s.Col] = s.Val
+	}
+	return row
 }
