@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/txbench/txbench/sim"
 )
 
 const ms = time.Millisecond
@@ -134,11 +136,11 @@ func TestWarmupExclusion(t *testing.T) {
 	r.Attempt(AttemptRecord{Type: "a", End: 500 * ms, Latency: 900 * ms, Reason: "conflict(OC000)", Table: "t", Key: "1"})
 	r.Attempt(AttemptRecord{Type: "a", End: 999 * ms, Latency: 900 * ms, Committed: true, Participants: 3})
 	r.Txn(TxnRecord{Type: "a", End: 999 * ms, Latency: 900 * ms, Committed: true, Attempts: 2,
-		Breakdown: map[string]time.Duration{"network": 900 * ms}})
+		Breakdown: &sim.Ledger{sim.CatNetwork: 900 * ms}})
 	// After warmup: a fast one. End == warmup counts as measured.
 	r.Attempt(AttemptRecord{Type: "a", End: time.Second, Latency: 2 * ms, Committed: true, Participants: 1})
 	r.Txn(TxnRecord{Type: "a", End: time.Second, Latency: 2 * ms, Committed: true, Attempts: 1,
-		Breakdown: map[string]time.Duration{"network": 2 * ms}})
+		Breakdown: &sim.Ledger{sim.CatNetwork: 2 * ms, sim.CatThink: 5 * ms}})
 
 	sum, _, tl, hists, top := r.Result(time.Second)
 	if sum.Committed != 1 || sum.Attempts != 1 || sum.AbortedAttempts != 0 || sum.RetriesPerTxn != 0 {
@@ -355,13 +357,13 @@ func feed(r *Recorder) {
 			}
 			r.Attempt(rec)
 		}
-		var bd map[string]time.Duration
+		var bd *sim.Ledger
 		if committed && typ != "delivery" {
-			bd = map[string]time.Duration{
-				"network":   lat * 6 / 10,
-				"cpu":       lat / 10,
-				"lock_wait": lat / 5,
-				"backoff":   lat / 10,
+			bd = &sim.Ledger{
+				sim.CatNetwork:  lat * 6 / 10,
+				sim.CatCPU:      lat / 10,
+				sim.CatLockWait: lat / 5,
+				sim.CatBackoff:  lat / 10,
 			}
 		}
 		r.Txn(TxnRecord{Type: typ, End: end, Latency: lat, Committed: committed, Attempts: attempts, Breakdown: bd})

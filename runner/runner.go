@@ -55,10 +55,10 @@ type client struct {
 	// The records being handed to rec and the calls that hand them over,
 	// made once: rec runs them before it returns and the Recorder keeps
 	// no reference, so a client reuses them instead of allocating a record,
-	// a closure and a breakdown map per attempt and transaction.
+	// a closure and a breakdown per attempt and transaction.
 	attemptRec               AttemptRecord
 	txnRec                   TxnRecord
-	breakdown                map[string]time.Duration
+	breakdown                sim.Ledger
 	recordAttempt, recordTxn func(*Recorder)
 }
 
@@ -142,16 +142,8 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 		// Time spent queued before the first attempt (open loop) is
 		// waiting, not work; attribute it so the breakdown adds up.
 		d[sim.CatQueue] += first - intended
-		if c.breakdown == nil {
-			c.breakdown = map[string]time.Duration{}
-		}
-		clear(c.breakdown)
-		tr.Breakdown = c.breakdown
-		for i, v := range d {
-			if v > 0 && sim.Category(i) != sim.CatThink {
-				tr.Breakdown[sim.Category(i).String()] = v
-			}
-		}
+		c.breakdown = d
+		tr.Breakdown = &c.breakdown
 	}
 	c.txnRec = tr
 	c.rec(c.recordTxn)

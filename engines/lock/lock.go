@@ -175,6 +175,13 @@ func inRange(key, from, end string) bool { return key >= from && (end == "" || k
 // second request by an owner already waiting for the key is not queued
 // again (false).
 func (t *Table[W]) Acquire(o Owner, prio Priority, key string, m Mode, w W) bool {
+	return t.AcquireFunc(o, prio, key, m, func() W { return w })
+}
+
+// AcquireFunc is Acquire with the waiter made by w, called only when the
+// request queues: most requests are granted at once, and their waiter
+// (a record the caller allocated) was never used.
+func (t *Table[W]) AcquireFunc(o Owner, prio Priority, key string, m Mode, w func() W) bool {
 	p := t.points[key]
 	if p == nil {
 		if n := len(t.freePoints); n > 0 {
@@ -186,7 +193,7 @@ func (t *Table[W]) Acquire(o Owner, prio Priority, key string, m Mode, w W) bool
 		t.points[key] = p
 	}
 	t.seq++
-	r := request[W]{owner: o, prio: prio, seq: t.seq, mode: m, key: key, w: w}
+	r := request[W]{owner: o, prio: prio, seq: t.seq, mode: m, key: key}
 	i := p.holderIndex(o)
 	switch {
 	case i >= 0 && p.holders[i].Mode >= m:
@@ -206,6 +213,7 @@ func (t *Table[W]) Acquire(o Owner, prio Priority, key string, m Mode, w W) bool
 		t.grant(p, &r)
 		return true
 	}
+	r.w = w()
 	rp := new(request[W])
 	*rp = r
 	p.queue = slices.Insert(p.queue, at, rp)

@@ -309,3 +309,25 @@ func BenchmarkAcquireRelease(b *testing.B) {
 		}
 	}
 }
+
+// AcquireFunc makes the waiter only for a request that queues, and that
+// waiter is the one a release hands back.
+func TestAcquireFuncMakesWaiterOnlyToQueue(t *testing.T) {
+	tb := New[string]()
+	made := 0
+	mk := func(w string) func() string {
+		return func() string { made++; return w }
+	}
+	if !tb.AcquireFunc(1, Priority{}, "a", Exclusive, mk("w1")) || made != 0 {
+		t.Fatalf("a granted request: made %d waiters, want 0", made)
+	}
+	if tb.AcquireFunc(2, Priority{Start: 1}, "a", Exclusive, mk("w2")) || made != 1 {
+		t.Fatalf("a queued request: made %d waiters, want 1", made)
+	}
+	if tb.AcquireFunc(2, Priority{Start: 1}, "a", Exclusive, mk("again")) || made != 1 {
+		t.Fatalf("a request already queued: made %d waiters, want still 1", made)
+	}
+	if got := tb.ReleaseAll(1); !slices.Equal(got, []string{"w2"}) {
+		t.Errorf("release granted %v, want [w2]", got)
+	}
+}

@@ -63,9 +63,17 @@ const ReasonDistributedDeadlock engines.Reason = "distributed-deadlock(40P01)"
 func (t *txn) lockRow(p *sim.Proc, sh *shard, key string, tb *engines.Table, k engines.Key) outcome {
 	o := t.owner()
 	t.partAt(sh).locks = true
-	slot := &waitSlot{t: t, sh: sh, key: key, mode: lock.Exclusive, tb: tb, k: k}
-	if sh.locks.Acquire(o, lock.Priority{}, key, lock.Exclusive, slot) {
+	// The slot is made only for a request that waits (most are granted).
+	var slot *waitSlot
+	mk := func() *waitSlot {
+		slot = &waitSlot{t: t, sh: sh, key: key, mode: lock.Exclusive, tb: tb, k: k}
+		return slot
+	}
+	if sh.locks.AcquireFunc(o, lock.Priority{}, key, lock.Exclusive, mk) {
 		return outcome{}
+	}
+	if slot == nil {
+		mk() // t already waits for the key: this request waits on a slot of its own
 	}
 	slot.f = sim.NewFuture[outcome](t.e.Kernel)
 	sh.waiting[o] = slot

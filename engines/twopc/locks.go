@@ -33,9 +33,17 @@ func (t *txn) acquire(p *sim.Proc, g *group, key string, m lock.Mode, tb *engine
 		return t.woundedAbort(tb, k)
 	}
 	t.touch(g)
-	slot := &waitSlot{g: g, tb: tb, k: k}
-	if g.locks.Acquire(t.owner(), t.prio, key, m, slot) {
+	// The slot is made only for a request that waits (most are granted).
+	var slot *waitSlot
+	mk := func() *waitSlot {
+		slot = &waitSlot{g: g, tb: tb, k: k}
+		return slot
+	}
+	if g.locks.AcquireFunc(t.owner(), t.prio, key, m, mk) {
 		return nil
+	}
+	if slot == nil {
+		mk() // t already waits for the key: this request waits on a slot of its own
 	}
 	return t.wait(p, slot, g.locks.Blockers(t.owner(), key, m))
 }
