@@ -113,6 +113,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 	for _, jn := range j.nodes {
 		j.flush = append(j.flush, simengine.NewLatency(cl, jn.Name, cfg.JournalFlush, cfg.JournalFlushP99))
 	}
+	j.drawFlush = func(i int) time.Duration { return j.flush[i].Draw() }
 	e.journal = j
 
 	rtt := cl.MedianDelay

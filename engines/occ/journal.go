@@ -14,8 +14,11 @@ import (
 type journal struct {
 	nodes  []*sim.Node
 	quorum int
-	// flush[i] draws journal replica i's durable-write latencies.
-	flush []*simengine.Latency
+	// flush[i] draws journal replica i's durable-write latencies;
+	// drawFlush(i) draws one (journalAppend's argument to Replicate, made
+	// once rather than as a closure every commit).
+	flush     []*simengine.Latency
+	drawFlush func(i int) time.Duration
 	// inflight holds commits that have a timestamp (or a lower bound on one)
 	// but may not yet be applied everywhere, in registration order. A
 	// replica serving a read at τ must wait for those at or below τ; this
@@ -43,11 +46,19 @@ type commitRecord struct {
 	appended  int
 	// rows are the written rows, kept only for Engine.OnDurable.
 	rows []engines.Row
+
+	// arrivedBuf backs arrived for up to three journal replicas (every
+	// topology's journal so far): the record is one allocation.
+	arrivedBuf [3]*sim.Future[sim.Time]
 }
 
 func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *commitRecord {
-	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k),
-		arrived: make([]*sim.Future[sim.Time], len(j.nodes))} // sized once, not grown by appends
+	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k)}
+	if len(j.nodes) <= len(rec.arrivedBuf) {
+		rec.arrived = rec.arrivedBuf[:len(j.nodes)]
+	} else {
+		rec.arrived = make([]*sim.Future[sim.Time], len(j.nodes))
+	}
 	for i := range rec.arrived {
 		rec.arrived[i] = sim.NewFuture[sim.Time](k)
 	}
@@ -58,7 +69,6 @@ func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *
 // append replicates rec from node `from` to every journal replica and
 // returns once a majority has appended it (the stragglers keep going).
 func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
-	flush := func(i int) time.Duration { return e.journal.flush[i].Draw() }
 	appended := func(i int) {
 		now := e.Kernel.Now()
 		rec.arrived[i].Set(now)
@@ -70,7 +80,7 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 			}
 		}
 	}
-	q := e.Cluster.Replicate("journal-append", from, e.journal.nodes, e.cfg.JournalAppend, flush, appended, e.journal.quorum)
+	q := e.Cluster.Replicate("journal-append", from, e.journal.nodes, e.cfg.JournalAppend, e.journal.drawFlush, appended, e.journal.quorum)
 	sim.Await(p, q, sim.CatReplication)
 }
 

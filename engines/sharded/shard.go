@@ -34,6 +34,10 @@ type shard struct {
 	// indexes them by row for point reads.
 	inflight []*pending
 	byKey    map[string][]*pending
+	// spareKeyLists are emptied byKey lists, reused: a row has one commit
+	// in progress at a time (its writer holds the lock until the outcome
+	// is visible), so every commit emptied a list and made a new one.
+	spareKeyLists [][]*pending
 
 	// waiting maps each transaction waiting for a lock here to its
 	// request, for the deadlock checks.
@@ -78,7 +82,13 @@ func (sh *shard) register(k *sim.Kernel, o lock.Owner, lower storage.Timestamp, 
 	pd := &pending{owner: o, lower: lower, keys: keys, done: sim.NewFuture[struct{}](k)}
 	sh.inflight = append(sh.inflight, pd)
 	for _, key := range keys {
-		sh.byKey[key] = append(sh.byKey[key], pd)
+		l := sh.byKey[key]
+		if l == nil {
+			if n := len(sh.spareKeyLists); n > 0 {
+				l, sh.spareKeyLists = sh.spareKeyLists[n-1], sh.spareKeyLists[:n-1]
+			}
+		}
+		sh.byKey[key] = append(l, pd)
 	}
 	return pd
 }
@@ -90,6 +100,7 @@ func (sh *shard) resolve(pd *pending) {
 		l := slices.DeleteFunc(sh.byKey[key], func(x *pending) bool { return x == pd })
 		if len(l) == 0 {
 			delete(sh.byKey, key)
+			sh.spareKeyLists = append(sh.spareKeyLists, l)
 		} else {
 			sh.byKey[key] = l
 		}

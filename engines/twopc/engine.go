@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/lock"
@@ -92,6 +93,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg, live: map[uint64]*txn{}}
 	for i := range cfg.Splits {
 		g := &group{id: i, locks: lock.New[*waitSlot]()}
+		g.drawFlush = func(i int) time.Duration { return g.replicas[i].flush.Draw() }
 		add := func(az string, witness bool) *replica {
 			r := &replica{node: cl.AddNode(fmt.Sprintf("split-%d-%s", i, az), az, cfg.Cores), data: -1}
 			r.flush = simengine.NewLatency(cl, r.node.Name, cfg.LogFlush, cfg.LogFlushP99)

@@ -27,6 +27,9 @@ type group struct {
 	leader   *replica
 	quorum   int
 	locks    *lock.Table[*waitSlot]
+	// drawFlush draws replica i's log-write latency: replicate's argument,
+	// made once rather than as a closure every record.
+	drawFlush func(i int) time.Duration
 	// lastTS is the highest timestamp the leader has assigned; Spanner's
 	// leaders assign monotonically increasing timestamps.
 	lastTS storage.Timestamp
@@ -60,6 +63,9 @@ type record struct {
 	// arrived[i]: when data replica i appended the commit (or outcome)
 	// record, which is when it applies it.
 	arrived []*sim.Future[sim.Time]
+	// arrivedBuf backs arrived for up to three data replicas (most
+	// groups): the record is one allocation.
+	arrivedBuf [3]*sim.Future[sim.Time]
 }
 
 // assign returns a new timestamp at or above floor, above every timestamp
@@ -72,7 +78,12 @@ func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
 
 // register adds a record whose commit timestamp will be at least lower.
 func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
-	rec := &record{lower: lower, decided: sim.NewFuture[bool](k), arrived: make([]*sim.Future[sim.Time], len(g.data))}
+	rec := &record{lower: lower, decided: sim.NewFuture[bool](k)}
+	if len(g.data) <= len(rec.arrivedBuf) {
+		rec.arrived = rec.arrivedBuf[:len(g.data)]
+	} else {
+		rec.arrived = make([]*sim.Future[sim.Time], len(g.data))
+	}
 	for i := range rec.arrived {
 		rec.arrived[i] = sim.NewFuture[sim.Time](k)
 	}
@@ -86,13 +97,12 @@ func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
 // record; prepare records make nothing visible).
 func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 	from := g.leader.node
-	flush := func(i int) time.Duration { return g.replicas[i].flush.Draw() }
 	appended := func(i int) {
 		if r := g.replicas[i]; rec != nil && r.data >= 0 {
 			rec.arrived[r.data].Set(e.Kernel.Now())
 		}
 	}
-	q := e.Cluster.Replicate("paxos-accept", from, g.nodes, e.cfg.LogAppend, flush, appended, g.quorum)
+	q := e.Cluster.Replicate("paxos-accept", from, g.nodes, e.cfg.LogAppend, g.drawFlush, appended, g.quorum)
 	sim.Await(p, q, sim.CatReplication)
 }
 
