@@ -23,6 +23,8 @@ type participant struct {
 	g      *group
 	writes []*txnkit.Entry
 	rec    *record // its Paxos record, once prepared (2PC)
+	// writeBuf backs writes for a participant's first write.
+	writeBuf [1]*txnkit.Entry
 }
 
 // Commit runs the commit protocol the transaction needs:
@@ -78,14 +80,23 @@ func (t *txn) Commit(ctx context.Context) error {
 func (t *txn) participants() []*participant {
 	// Searched in out, not a map: a transaction has few participants
 	// (most have one), and the map cost more than they do.
-	var out []*participant
+	// The first participants are the transaction's own (a commit runs
+	// once): most transactions allocate none.
+	out := t.partPtrs[:0]
 	get := func(g *group) *participant {
 		for _, pt := range out {
 			if pt.g == g {
 				return pt
 			}
 		}
-		pt := &participant{g: g}
+		var pt *participant
+		if len(out) < len(t.partBuf) {
+			pt = &t.partBuf[len(out)]
+		} else {
+			pt = new(participant)
+		}
+		pt.g = g
+		pt.writes = pt.writeBuf[:0]
 		out = append(out, pt)
 		return pt
 	}

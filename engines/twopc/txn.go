@@ -73,7 +73,7 @@ func (s *session) nearest(g *group) *replica {
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
 	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
-	t.touched = t.touchedBuf[:0]
+	t.touched, t.prepared = t.touchedBuf[:0], t.preparedBuf[:0]
 	if o.OneShot && s.coord == nil {
 		s.coord = e.coordinatorNode(s)
 	}
@@ -135,9 +135,12 @@ type txn struct {
 	// HomeLeader, fixed by its first request (oneshot.go).
 	homeNode *sim.Node
 
-	// touchedBuf backs touched for the first splits (most transactions
-	// touch one or two): no allocation of its own.
-	touchedBuf [2]*group
+	// touchedBuf and preparedBuf back touched and prepared for the first
+	// splits (most transactions touch one or two), partBuf and partPtrs
+	// the commit's first participants: no allocations of their own.
+	touchedBuf, preparedBuf [2]*group
+	partBuf                 [2]participant
+	partPtrs                [2]*participant
 }
 
 // Info reports the splits the commit involved.
