@@ -224,8 +224,8 @@ func TestGCPercent(t *testing.T) {
 		{16 << 20, 200}, // a small live heap may grow by 32 MiB
 		{32 << 20, 100}, // at gcHeadroom, GOGC=100
 		{64 << 20, 50},  // still 32 MiB of growth
-		{128 << 20, 25}, // from gcHeadroom × gcLargeShare on, a quarter of the live heap
-		{3 << 30, 25},
+		{96 << 20, 33},  // from gcHeadroom × gcLargeShare on, a third of the live heap
+		{3 << 30, 33},
 		{1 << 10, 10_000}, // capped
 	} {
 		if got := gcPercent(c.live); got != c.want {
