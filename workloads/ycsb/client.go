@@ -50,6 +50,10 @@ type Op struct {
 	Row engines.Row
 	// ScanLength is the row limit of an OpScan.
 	ScanLength int
+	// set holds the Update's one assignment for Run: a variadic argument
+	// to an interface method is a new slice every call, an allocation of
+	// every update attempt.
+	set [1]engines.Set
 }
 
 // Txn is one drawn transaction: a single operation for ycsb-a .. ycsb-f, or
@@ -87,7 +91,7 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 		case OpRead:
 			_, _, err = tx.Get(ctx, t.table, op.Key)
 		case OpUpdate:
-			err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+			err = tx.Update(ctx, t.table, op.Key, op.sets()...)
 		case OpInsert:
 			// A clone, so that an engine keeping the row cannot be
 			// affected by a retry handing the same row again.
@@ -98,9 +102,9 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 			// One-shot (stored procedure) transactions write without
 			// reading first: the update alone, as Deneva's YCSB does.
 			if workloads.OneShot(ctx) {
-				err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+				err = tx.Update(ctx, t.table, op.Key, op.sets()...)
 			} else if _, _, err = tx.Get(ctx, t.table, op.Key); err == nil {
-				err = tx.Update(ctx, t.table, op.Key, engines.Set{Col: op.Field + 1, Val: op.Value})
+				err = tx.Update(ctx, t.table, op.Key, op.sets()...)
 			}
 		default:
 			err = fmt.Errorf("ycsb: unknown operation %v", op.Kind)
@@ -113,6 +117,12 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 		}
 	}
 	return nil
+}
+
+// sets is the update's assignment: field Field (column Field+1) to Value.
+func (op *Op) sets() []engines.Set {
+	op.set[0] = engines.Set{Col: op.Field + 1, Val: op.Value}
+	return op.set[:]
 }
 
 // keyName is the key's ycsb_key value: its last column, after the partition
