@@ -251,7 +251,10 @@ func (t *txn) writeShards(tb *engines.Table, k engines.Key) []*shard {
 	if tb.Reference {
 		return t.e.shards
 	}
-	return []*shard{t.e.shardOf(tb, k)}
+	// The one shard as a window on e.shards (fixed once built; callers
+	// only read it): a new one-element slice was an allocation a write.
+	i := t.e.shardOf(tb, k).id
+	return t.e.shards[i : i+1 : i+1]
 }
 
 // readAt is a snapshot read on a shard: t's own write, or the version
@@ -290,6 +293,10 @@ const (
 	kindDelete
 	kindInsert
 	kindForUpdate
+	// kindSet is an UPDATE whose caller does not read the row it replaces
+	// (Update, not Modify): a row read from the store for it is changed
+	// in place instead of copied.
+	kindSet
 )
 
 // writeAt runs a writing statement on one shard: it takes the row's
@@ -334,11 +341,15 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 			return nil, false, false, engines.ErrDuplicateKey
 		}
 		ws.PutKeyed(tb, k, key, enc, ins)
-	case kindUpdate:
+	case kindUpdate, kindSet:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
 		}
-		ws.PutKeyed(tb, k, key, enc, engines.Apply(cur, as))
+		if kind == kindSet && (w == nil || w.LockOnly) {
+			ws.PutKeyed(tb, k, key, enc, engines.ApplyInPlace(cur, as)) // cur was unpacked for this write alone
+		} else {
+			ws.PutKeyed(tb, k, key, enc, engines.Apply(cur, as))
+		}
 	case kindDelete:
 		if !exists {
 			return nil, false, false, engines.ErrNotFound
@@ -439,7 +450,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 	for i, s := range sets {
 		as[i] = engines.Assign{Col: s.Col, Val: s.Val}
 	}
-	_, _, err := t.write(ctx, kindUpdate, tb, k, as, nil)
+	_, _, err := t.write(ctx, kindSet, tb, k, as, nil)
 	return err
 }
 
