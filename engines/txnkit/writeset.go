@@ -67,6 +67,12 @@ type WriteSet struct {
 	index map[string]int
 	order []*Entry
 	bytes int
+	// first and orderBuf hold the first entry and back order while it has
+	// one: most write sets have one row, which then costs no allocation
+	// (the entry and the order slice were two of every writing attempt).
+	// A WriteSet is not copied once used (its entries point into it).
+	first    Entry
+	orderBuf [1]*Entry
 }
 
 // smallSet is the largest write set searched without the index.
@@ -125,18 +131,18 @@ func (w *WriteSet) Read(tb *engines.Table, enc string) (row engines.Row, exists,
 
 // Put records a new version of the row (an insert or an update).
 func (w *WriteSet) Put(tb *engines.Table, k engines.Key, enc string, row engines.Row) {
-	w.set(&Entry{Table: tb, Key: k, Enc: enc, Row: row})
+	w.set(Entry{Table: tb, Key: k, Enc: enc, Row: row})
 }
 
 // PutKeyed is Put with the row key already built: rowKey and enc as Keys
 // returns them.
 func (w *WriteSet) PutKeyed(tb *engines.Table, k engines.Key, rowKey, enc string, row engines.Row) {
-	w.set(&Entry{Table: tb, Key: k, Enc: enc, RowKey: rowKey, Row: row})
+	w.set(Entry{Table: tb, Key: k, Enc: enc, RowKey: rowKey, Row: row})
 }
 
 // Delete records the row's deletion.
 func (w *WriteSet) Delete(tb *engines.Table, k engines.Key, enc string) {
-	w.set(&Entry{Table: tb, Key: k, Enc: enc, Deleted: true})
+	w.set(Entry{Table: tb, Key: k, Enc: enc, Deleted: true})
 }
 
 // Lock records a FOR UPDATE lock on the row, unless the transaction has
@@ -145,13 +151,23 @@ func (w *WriteSet) Lock(tb *engines.Table, k engines.Key, enc string) bool {
 	if w.Get(tb, enc) != nil {
 		return false
 	}
-	w.set(&Entry{Table: tb, Key: k, Enc: enc, LockOnly: true})
+	w.set(Entry{Table: tb, Key: k, Enc: enc, LockOnly: true})
 	return true
 }
 
-func (w *WriteSet) set(e *Entry) {
-	if e.RowKey == "" {
-		e.RowKey = RowKey(e.Table, e.Enc)
+func (w *WriteSet) set(v Entry) {
+	if v.RowKey == "" {
+		v.RowKey = RowKey(v.Table, v.Enc)
+	}
+	var e *Entry
+	if w.order == nil {
+		// The first entry: an entry replacing it later is a new one (a
+		// caller may hold the first).
+		w.first = v
+		e, w.order = &w.first, w.orderBuf[:0]
+	} else {
+		e = new(Entry)
+		*e = v
 	}
 	if i := w.find(e.RowKey); i >= 0 {
 		w.order[i] = e // the row keeps its first-touch place; the newest change wins
