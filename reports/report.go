@@ -48,7 +48,15 @@ func (r *Report) Charts() ([]Chart, error) {
 	errs := make([]error, len(specs))
 	work := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(specs)) {
+	// A few charts each get a goroutine, so that three charts on two cores
+	// take one and a half charts' time, not two (the report is what a sweep
+	// waits for after its last run); many share one per core, as each
+	// holds an image of several megabytes while it renders.
+	workers := runtime.GOMAXPROCS(0)
+	if len(specs) <= 2*workers {
+		workers = len(specs)
+	}
+	for range workers {
 		wg.Go(func() {
 			for i := range work {
 				charts[i], errs[i] = renderSpec(specs[i])
