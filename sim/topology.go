@@ -22,10 +22,30 @@ type Link struct {
 
 // Sample draws one round trip. With jitter off it is the median.
 func (l Link) Sample(rng *rand.Rand, jitter bool) time.Duration {
-	if !jitter || l.P99 <= l.Median || l.Median <= 0 {
-		return l.Median
+	return l.LogNormal().Sample(rng, jitter)
+}
+
+// LogNormal is a link's distribution with its σ worked out once, for a
+// caller that draws from it many times (a device's latency on every
+// commit): the logarithm is a few percent of a run otherwise.
+type LogNormal struct {
+	median time.Duration
+	sigma  float64
+	spread bool // P99 above a positive median
+}
+
+// LogNormal returns l's distribution.
+func (l Link) LogNormal() LogNormal {
+	return LogNormal{median: l.Median, sigma: l.sigma(), spread: l.P99 > l.Median && l.Median > 0}
+}
+
+// Sample draws one value, as Link.Sample does. With jitter off it is the
+// median.
+func (d LogNormal) Sample(rng *rand.Rand, jitter bool) time.Duration {
+	if !jitter || !d.spread {
+		return d.median
 	}
-	return time.Duration(float64(l.Median) * math.Exp(l.sigma()*rng.NormFloat64()))
+	return time.Duration(float64(d.median) * math.Exp(d.sigma*rng.NormFloat64()))
 }
 
 // sigma is the log-normal's σ (0 when the link has no spread): ln X ~

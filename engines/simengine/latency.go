@@ -12,14 +12,14 @@ import (
 // exactly the median otherwise (so model tests stay exact). Each device has
 // its own seeded stream.
 type Latency struct {
-	dist   sim.Link
+	dist   sim.LogNormal
 	rng    *rand.Rand
 	jitter bool
 }
 
 // NewLatency returns the latency model of the device called name.
 func NewLatency(cl *sim.Cluster, name string, median, p99 time.Duration) *Latency {
-	return &Latency{dist: sim.Link{Median: median, P99: p99}, rng: cl.Kernel().Stream("latency/" + name), jitter: cl.Config().Jitter}
+	return &Latency{dist: sim.Link{Median: median, P99: p99}.LogNormal(), rng: cl.Kernel().Stream("latency/" + name), jitter: cl.Config().Jitter}
 }
 
 // Draw returns the next latency.
