@@ -28,6 +28,19 @@ type futureMore[T any] struct {
 // NewFuture returns an incomplete future.
 func NewFuture[T any](k *Kernel) *Future[T] { return &Future[T]{k: k} }
 
+// NewFutures returns n incomplete futures in buf's array when it holds n
+// (a record keeping a few inline, as one allocation), else in a new slice.
+func NewFutures[T any](k *Kernel, buf []*Future[T], n int) []*Future[T] {
+	fs := buf[:0]
+	if n > cap(buf) {
+		fs = make([]*Future[T], 0, n)
+	}
+	for range n {
+		fs = append(fs, NewFuture[T](k))
+	}
+	return fs
+}
+
 // Done reports whether the future is complete.
 func (f *Future[T]) Done() bool { return f.done }
 

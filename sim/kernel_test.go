@@ -236,3 +236,24 @@ func TestFanOutChargesTheCriticalPath(t *testing.T) {
 		t.Fatalf("results %v", got)
 	}
 }
+
+// NewFutures fills the given array when it is large enough, and makes a
+// new slice otherwise; every future is its own and incomplete.
+func TestNewFutures(t *testing.T) {
+	k := NewKernel(1)
+	var buf [3]*Future[int]
+	for _, n := range []int{0, 2, 3, 5} {
+		fs := NewFutures(k, buf[:], n)
+		if len(fs) != n {
+			t.Fatalf("n %d: %d futures", n, len(fs))
+		}
+		if inline := n > 0 && &fs[0] == &buf[0]; n > 0 && inline != (n <= len(buf)) {
+			t.Errorf("n %d: in the given array %v", n, inline)
+		}
+		for i, f := range fs {
+			if f == nil || f.Done() || (i > 0 && f == fs[i-1]) {
+				t.Errorf("n %d: future %d is %v", n, i, f)
+			}
+		}
+	}
+}

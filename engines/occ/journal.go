@@ -54,14 +54,7 @@ type commitRecord struct {
 
 func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp) *commitRecord {
 	rec := &commitRecord{txn: txn, lower: lower, decided: sim.NewFuture[bool](k), durable: sim.NewFuture[sim.Time](k)}
-	if len(j.nodes) <= len(rec.arrivedBuf) {
-		rec.arrived = rec.arrivedBuf[:len(j.nodes)]
-	} else {
-		rec.arrived = make([]*sim.Future[sim.Time], len(j.nodes))
-	}
-	for i := range rec.arrived {
-		rec.arrived[i] = sim.NewFuture[sim.Time](k)
-	}
+	rec.arrived = sim.NewFutures(k, rec.arrivedBuf[:], len(j.nodes))
 	j.inflight = append(j.inflight, rec)
 	return rec
 }

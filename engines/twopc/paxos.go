@@ -79,14 +79,7 @@ func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
 // register adds a record whose commit timestamp will be at least lower.
 func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
 	rec := &record{lower: lower, decided: sim.NewFuture[bool](k)}
-	if len(g.data) <= len(rec.arrivedBuf) {
-		rec.arrived = rec.arrivedBuf[:len(g.data)]
-	} else {
-		rec.arrived = make([]*sim.Future[sim.Time], len(g.data))
-	}
-	for i := range rec.arrived {
-		rec.arrived[i] = sim.NewFuture[sim.Time](k)
-	}
+	rec.arrived = sim.NewFutures(k, rec.arrivedBuf[:], len(g.data))
 	g.inflight = append(g.inflight, rec)
 	return rec
 }
