@@ -2,8 +2,10 @@ package occ
 
 import (
 	"testing"
+	"time"
 
 	"github.com/txbench/txbench/engines/storage"
+	"github.com/txbench/txbench/sim"
 )
 
 // The adjudicator on its own: no kernel, no network — the decisions the
@@ -122,5 +124,40 @@ func TestTrimDropsOnlyWhatNoSnapshotCanConflictWith(t *testing.T) {
 	}
 	if a.Propose(0, 20, []string{"old"}) != 31 {
 		t.Fatal("trimming lowered the last commit timestamp")
+	}
+}
+
+// A journal record settles for a replica — reads there may skip it from
+// then on — once it aborted, or once it committed and is visible there:
+// applied from the replica's journal copy and known durable, each plus its
+// lag.
+func TestRecordSettles(t *testing.T) {
+	k := sim.NewKernel(1)
+	r := &replica{journal: 1, applyLag: 5, durableLag: []time.Duration{7, 3}}
+	j := &journal{nodes: make([]*sim.Node, 2)}
+	rec := j.register(k, 1, 10)
+	if r.settles(rec, 100) {
+		t.Error("undecided")
+	}
+	rec.decided.Set(true)
+	if r.settles(rec, 100) {
+		t.Error("committed, not yet applied here nor durable")
+	}
+	rec.arrived[1].Set(50) // applied here at 55
+	if r.settles(rec, 100) {
+		t.Error("committed and applied, not known durable")
+	}
+	rec.durableAt = 0
+	rec.durable.Set(60) // news here at 67
+	if r.settles(rec, 66) || !r.settles(rec, 67) {
+		t.Errorf("settles at 66 %v, at 67 %v; visible at 67", r.settles(rec, 66), r.settles(rec, 67))
+	}
+	aborted := j.register(k, 2, 10)
+	aborted.decided.Set(false)
+	if !r.settles(aborted, 0) {
+		t.Error("an aborted record holds no read back")
+	}
+	if rec.seq != 1 || aborted.seq != 2 {
+		t.Errorf("records numbered %d, %d; want 1, 2", rec.seq, aborted.seq)
 	}
 }

@@ -70,6 +70,9 @@ type replica struct {
 	// closedLag[i]: adjudicator i's closed timestamp reaches this replica
 	// through the journal after this long (median, continuous heartbeats).
 	closedLag []time.Duration
+	// settled: every journal record numbered up to it has aborted or is
+	// visible here (replica.settles), so reads skip them.
+	settled uint64
 }
 
 // New places the engine's nodes in the cluster's topology.
