@@ -363,17 +363,19 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 // writeAt). No commit in progress can hold the row: its writer holds the
 // lock until the outcome is visible here.
 func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
-	newest, ts, live, any := t.e.Store.Latest(tb.ID, enc)
-	if t.e.cfg.Isolation == ReadCommitted {
+	// Read committed works on the newest version; so does an INSERT under
+	// snapshot isolation: PostgreSQL checks uniqueness against the newest
+	// version, so a row inserted since the snapshot is a duplicate, not a
+	// failure.
+	if t.e.cfg.Isolation == ReadCommitted || kind == kindInsert {
+		newest, _, live, any := t.e.Store.Latest(tb.ID, enc)
+		if t.e.cfg.Isolation != ReadCommitted {
+			sh.noteRead(t.snapshot)
+		}
 		return newest.Row(), any && live, nil
 	}
 	sh.noteRead(t.snapshot)
-	if kind == kindInsert {
-		// PostgreSQL checks uniqueness against the newest version: a row
-		// inserted since the snapshot is a duplicate, not a failure.
-		return newest.Row(), any && live, nil
-	}
-	packed, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
+	_, ts, _, any, packed, ok := t.e.Store.LatestAndGet(tb.ID, enc, t.snapshot)
 	if !ok {
 		return nil, false, nil // not in the snapshot: UPDATE 0
 	}

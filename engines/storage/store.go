@@ -496,15 +496,37 @@ func (s *Store[V]) Get(table int, key string, ts Timestamp) (v V, found bool) {
 func (s *Store[V]) Latest(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
 	r := s.indexed(table).get(s, key)
 	if r == 0 {
-		if im := s.tables[table].implicit; im != nil {
-			if v, ok := im.row(key); ok {
-				return v, im.ts, true, true
-			}
-		}
-		return v, 0, false, false
+		return s.latestImplicit(table, key)
 	}
 	e := s.at(r)
 	return e.v, e.ts, e.live(), true
+}
+
+// LatestAndGet returns what Latest and Get(ts) return, with one look-up of
+// the key: an UPDATE under snapshot isolation checks both the version its
+// snapshot sees and whether a newer one exists, and a look-up in a large
+// table is several cache misses.
+func (s *Store[V]) LatestAndGet(table int, key string, ts Timestamp) (latest V, latestTS Timestamp, live, exists bool, v V, found bool) {
+	r := s.indexed(table).get(s, key)
+	if r == 0 {
+		latest, latestTS, live, exists = s.latestImplicit(table, key)
+		v, found = s.implicitAt(table, key, ts)
+		return latest, latestTS, live, exists, v, found
+	}
+	e := s.at(r)
+	v, found = e.at(ts)
+	return e.v, e.ts, e.live(), true, v, found
+}
+
+// latestImplicit is Latest for a key with no entry: its implicit row, if
+// the table has one for it.
+func (s *Store[V]) latestImplicit(table int, key string) (v V, ts Timestamp, live bool, exists bool) {
+	if im := s.tables[table].implicit; im != nil {
+		if v, ok := im.row(key); ok {
+			return v, im.ts, true, true
+		}
+	}
+	return v, 0, false, false
 }
 
 // Scan calls fn for each key in [from, to) (to == "" means unbounded above;

@@ -926,3 +926,27 @@ func TestTreeOrderAroundThePrefix(t *testing.T) {
 		}
 	}
 }
+
+// LatestAndGet answers what Latest and Get at ts answer, for stored keys
+// with several versions and tombstones, implicit rows written over or not,
+// and missing keys.
+func TestLatestAndGet(t *testing.T) {
+	s := New[string](1)
+	s.SetImplicit(0, 1, implicitRow)
+	s.Install(0, "k", 10, "a", false)
+	s.Install(0, "k", 30, "c", false)
+	s.Install(0, "d", 20, "x", false)
+	s.Install(0, "d", 25, "", true)
+	s.Install(0, "row-1", 15, "w", false)
+	for _, key := range []string{"k", "d", "row-1", "row-2", "missing"} {
+		for _, ts := range []Timestamp{0, 1, 5, 10, 15, 20, 25, 30, 99} {
+			lv, lts, live, exists := s.Latest(0, key)
+			v, found := s.Get(0, key, ts)
+			glv, glts, glive, gexists, gv, gfound := s.LatestAndGet(0, key, ts)
+			if glv != lv || glts != lts || glive != live || gexists != exists || gv != v || gfound != found {
+				t.Errorf("LatestAndGet(%s, %d) = %q %d %v %v %q %v; Latest and Get: %q %d %v %v %q %v",
+					key, ts, glv, glts, glive, gexists, gv, gfound, lv, lts, live, exists, v, found)
+			}
+		}
+	}
+}
