@@ -128,11 +128,14 @@ func executePlan(cmd *cobra.Command, pl *reports.Plan, quiet bool) (runs []repor
 	stdout := cmd.OutOrStdout()
 	n := len(pl.Points)
 	bar := !quiet && isTerminal(os.Stderr)
-	current := 0
+	current, started := 0, 0
 	pl.Started = func(i int, p reports.Point) {
 		current = i
+		started++
 		if bar {
-			drawPlanBar(os.Stderr, i, n, p.Label, 0)
+			// By how many have started: a parallel plan starts its
+			// points out of order (costliest first).
+			drawPlanBar(os.Stderr, started-1, n, p.Label, 0)
 		}
 	}
 	if bar && pl.Parallel <= 1 {
