@@ -79,8 +79,24 @@ type Node struct {
 type path struct {
 	median time.Duration
 	sigma  float64 // of the log-normal; 0 when the link has no spread
-	rng    rand.Rand
-	pcg    rand.PCG
+	// ahead holds the link's next one-way delays, drawn several at a time
+	// (fill): the same values in the same order as one draw per message —
+	// the stream is the link's alone — with the exponentials computed in a
+	// loop instead of one per message. next is the first unused one.
+	next  int
+	ahead [delaysAhead]time.Duration
+	rng   rand.Rand
+	pcg   rand.PCG
+}
+
+const delaysAhead = 8
+
+// fill draws the link's next delaysAhead one-way delays.
+func (pa *path) fill(net time.Duration) {
+	for i := range pa.ahead {
+		pa.ahead[i] = time.Duration(float64(pa.median)*math.Exp(pa.sigma*pa.rng.NormFloat64()))/2 + net
+	}
+	pa.next = 0
 }
 
 func (n *Node) String() string { return n.Name + "@" + n.AZ }
@@ -123,8 +139,13 @@ func (c *Cluster) Delay(a, b *Node) time.Duration {
 	if !c.cfg.Jitter || pa.sigma == 0 {
 		return pa.median/2 + c.cfg.NetDelay
 	}
-	// Link.Sample, with sigma computed once per link.
-	return time.Duration(float64(pa.median)*math.Exp(pa.sigma*pa.rng.NormFloat64()))/2 + c.cfg.NetDelay
+	// Link.Sample, with sigma computed once per link, drawn ahead.
+	if pa.next == len(pa.ahead) {
+		pa.fill(c.cfg.NetDelay)
+	}
+	d := pa.ahead[pa.next]
+	pa.next++
+	return d
 }
 
 func (c *Cluster) path(a, b *Node) *path {
@@ -147,7 +168,7 @@ func (c *Cluster) newPath(a, b *Node) *path {
 	}
 	c.paths[a.idx-1] = row
 	link := c.topo.RTT(a.AZ, b.AZ)
-	pa := &path{median: link.Median, sigma: link.sigma()}
+	pa := &path{median: link.Median, sigma: link.sigma(), next: delaysAhead}
 	if c.cfg.Jitter && pa.sigma != 0 {
 		pa.pcg = c.k.streamPCG("link/" + a.Name + "->" + b.Name)
 		pa.rng = *rand.New(&pa.pcg)
