@@ -20,14 +20,19 @@ func TestZetaMatchesYCSBConstant(t *testing.T) {
 }
 
 func TestZetaHead(t *testing.T) {
-	// The constant must be the sum it stands for, to the last bit: every
+	// Each constant must be the sum it stands for, to the last bit: every
 	// scrambled-zipfian run's keys depend on it.
-	if got := zetaAdd(0, zetaExactTerms, DefaultZipfianConstant, 0); got != zetaHead99 {
-		t.Fatalf("ζ(2^20, 0.99) sums to %v, zetaHead99 is %v", got, zetaHead99)
+	for _, h := range zetaHeadSums {
+		if got := zetaAdd(0, zetaExactTerms, h.theta, 0); got != h.sum {
+			t.Errorf("ζ(2^20, %v) sums to %v, the table holds %v", h.theta, got, h.sum)
+		}
+	}
+	if zetaHead(DefaultZipfianConstant) != zetaHeadSums[len(zetaHeadSums)-1].sum {
+		t.Error("the default constant's head is not the table's")
 	}
 	for range 2 { // summed, then remembered
-		if got, want := zetaHead(0.9), zetaAdd(0, zetaExactTerms, 0.9, 0); got != want {
-			t.Fatalf("zetaHead(0.9) = %v, want the sum %v", got, want)
+		if got, want := zetaHead(0.85), zetaAdd(0, zetaExactTerms, 0.85, 0); got != want {
+			t.Fatalf("zetaHead(0.85) = %v, want the sum %v", got, want)
 		}
 	}
 }

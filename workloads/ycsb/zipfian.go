@@ -43,21 +43,31 @@ func Zeta(n int64, theta float64) float64 {
 	return zetaHead(theta) + zetaTail(zetaExactTerms, n, theta)
 }
 
-// zetaHead99 is ζ(2^20, 0.99), zetaAdd's sum of the exact terms for YCSB's
-// default constant, bit for bit (TestZetaHead recomputes it). Every
-// scrambled-zipfian run needs it (ζ over 10^10 items), and adding 2^20
-// powers took ~70 ms of each run's start-up: about 5% of a 30-second
-// YCSB-A simulation. YCSB itself keeps ζ(10^10, 0.99) as a constant.
-const zetaHead99 = 15.446323069717776
+// zetaHeadSums are ζ(2^20, θ), zetaAdd's sums of the exact terms, bit for
+// bit (TestZetaHead recomputes each), for YCSB's default constant and the
+// values sweeps over --zipf-constant commonly take. Every scrambled-zipfian
+// run needs its head (ζ over 10^10 items), and adding 2^20 powers took
+// 40-70 ms of a run's start-up: about 5% of a 30-second YCSB-A simulation,
+// and a quarter of a 2-second point of a sweep. YCSB itself keeps
+// ζ(10^10, 0.99) as a constant.
+var zetaHeadSums = [...]struct{ theta, sum float64 }{
+	{0.5, 2046.5401337724513},
+	{0.6, 638.0474606220868},
+	{0.7, 210.55497540534785},
+	{0.8, 75.5624692134972},
+	{0.9, 30.569887887946194},
+	{0.95, 20.57356375674555},
+	{DefaultZipfianConstant, 15.446323069717776},
+}
 
-// zetaHead is the sum of Zeta's exact terms: ζ(2^20, θ). Other constants
-// than the default are summed once per process and remembered: a sweep
-// over --zipf-constant runs several engines at each value, at once on
-// several cores, and summing 2^20 powers (about 70 ms) for each run made
-// up half of such a sweep's CPU.
+// zetaHead is the sum of Zeta's exact terms: ζ(2^20, θ). Constants not in
+// zetaHeadSums are summed once per process and remembered: a sweep runs
+// several engines at each value, at once on several cores.
 func zetaHead(theta float64) float64 {
-	if theta == DefaultZipfianConstant {
-		return zetaHead99
+	for _, h := range zetaHeadSums {
+		if h.theta == theta {
+			return h.sum
+		}
 	}
 	zetaHeads.mu.Lock()
 	h := zetaHeads.m[theta]
