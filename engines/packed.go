@@ -39,18 +39,19 @@ func Pack(r Row) Packed {
 		return ""
 	}
 	set := shared.set.Load()
-	return Packed(bytesString(appendPacked(make([]byte, 0, packedSize(r, set)), r, set)))
+	return Packed(BytesString(appendPacked(make([]byte, 0, packedSize(r, set)), r, set)))
 }
 
-// bytesString returns b's bytes as a string without copying them: for a
+// BytesString returns b's bytes as a string without copying them: for a
 // buffer built to its exact size and never written again, so that
 // encoding a row or key allocates once (a []byte and then string(b) is
 // two allocations and a copy; every written row is packed at commit).
-func bytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+// The caller must not write to b afterwards.
+func BytesString(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // EncodeKey is t.KeyOf(r).Encode() without building the Key.
 func (t *Table) EncodeKey(r Row) string {
-	return bytesString(t.appendKey(make([]byte, 0, t.keyLen(r)), r))
+	return BytesString(t.appendKey(make([]byte, 0, t.keyLen(r)), r))
 }
 
 // keyLen is the length of r's encoded primary key.
@@ -75,7 +76,7 @@ func (t *Table) appendKey(b []byte, r Row) []byte {
 func (t *Table) PackKeyed(r Row) (key string, p Packed) {
 	k := t.keyLen(r)
 	set := shared.set.Load()
-	s := bytesString(appendPacked(t.appendKey(make([]byte, 0, k+packedSize(r, set)), r), r, set))
+	s := BytesString(appendPacked(t.appendKey(make([]byte, 0, k+packedSize(r, set)), r), r, set))
 	return s[:k], Packed(s[k:])
 }
 

@@ -236,7 +236,7 @@ type Key []Value
 // The tag says the sign and the length, so a longer positive number sorts
 // after a shorter one, a longer negative one before.
 func (k Key) Encode() string {
-	return bytesString(k.AppendEncoded(make([]byte, 0, k.EncodedLen())))
+	return BytesString(k.AppendEncoded(make([]byte, 0, k.EncodedLen())))
 }
 
 // EncodedLen is len(k.Encode()).

@@ -3,7 +3,6 @@ package txnkit
 import (
 	"iter"
 	"unicode/utf8"
-	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -26,8 +25,7 @@ func Keys(t *engines.Table, k engines.Key) (rowKey, enc string) {
 	p := appendRowKey(pre[:0], t, "")
 	b := make([]byte, 0, len(p)+k.EncodedLen())
 	b = k.AppendEncoded(append(b, p...))
-	// The bytes are built to size and never written again.
-	rowKey = unsafe.String(unsafe.SliceData(b), len(b))
+	rowKey = engines.BytesString(b) // built to size, never written again
 	return rowKey, rowKey[len(p):]
 }
 

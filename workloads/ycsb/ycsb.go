@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
-	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/internal/option"
@@ -320,7 +319,7 @@ type keyBuf struct {
 func (w *Workload) keyInto(k *keyBuf, n int64) engines.Key {
 	b := w.appendKeyName(k.name[:0], n)
 	// The bytes are k's and never written again once the name is built.
-	name := engines.String(unsafe.String(unsafe.SliceData(b), len(b)))
+	name := engines.String(engines.BytesString(b))
 	if w.partCol > 0 {
 		k.vals = [2]engines.Value{engines.Int(w.Partition(n)), name}
 		return k.vals[:2:2]
