@@ -54,17 +54,23 @@ func TestPackedIsCompact(t *testing.T) {
 // PackKeyed gives the key Encode gives, and the packed row.
 func TestPackKeyed(t *testing.T) {
 	tb := &Table{Name: "t", Columns: []Column{{Name: "a", Type: TypeInt}, {Name: "b", Type: TypeString}, {Name: "c", Type: TypeInt}}, PrimaryKey: []int{2, 0}}
-	r := Row{Int(-4), String("bee"), Int(9)}
-	key, p := tb.PackKeyed(r)
-	if key != tb.KeyOf(r).Encode() {
-		t.Errorf("key %q, want %q", key, tb.KeyOf(r).Encode())
-	}
-	if p != Pack(r) {
-		t.Errorf("packed %q, want %q", p, Pack(r))
-	}
-	// One allocation: the packed row follows the key's bytes.
-	if unsafe.Add(unsafe.Pointer(unsafe.StringData(key)), len(key)) != unsafe.Pointer(unsafe.StringData(string(p))) {
-		t.Error("the key and the packed row are not one allocation")
+	// Short and long: a row too long for packScratch is sized first.
+	for _, r := range []Row{{Int(-4), String("bee"), Int(9)}, {Int(-4), String(strings.Repeat("b", packScratch)), Int(9)}} {
+		key, p := tb.PackKeyed(r)
+		if key != tb.KeyOf(r).Encode() {
+			t.Errorf("key %q, want %q", key, tb.KeyOf(r).Encode())
+		}
+		if p != Pack(r) || p != Packed(AppendPacked(nil, r)) {
+			t.Errorf("packed %q, want %q", p, AppendPacked(nil, r))
+		}
+		// One allocation: the packed row follows the key's bytes.
+		if unsafe.Add(unsafe.Pointer(unsafe.StringData(key)), len(key)) != unsafe.Pointer(unsafe.StringData(string(p))) {
+			t.Error("the key and the packed row are not one allocation")
+		}
+		// The long row's first try grew the scratch buffer (garbage).
+		if a := testing.AllocsPerRun(10, func() { tb.PackKeyed(r) }); a > 2 || a == 2 && len(p) < packScratch {
+			t.Errorf("PackKeyed of a %d-byte row allocates %v times", len(p), a)
+		}
 	}
 }
 
@@ -109,4 +115,30 @@ func TestPackedSharedStrings(t *testing.T) {
 	if again := ShareStrings(strings.Clone(pool)); unsafe.StringData(again) != unsafe.StringData(pool) {
 		t.Error("a pool with the same content was registered twice")
 	}
+}
+
+// BenchmarkPackKeyed packs a YCSB row (a 23-byte key and ten 100-byte
+// values from a shared pool) and a TPC-C-like row of numbers and short
+// strings, as a load does for every row.
+func BenchmarkPackKeyed(b *testing.B) {
+	pool := ShareStrings(strings.Repeat("abcdefghijklmnopqrstuvwxyz0123456789", 2000))
+	ycsb := &Table{Name: "usertable", Columns: []Column{{Name: "k", Type: TypeString}}, PrimaryKey: []int{0}}
+	r := Row{String("user6284781860667377211")}
+	for i := range 10 {
+		r = append(r, String(pool[i*6151:i*6151+100]))
+	}
+	b.Run("ycsb", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			ycsb.PackKeyed(r)
+		}
+	})
+	line := &Table{Name: "order_line", Columns: []Column{{Name: "w", Type: TypeInt}, {Name: "d", Type: TypeInt}, {Name: "o", Type: TypeInt}, {Name: "n", Type: TypeInt}}, PrimaryKey: []int{0, 1, 2, 3}}
+	ol := Row{Int(1), Int(7), Int(2999), Int(12), Int(45123), Int(1), Null, Int(5), DecimalValue(Decimal{Units: 123456, Scale: 2}), String(pool[77:101])}
+	b.Run("tpcc", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			line.PackKeyed(ol)
+		}
+	})
 }

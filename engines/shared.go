@@ -28,6 +28,7 @@ const maxShared = 1 << 12
 
 type sharedPool struct {
 	base uintptr // address of the first byte
+	len  uint64  // the pool's length (kept here: one cache line less per look-up)
 	id   int
 }
 
@@ -70,7 +71,7 @@ func ShareStrings(s string) string {
 		pools:  append(slices.Clip(old.pools), s),
 		byAddr: slices.Clone(old.byAddr),
 	}
-	p := sharedPool{base: uintptr(unsafe.Pointer(unsafe.StringData(s))), id: len(old.pools)}
+	p := sharedPool{base: uintptr(unsafe.Pointer(unsafe.StringData(s))), len: uint64(len(s)), id: len(old.pools)}
 	i, _ := slices.BinarySearchFunc(next.byAddr, p.base, func(q sharedPool, b uintptr) int {
 		return cmp.Compare(q.base, b)
 	})
@@ -100,9 +101,9 @@ func (s *sharedSet) ref(p unsafe.Pointer, n uint64) (id int, off uint64, ok bool
 	if lo == 0 {
 		return 0, 0, false
 	}
-	q := s.byAddr[lo-1]
+	q := &s.byAddr[lo-1]
 	off = uint64(a - q.base)
-	if off+n > uint64(len(s.pools[q.id])) {
+	if off+n > q.len {
 		return 0, 0, false
 	}
 	return q.id, off, true

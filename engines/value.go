@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -304,16 +305,18 @@ func appendKeyPart(b []byte, v Value) []byte {
 		return binary.BigEndian.AppendUint64(b, f)
 	case TypeString:
 		b = append(b, tagString)
+		// The bytes up to each NUL in one append (most strings have none:
+		// byte by byte was 5% of loading YCSB's rows).
 		str := v.str()
-		for i := 0; i < len(str); i++ {
-			c := str[i]
-			if c == 0 {
-				b = append(b, 0, 0xff)
-				continue
+		for {
+			i := strings.IndexByte(str, 0)
+			if i < 0 {
+				break
 			}
-			b = append(b, c)
+			b = append(append(b, str[:i]...), 0, 0xff)
+			str = str[i+1:]
 		}
-		return append(b, 0, 0x01)
+		return append(append(b, str...), 0, 0x01)
 	}
 	panic("engines: unknown value kind in key")
 }

@@ -116,6 +116,28 @@ func TestKeyEncodingIsCompact(t *testing.T) {
 	}
 }
 
+// A string key part is its bytes with each NUL escaped as 00 ff, then
+// 00 01: the encoding, written out byte by byte.
+func TestStringKeyPartEscapesNUL(t *testing.T) {
+	for _, s := range []string{"", "a", "\x00", "\x00\x00", "a\x00b", "ab\x00", "\x00ab", "x\x00\x00y\x00", strings.Repeat("q", 300)} {
+		want := []byte{tagString}
+		for i := 0; i < len(s); i++ {
+			if s[i] == 0 {
+				want = append(want, 0, 0xff)
+			} else {
+				want = append(want, s[i])
+			}
+		}
+		want = append(want, 0, 0x01)
+		if got := appendKeyPart([]byte("prefix"), String(s)); string(got) != "prefix"+string(want) {
+			t.Errorf("%q: encoded %q, want %q", s, got[len("prefix"):], want)
+		}
+		if n := keyPartLen(String(s)); n != len(want) {
+			t.Errorf("%q: keyPartLen %d, encoded %d", s, n, len(want))
+		}
+	}
+}
+
 func TestSchemaValidationReportsEveryProblem(t *testing.T) {
 	s := &Schema{Tables: []*Table{
 		{Name: "a", Columns: []Column{{Name: "id", Type: TypeInt}}, PrimaryKey: []int{0}},
