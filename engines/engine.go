@@ -16,7 +16,8 @@ type Engine interface {
 	CreateSchema(ctx context.Context, s *Schema) error
 	// Load bulk-installs initial rows (not through transactions; like COPY).
 	// The engine may keep rows (and finish with them later, see Flusher):
-	// callers hand over fresh slices and do not reuse them.
+	// callers hand over fresh slices and do not reuse them, unless the
+	// engine says it copies them (Copier).
 	Load(ctx context.Context, t *Table, rows []Row) error
 	// Session opens a client's session (a connection). ctx carries the
 	// runtime of the client (for simulated engines, its process).
@@ -30,6 +31,22 @@ type Engine interface {
 // and returns the first error.
 type Flusher interface {
 	Flush(ctx context.Context) error
+}
+
+// Copier is implemented by engines whose Load may keep nothing of the rows
+// it is handed once it returns: what it stores is a copy (the simulated
+// engines pack every row). When LoadCopies reports true, the caller may
+// overwrite a batch, its rows and their strings' bytes after Load returns
+// (the runner hands such batches back to the workload to refill, see
+// workloads.Recycler).
+type Copier interface {
+	LoadCopies() bool
+}
+
+// LoadCopies reports whether e copies the rows its Load is handed (Copier).
+func LoadCopies(e Engine) bool {
+	c, ok := e.(Copier)
+	return ok && c.LoadCopies()
 }
 
 // Reuser is implemented by real engines that can keep loaded data between

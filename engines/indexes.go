@@ -151,6 +151,10 @@ func (x *indexed) Load(ctx context.Context, t *Table, rows []Row) error {
 	return nil
 }
 
+// LoadCopies forwards: the index entries Load makes are fresh rows, and
+// the rows themselves go to the engine.
+func (x *indexed) LoadCopies() bool { return LoadCopies(x.Engine) }
+
 // Flush forwards to an engine that loads in the background.
 func (x *indexed) Flush(ctx context.Context) error {
 	if f, ok := x.Engine.(Flusher); ok {

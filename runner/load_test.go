@@ -3,6 +3,7 @@ package runner
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/txbench/txbench/engines"
@@ -32,7 +33,7 @@ func TestPipelineLoad(t *testing.T) {
 		}
 		got = append(got, rows[0][0].Int())
 		return nil
-	})
+	}, nil)
 	if err != nil || len(got) != 500 || made != 500 {
 		t.Fatalf("err %v, %d batches stored, %d made", err, len(got), made)
 	}
@@ -50,7 +51,7 @@ func TestPipelineLoad(t *testing.T) {
 		}
 		stored++
 		return nil
-	})
+	}, nil)
 	if !errors.Is(err, full) {
 		t.Fatalf("err %v, want the engine's", err)
 	}
@@ -62,7 +63,7 @@ func TestPipelineLoad(t *testing.T) {
 	err = pipeline(context.Background(), func(ctx context.Context, load loadFunc) error {
 		_ = load(ctx, tables[0], nil)
 		return gen
-	}, func(context.Context, *engines.Table, []engines.Row) error { return nil })
+	}, func(context.Context, *engines.Table, []engines.Row) error { return nil }, nil)
 	if !errors.Is(err, gen) {
 		t.Fatalf("err %v, want the generator's", err)
 	}
@@ -77,8 +78,53 @@ func TestPipelineLeavesTheEngineContext(t *testing.T) {
 	}, func(ctx context.Context, _ *engines.Table, _ []engines.Row) error {
 		kept = ctx
 		return nil
-	})
+	}, nil)
 	if err != nil || kept.Err() != nil {
 		t.Fatalf("err %v, the engine's context after the load: %v", err, kept.Err())
+	}
+}
+
+// With done, every batch comes back after the engine stored it, in the
+// order generated, and a batch that failed to load does not.
+func TestPipelineHandsBatchesBack(t *testing.T) {
+	tb := &engines.Table{Name: "a"}
+	done := make(chan []engines.Row, loadQueue+2)
+	var back []int64
+	takeBack := func() {
+		for len(done) > 0 {
+			r := (<-done)[0]
+			if r[1].IsNull() {
+				t.Errorf("batch %d came back before it was stored", r[0].Int())
+			}
+			back = append(back, r[0].Int())
+		}
+	}
+	err := pipeline(context.Background(), func(ctx context.Context, load loadFunc) error {
+		for i := range 100 {
+			if err := load(ctx, tb, []engines.Row{{engines.Int(int64(i)), engines.Null}}); err != nil {
+				return err
+			}
+			takeBack()
+		}
+		return nil
+	}, func(_ context.Context, _ *engines.Table, rows []engines.Row) error {
+		rows[0][1] = engines.Int(1) // stored (the engine's to write until it is back)
+		return nil
+	}, done)
+	if err != nil {
+		t.Fatal(err)
+	}
+	takeBack()
+	if len(back) != 100 || !slices.IsSorted(back) {
+		t.Errorf("batches came back as %v", back)
+	}
+
+	full := errors.New("disk full")
+	done = make(chan []engines.Row, loadQueue+2)
+	err = pipeline(context.Background(), func(ctx context.Context, load loadFunc) error {
+		return load(ctx, tb, []engines.Row{{engines.Int(1)}})
+	}, func(context.Context, *engines.Table, []engines.Row) error { return full }, done)
+	if !errors.Is(err, full) || len(done) != 0 {
+		t.Errorf("err %v, %d batches back, want the engine's error and none", err, len(done))
 	}
 }

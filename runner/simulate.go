@@ -144,7 +144,15 @@ func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) err
 	if err := loadImplicit(wl, eng); err != nil {
 		return err
 	}
-	err := pipeline(ctx, wl.Load, eng.Load)
+	generate := wl.Load
+	var done chan []engines.Row
+	if r, ok := wl.(workloads.Recycler); ok && engines.LoadCopies(eng) {
+		// Room for every batch that can be out at once (queued, being
+		// loaded, back but not yet refilled), so none is dropped.
+		done = make(chan []engines.Row, loadQueue+2)
+		generate = func(ctx context.Context, load loadFunc) error { return r.LoadRecycling(ctx, load, done) }
+	}
+	err := pipeline(ctx, generate, eng.Load, done)
 	if f, ok := eng.(engines.Flusher); ok {
 		err = errors.Join(err, f.Flush(ctx))
 	}
@@ -178,9 +186,11 @@ func loadImplicit(wl workloads.Workload, eng engines.Engine) error {
 // batches in the order they were generated, so what an engine stores is
 // exactly what a one-goroutine load stores; a batch belongs to the engine
 // once handed over (workloads.Workload.Load), so the generator never
-// touches it again. Loading happens before the simulation starts: nothing
+// touches it again, unless done is not nil: then each batch load stored
+// is sent on done, the generator's again (workloads.Recycler), or dropped
+// if done is full. Loading happens before the simulation starts: nothing
 // here runs inside it. The first error wins and stops the other side.
-func pipeline(ctx context.Context, generate func(context.Context, loadFunc) error, load loadFunc) error {
+func pipeline(ctx context.Context, generate func(context.Context, loadFunc) error, load loadFunc, done chan<- []engines.Row) error {
 	// Only the generator's context is cancelled: an engine may keep the
 	// one it is given for loading in the background (pg's parallel COPY,
 	// until Flush).
@@ -210,6 +220,13 @@ func pipeline(ctx context.Context, generate func(context.Context, loadFunc) erro
 		}
 		if err = load(ctx, b.t, b.rows); err != nil {
 			cancel()
+			continue
+		}
+		if done != nil {
+			select {
+			case done <- b.rows:
+			default:
+			}
 		}
 	}
 	if gerr := <-generated; err == nil {

@@ -100,6 +100,11 @@ func (b *Base) Load(_ context.Context, t *engines.Table, rows []engines.Row) err
 	return nil
 }
 
+// LoadCopies implements engines.Copier: Load packs every row (its key
+// and values copied into the packed string, or a reference into a shared
+// pool) and keeps nothing of the row itself.
+func (b *Base) LoadCopies() bool { return true }
+
 // Close ends nothing by itself: the kernel owns the processes.
 func (b *Base) Close() error { return nil }
 

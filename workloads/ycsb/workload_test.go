@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/workloads"
@@ -643,4 +644,86 @@ type abortTxn struct {
 
 func (a *abortTxn) Update(context.Context, *engines.Table, engines.Key, ...engines.Set) error {
 	return a.err
+}
+
+// Load draws what fillRow draws from rand.New of the load stream (its
+// offsets straight from the PCG, the batch's memory its own), and
+// LoadRecycling refills the batches that come back with the same rows.
+func TestLoadDraws(t *testing.T) {
+	for _, c := range []struct {
+		order       string
+		parts       int
+		part, procs int
+	}{{InsertHashed, 0, 0, 1}, {InsertOrdered, 0, 0, 1}, {InsertHashed, 4, 0, 1}, {InsertHashed, 0, 1, 3}} {
+		o := DefaultOptions()
+		o.Records = 2500
+		o.InsertOrder = c.order
+		o.Partitions = c.parts
+		w := mustNew(t, "ycsb-a", o, 42)
+		if c.procs > 1 {
+			if err := w.SetPartition(c.part, c.procs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var want []engines.Row
+		rng := rand.New(rand.NewPCG(42, streamLoad))
+		for n := range o.Records {
+			r := make(engines.Row, len(w.Table().Columns))
+			w.fillRow(r, n, rng)
+			if w.owns(n) {
+				want = append(want, r)
+			}
+		}
+		check := func(how string, got []engines.Row) {
+			t.Helper()
+			if len(got) != len(want) {
+				t.Fatalf("%+v %s: %d rows, want %d", c, how, len(got), len(want))
+			}
+			for i := range want {
+				for j := range want[i] {
+					if !got[i][j].Equal(want[i][j]) || got[i][j].Kind() != want[i][j].Kind() {
+						t.Fatalf("%+v %s: row %d value %d is %v, want %v", c, how, i, j, got[i][j], want[i][j])
+					}
+				}
+			}
+		}
+		// A copy of every value: a recycled batch is overwritten.
+		clone := func(rows []engines.Row) (out []engines.Row) {
+			for _, r := range rows {
+				c := make(engines.Row, len(r))
+				for j, v := range r {
+					if v.Kind() == engines.TypeString {
+						v = engines.String(strings.Clone(v.Str()))
+					}
+					c[j] = v
+				}
+				out = append(out, c)
+			}
+			return out
+		}
+		var got []engines.Row
+		if err := w.Load(context.Background(), func(_ context.Context, _ *engines.Table, rows []engines.Row) error {
+			got = append(got, rows...)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		check("Load", got)
+
+		got = nil
+		done := make(chan []engines.Row, 1)
+		batches := map[*engines.Row]bool{}
+		if err := w.LoadRecycling(context.Background(), func(_ context.Context, _ *engines.Table, rows []engines.Row) error {
+			got = append(got, clone(rows)...)
+			batches[unsafe.SliceData(rows)] = true
+			done <- rows
+			return nil
+		}, done); err != nil {
+			t.Fatal(err)
+		}
+		check("LoadRecycling", got)
+		if len(batches) != 1 {
+			t.Errorf("%+v: %d batches' memory used, want 1 (each one came back before the next)", c, len(batches))
+		}
+	}
 }

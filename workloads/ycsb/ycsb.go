@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"strconv"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/internal/option"
@@ -254,7 +255,9 @@ func (w *Workload) KeyName(n int64) string {
 }
 
 // keyNameBuf holds any key name: "user" and at most 20 digits.
-type keyNameBuf [4 + 20]byte
+type keyNameBuf [keyNameLen]byte
+
+const keyNameLen = 4 + 20
 
 // appendKeyName appends KeyName(n) to b.
 func (w *Workload) appendKeyName(b []byte, n int64) []byte {
@@ -331,36 +334,105 @@ func (w *Workload) keyInto(k *keyBuf, n int64) engines.Key {
 // Load implements workloads.Workload: key numbers 0 .. records-1 in number
 // order, in batches of 1000 rows, values drawn from a stream of the seed.
 func (w *Workload) Load(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.Row) error) error {
+	return w.LoadRecycling(ctx, load, nil)
+}
+
+// loadBatchMem is the memory of one batch of loaded rows: the rows, their
+// values, and their key names' bytes (a slot of keyNameLen bytes a
+// row), one allocation each per batch.
+type loadBatchMem struct {
+	rows  []engines.Row
+	vals  []engines.Value
+	names []byte
+}
+
+// LoadRecycling implements workloads.Recycler: Load, refilling the batches
+// that came back on done (an engine that copies what it loads) instead of
+// allocating new ones. The rows are the same either way.
+func (w *Workload) LoadRecycling(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.Row) error, done <-chan []engines.Row) error {
 	if w.opts.ImplicitRows {
 		return nil // the engine has them as a function (ImplicitRows)
 	}
-	rng := rand.New(rand.NewPCG(w.seed, streamLoad))
+	// The values' offsets are drawn from the PCG itself: rng.IntN(poolSize)
+	// of rand.New(pcg) is pcg.Uint64() & (poolSize-1) for a power of two
+	// (math/rand/v2's uint64n and uint32n mask), the same draws without
+	// two calls each (TestLoadDraws).
+	pcg := rand.NewPCG(w.seed, streamLoad)
 	width := len(w.table.Columns)
+	var out []*loadBatchMem // handed over and not back yet, oldest first
+	var m *loadBatchMem     // the batch being filled
 	for start := int64(0); start < w.opts.Records; start += loadBatch {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n := min(int64(loadBatch), w.opts.Records-start)
-		vals := make([]engines.Value, int(n)*width) // one allocation per batch
-		rows := make([]engines.Row, 0, n)
+		n := int(min(int64(loadBatch), w.opts.Records-start))
+		if m == nil {
+			m = reuseBatch(done, &out)
+		}
+		if m == nil {
+			m = &loadBatchMem{
+				rows:  make([]engines.Row, 0, loadBatch),
+				vals:  make([]engines.Value, loadBatch*width),
+				names: make([]byte, loadBatch*keyNameLen),
+			}
+		}
+		rows := m.rows[:0]
 		for i := range n {
-			r := engines.Row(vals[i*int64(width) : (i+1)*int64(width) : (i+1)*int64(width)])
+			k := start + int64(i)
+			r := engines.Row(m.vals[i*width : (i+1)*width : (i+1)*width])
+			// The name in its own slot: a longer one could not spill into
+			// the next (append would move it), and its bytes stay put.
+			slot := m.names[i*keyNameLen : i*keyNameLen : (i+1)*keyNameLen]
+			r[0] = engines.String(engines.BytesString(w.appendKeyName(slot, k)))
+			for f := 1; f <= w.opts.FieldCount; f++ {
+				off := int(pcg.Uint64() & (poolSize - 1))
+				r[f] = engines.String(w.pool[off : off+w.opts.FieldLength])
+			}
+			if w.partCol > 0 {
+				r[w.partCol] = engines.Int(w.Partition(k))
+			}
 			// Every row is generated (the values come from one stream), and
 			// a partitioned process loads only its share.
-			w.fillRow(r, start+i, rng)
-			if w.owns(start + i) {
+			if w.owns(k) {
 				rows = append(rows, r)
 			}
 		}
 		if len(rows) == 0 {
-			continue
+			continue // m is still ours
 		}
+		m.rows = rows
+		if done != nil {
+			out = append(out, m)
+		}
+		m = nil
 		if err := load(ctx, w.table, rows); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// reuseBatch returns the batch whose rows came back on done, if one has,
+// and drops from out the ones handed over before it (they did not come
+// back, and are the engine's or garbage).
+func reuseBatch(done <-chan []engines.Row, out *[]*loadBatchMem) *loadBatchMem {
+	select {
+	case rows := <-done:
+		for i, m := range *out {
+			if unsafe.SliceData(m.rows) == unsafe.SliceData(rows) {
+				*out = (*out)[i+1:]
+				return m
+			}
+		}
+		panic("ycsb: a batch came back that Load did not hand over")
+	default:
+		return nil
+	}
+}
+
+// poolSize must be a power of two for Load's draws (a compile-time check:
+// the constant is negative otherwise).
+const _ uint = -(poolSize & (poolSize - 1))
 
 // SetPartition implements workloads.Partitioned: partition i of n loads the
 // key numbers ≡ i (mod n) and its clients draw only those, each draw k of
