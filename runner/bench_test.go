@@ -37,6 +37,28 @@ func BenchmarkTPCC(b *testing.B) {
 	benchRun(b, cfg)
 }
 
+// BenchmarkLoad prepares a simulation of YCSB-A with 100,000 records per
+// engine: building the engine and loading the rows, the fixed cost of
+// every run (issue 15 counts attempts per CPU-second of the whole
+// process). The TPC-C load has its own (workloads/tpcc).
+func BenchmarkLoad(b *testing.B) {
+	for _, eng := range []string{"occ", "2pc", "sharded"} {
+		b.Run(eng, func(b *testing.B) {
+			cfg := runnertest.Quick(b, eng, "ycsb-a", map[string]string{"records": "100000"})
+			cfg.Topology, cfg.Clients = "us-3", 64
+			b.ReportAllocs()
+			for b.Loop() {
+				s, err := runner.Prepare(context.Background(), cfg)
+				if err != nil {
+					b.Fatal(err)
+				}
+				s.Close()
+			}
+			b.ReportMetric(100_000*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+}
+
 func benchRun(b *testing.B, cfg runner.Config) {
 	b.ReportAllocs()
 	var attempts, events float64
