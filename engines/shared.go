@@ -86,18 +86,7 @@ func ShareStrings(s string) string {
 // which pool holds a value never changes what Row reads back.
 func (s *sharedSet) ref(p unsafe.Pointer, n uint64) (id int, off uint64, ok bool) {
 	a := uintptr(p)
-	// The last pool starting at or before a: a binary search written out
-	// (every packed string asks, twice; slices.BinarySearchFunc's calls of
-	// a comparison function were most of Pack's time in TPC-C's load).
-	lo, hi := 0, len(s.byAddr)
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s.byAddr[m].base <= a {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
+	lo := s.search(a)
 	if lo == 0 {
 		return 0, 0, false
 	}
@@ -107,4 +96,21 @@ func (s *sharedSet) ref(p unsafe.Pointer, n uint64) (id int, off uint64, ok bool
 		return 0, 0, false
 	}
 	return q.id, off, true
+}
+
+// search returns how many pools start at or before address a: the last of
+// them is the only one that can hold a. A binary search written out
+// (slices.BinarySearchFunc's calls of a comparison function were most of
+// Pack's time in TPC-C's load), small enough to be inlined.
+func (s *sharedSet) search(a uintptr) int {
+	lo, hi := 0, len(s.byAddr)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if s.byAddr[m].base <= a {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
 }
