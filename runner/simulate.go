@@ -147,8 +147,10 @@ func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) err
 	generate := wl.Load
 	var done chan []engines.Row
 	if r, ok := wl.(workloads.Recycler); ok && engines.LoadCopies(eng) {
-		// Room for every batch that can be out at once (queued, being
-		// loaded, back but not yet refilled), so none is dropped.
+		// Room for the batches that can be out at once (queued, being
+		// loaded, back but not yet refilled) when the workload fills one
+		// at a time (ycsb); a batch done has no room for is dropped, to
+		// the collector, as without recycling (tpcc's several tables).
 		done = make(chan []engines.Row, loadQueue+2)
 		generate = func(ctx context.Context, load loadFunc) error { return r.LoadRecycling(ctx, load, done) }
 	}

@@ -3,6 +3,7 @@ package tpcc
 import (
 	"context"
 	"math/rand/v2"
+	"unsafe"
 
 	"github.com/txbench/txbench/engines"
 )
@@ -13,35 +14,99 @@ const loadBatch = 1000
 // LoadFunc receives a batch of initial rows (the engine's bulk Load).
 type LoadFunc = func(ctx context.Context, t *engines.Table, rows []engines.Row) error
 
-// batcher collects rows of one table and hands them over in batches.
-type batcher struct {
+// loader is one Load: where batches go, and the memory of the batches
+// that came back to be refilled.
+type loader struct {
 	ctx  context.Context
 	load LoadFunc
-	t    *engines.Table
+	// done hands back batches the engine is done with (see
+	// workloads.Recycler); out are those handed over and not back yet,
+	// oldest first.
+	done <-chan []engines.Row
+	out  []*batchMem
+}
+
+// batchMem is the memory of one batch: its rows, and their values (one
+// allocation for the batch instead of one a row).
+type batchMem struct {
 	rows []engines.Row
+	vals []engines.Value
+}
+
+// get returns a batch that came back, if one has, or a new one.
+func (l *loader) get() *batchMem {
+	var m *batchMem
+	select {
+	case rows := <-l.done: // never ready when done is nil
+		for i, o := range l.out {
+			if unsafe.SliceData(o.rows) == unsafe.SliceData(rows) {
+				l.out, m = l.out[i+1:], o // older ones did not come back
+				break
+			}
+		}
+		if m == nil {
+			panic("tpcc: a batch came back that Load did not hand over")
+		}
+	default:
+		m = &batchMem{rows: make([]engines.Row, 0, loadBatch)}
+	}
+	return m
+}
+
+// batcher collects rows of one table and hands them over in batches.
+type batcher struct {
+	l    *loader
+	t    *engines.Table
+	m    *batchMem // the batch being filled, nil after a flush
+	used int       // values of m.vals handed out by row
 	err  error
 }
 
-func (w *Workload) batcher(ctx context.Context, load LoadFunc, t *engines.Table) *batcher {
-	return &batcher{ctx: ctx, load: load, t: t, rows: make([]engines.Row, 0, loadBatch)}
+func (l *loader) batcher(t *engines.Table) *batcher { return &batcher{l: l, t: t} }
+
+// row returns a row of the table's width, all NULL, in the batch's memory:
+// for add, before the batch's next flush.
+func (b *batcher) row() engines.Row {
+	b.fill()
+	n := len(b.t.Columns)
+	if b.used == 0 && len(b.m.vals) < loadBatch*n {
+		b.m.vals = make([]engines.Value, loadBatch*n) // new, or a narrower table's
+	}
+	r := engines.Row(b.m.vals[b.used : b.used+n : b.used+n])
+	clear(r) // a recycled batch holds old rows
+	b.used += n
+	return r
+}
+
+func (b *batcher) fill() {
+	if b.m == nil {
+		b.m, b.used = b.l.get(), 0
+		b.m.rows = b.m.rows[:0]
+	}
 }
 
 func (b *batcher) add(r engines.Row) {
-	b.rows = append(b.rows, r)
-	if len(b.rows) == loadBatch {
+	b.fill()
+	b.m.rows = append(b.m.rows, r)
+	if len(b.m.rows) == loadBatch {
 		b.flush()
 	}
 }
 
-// flush hands over what is buffered; the slice is not reused, because an
-// engine may keep the rows (the simulated ones install them as they are).
+// flush hands over what is buffered. The batch is the engine's from then
+// on (the simulated ones pack the rows and hand it back, see loader).
 func (b *batcher) flush() error {
 	switch {
+	case b.m == nil:
 	case b.err != nil:
-		b.rows = b.rows[:0] // the load failed: drop the rest
-	case len(b.rows) > 0:
-		b.err = b.load(b.ctx, b.t, b.rows)
-		b.rows = make([]engines.Row, 0, loadBatch)
+		b.m.rows, b.used = b.m.rows[:0], 0 // the load failed: drop the rest
+	case len(b.m.rows) > 0:
+		m := b.m
+		b.m = nil
+		if b.l.done != nil {
+			b.l.out = append(b.l.out, m)
+		}
+		b.err = b.l.load(b.l.ctx, b.t, m.rows)
 	}
 	return b.err
 }
@@ -57,8 +122,15 @@ func (w *Workload) loadStream(table int, warehouse int64) *rand.Rand {
 // transactions). Stream per table and warehouse: the population of
 // warehouse 3 is the same whether 3 or 300 are loaded.
 func (w *Workload) Load(ctx context.Context, load LoadFunc) error {
+	return w.LoadRecycling(ctx, load, nil)
+}
+
+// LoadRecycling implements workloads.Recycler: Load, refilling the batches
+// that came back on done instead of allocating new ones (the same rows).
+func (w *Workload) LoadRecycling(ctx context.Context, load LoadFunc, done <-chan []engines.Row) error {
+	l := &loader{ctx: ctx, load: load, done: done}
 	if w.part == 0 {
-		if err := w.loadShared(ctx, load); err != nil {
+		if err := w.loadShared(l); err != nil {
 			return err
 		}
 	}
@@ -66,13 +138,13 @@ func (w *Workload) Load(ctx context.Context, load LoadFunc) error {
 		if !w.owns(wh) {
 			continue
 		}
-		for _, f := range []func(context.Context, LoadFunc, int64) error{
+		for _, f := range []func(*loader, int64) error{
 			w.loadWarehouse, w.loadStock, w.loadCustomers, w.loadOrders,
 		} {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := f(ctx, load, wh); err != nil {
+			if err := f(l, wh); err != nil {
 				return err
 			}
 		}
@@ -82,8 +154,8 @@ func (w *Workload) Load(ctx context.Context, load LoadFunc) error {
 
 // loadShared loads what every warehouse shares: the NURand constants and
 // the items.
-func (w *Workload) loadShared(ctx context.Context, load LoadFunc) error {
-	nu := w.batcher(ctx, load, w.t.nurand)
+func (w *Workload) loadShared(l *loader) error {
+	nu := l.batcher(w.t.nurand)
 	for _, c := range []struct {
 		name string
 		c    int64
@@ -93,21 +165,21 @@ func (w *Workload) loadShared(ctx context.Context, load LoadFunc) error {
 	if err := nu.flush(); err != nil {
 		return err
 	}
-	return w.loadItems(ctx, load)
+	return w.loadItems(l)
 }
 
-func (w *Workload) loadItems(ctx context.Context, load LoadFunc) error {
+func (w *Workload) loadItems(l *loader) error {
 	rng := w.loadStream(0, 0)
 	p := w.pools
-	b := w.batcher(ctx, load, w.t.item)
+	b := l.batcher(w.t.item)
 	for i := int64(1); i <= w.size.items; i++ {
-		b.add(engines.Row{
-			engines.Int(i),
-			engines.Int(uniform(rng, 1, 10000)),
-			engines.String(p.astring(rng, 14, 24)),
-			cents(uniform(rng, 100, 10000)),
-			engines.String(p.data(rng)),
-		})
+		r := b.row() // the columns in order: the draws are in column order
+		r[0] = engines.Int(i)
+		r[1] = engines.Int(uniform(rng, 1, 10000))
+		r[2] = engines.String(p.astring(rng, 14, 24))
+		r[3] = cents(uniform(rng, 100, 10000))
+		r[4] = engines.String(p.data(rng))
+		b.add(r)
 	}
 	return b.flush()
 }
@@ -124,7 +196,7 @@ func (p *pools) address(rng *rand.Rand, r engines.Row, col int) {
 // tax is random [0.0000 .. 0.2000].
 func tax(rng *rand.Rand) engines.Value { return rate(uniform(rng, 0, 2000)) }
 
-func (w *Workload) loadWarehouse(ctx context.Context, load LoadFunc, wh int64) error {
+func (w *Workload) loadWarehouse(l *loader, wh int64) error {
 	rng := w.loadStream(1, wh)
 	p := w.pools
 	// The YTD amounts equal the history rows the load creates (10.00 per
@@ -137,13 +209,13 @@ func (w *Workload) loadWarehouse(ctx context.Context, load LoadFunc, wh int64) e
 	p.address(rng, r, wStreet1)
 	r[wTax] = tax(rng)
 	r[wYTD] = cents(perDistrict * districts)
-	b := w.batcher(ctx, load, w.t.warehouse)
+	b := l.batcher(w.t.warehouse)
 	b.add(r)
 	if err := b.flush(); err != nil {
 		return err
 	}
 
-	b = w.batcher(ctx, load, w.t.district)
+	b = l.batcher(w.t.district)
 	for d := int64(1); d <= districts; d++ {
 		r := make(engines.Row, dCols)
 		r[dID] = engines.Int(d)
@@ -158,13 +230,13 @@ func (w *Workload) loadWarehouse(ctx context.Context, load LoadFunc, wh int64) e
 	return b.flush()
 }
 
-func (w *Workload) loadStock(ctx context.Context, load LoadFunc, wh int64) error {
+func (w *Workload) loadStock(l *loader, wh int64) error {
 	rng := w.loadStream(2, wh)
 	p := w.pools
-	b := w.batcher(ctx, load, w.t.stock)
+	b := l.batcher(w.t.stock)
 	zero := engines.Int(0)
 	for i := int64(1); i <= w.size.items; i++ {
-		r := make(engines.Row, sCols)
+		r := b.row()
 		r[sIID] = engines.Int(i)
 		r[sWID] = engines.Int(wh)
 		r[sQuantity] = engines.Int(uniform(rng, 10, 100))
@@ -179,13 +251,13 @@ func (w *Workload) loadStock(ctx context.Context, load LoadFunc, wh int64) error
 }
 
 // loadCustomers loads customer and history.
-func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) error {
+func (w *Workload) loadCustomers(l *loader, wh int64) error {
 	rng := w.loadStream(3, wh)
 	p := w.pools
 	since := engines.Timestamp(Epoch)
 	var (
-		cb   = w.batcher(ctx, load, w.t.customer)
-		hb   = w.batcher(ctx, load, w.t.history)
+		cb   = l.batcher(w.t.customer)
+		hb   = l.batcher(w.t.history)
 		gc   = engines.String("GC")
 		bc   = engines.String("BC")
 		oe   = engines.String("OE")
@@ -212,7 +284,7 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 				credit = bc
 			}
 			C := engines.Int(c)
-			r := make(engines.Row, cCols)
+			r := cb.row()
 			r[cID], r[cDID], r[cWID] = C, D, W
 			r[cFirst], r[cMiddle], r[cLast] = first, oe, last
 			p.address(rng, r, cStreet1)
@@ -225,7 +297,7 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 			r[cPaymentCnt], r[cDeliveryCnt] = one, zero
 			r[cData] = engines.String(p.astring(rng, 300, 500))
 			cb.add(r)
-			h := make(engines.Row, hCols)
+			h := hb.row()
 			h[hCID], h[hCDID], h[hCWID], h[hDID], h[hWID] = C, D, W, D, W
 			h[hDate] = since
 			h[hAmount] = ytd
@@ -243,14 +315,14 @@ func (w *Workload) loadCustomers(ctx context.Context, load LoadFunc, wh int64) e
 }
 
 // loadOrders loads orders, order lines and new orders.
-func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) error {
+func (w *Workload) loadOrders(l *loader, wh int64) error {
 	rng := w.loadStream(4, wh)
 	p := w.pools
 	entry := engines.Timestamp(Epoch)
 	var (
-		ob         = w.batcher(ctx, load, w.t.orders)
-		lb         = w.batcher(ctx, load, w.t.orderLine)
-		nb         = w.batcher(ctx, load, w.t.newOrder)
+		ob         = l.batcher(w.t.orders)
+		lb         = l.batcher(w.t.orderLine)
+		nb         = l.batcher(w.t.newOrder)
 		W          = engines.Int(wh)
 		one        = engines.Int(1)
 		five       = engines.Int(5)
@@ -269,27 +341,29 @@ func (w *Workload) loadOrders(ctx context.Context, load LoadFunc, wh int64) erro
 			if delivered {
 				carrier = engines.Int(uniform(rng, 1, 10))
 			}
-			r := make(engines.Row, oCols)
+			r := ob.row()
 			r[oID], r[oDID], r[oWID], r[oCID] = O, D, W, C
 			r[oEntryD], r[oCarrierID], r[oOLCnt], r[oAllLocal] = entry, carrier, engines.Int(cnt), one
 			ob.add(r)
 			for n := int64(1); n <= cnt; n++ {
-				l := make(engines.Row, olCols)
-				l[olOID], l[olDID], l[olWID], l[olNumber] = O, D, W, engines.Int(n)
-				l[olIID] = engines.Int(uniform(rng, 1, w.size.items))
-				l[olSupplyWID] = W
-				l[olQuantity] = five
+				line := lb.row()
+				line[olOID], line[olDID], line[olWID], line[olNumber] = O, D, W, engines.Int(n)
+				line[olIID] = engines.Int(uniform(rng, 1, w.size.items))
+				line[olSupplyWID] = W
+				line[olQuantity] = five
 				if delivered {
-					l[olDeliveryD], l[olAmount] = entry, zeroAmount
+					line[olDeliveryD], line[olAmount] = entry, zeroAmount
 				} else {
-					l[olDeliveryD] = engines.Null
-					l[olAmount] = cents(uniform(rng, 1, 999999))
+					line[olDeliveryD] = engines.Null
+					line[olAmount] = cents(uniform(rng, 1, 999999))
 				}
-				l[olDistInfo] = engines.String(p.astring(rng, 24, 24))
-				lb.add(l)
+				line[olDistInfo] = engines.String(p.astring(rng, 24, 24))
+				lb.add(line)
 			}
 			if !delivered {
-				nb.add(engines.Row{O, D, W})
+				r := nb.row()
+				r[noOID], r[noDID], r[noWID] = O, D, W
+				nb.add(r)
 			}
 		}
 	}
