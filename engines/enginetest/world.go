@@ -3,6 +3,7 @@ package enginetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,24 @@ func Rows(n int) []engines.Row {
 		rows[i] = engines.Row{engines.Int(int64(i)), engines.Int(0)}
 	}
 	return rows
+}
+
+// Copies returns copies of rows whose strings' bytes are their own: what
+// a test keeps of a batch its sender may overwrite afterwards (a workload
+// refilling the batches an engine hands back).
+func Copies(rows []engines.Row) []engines.Row {
+	out := make([]engines.Row, len(rows))
+	for i, r := range rows {
+		c := make(engines.Row, len(r))
+		for j, v := range r {
+			if v.Kind() == engines.TypeString {
+				v = engines.String(strings.Clone(v.Str()))
+			}
+			c[j] = v
+		}
+		out[i] = c
+	}
+	return out
 }
 
 // Ints lists the keys of rows: "[2 3 5]".

@@ -2,11 +2,11 @@ package tpcc
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"unsafe"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 )
 
 // LoadRecycling refills the batches that come back with the same rows Load
@@ -21,23 +21,9 @@ func TestLoadRecyclingLoadsTheSameRows(t *testing.T) {
 		t    *engines.Table
 		rows []engines.Row
 	}
-	// A copy of every value: a recycled batch is overwritten.
-	clone := func(rows []engines.Row) (out []engines.Row) {
-		for _, r := range rows {
-			c := make(engines.Row, len(r))
-			for j, v := range r {
-				if v.Kind() == engines.TypeString {
-					v = engines.String(strings.Clone(v.Str()))
-				}
-				c[j] = v
-			}
-			out = append(out, c)
-		}
-		return out
-	}
 	var fresh []loaded
 	if err := w.Load(context.Background(), func(_ context.Context, tb *engines.Table, rows []engines.Row) error {
-		fresh = append(fresh, loaded{tb, clone(rows)})
+		fresh = append(fresh, loaded{tb, enginetest.Copies(rows)})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
@@ -46,7 +32,7 @@ func TestLoadRecyclingLoadsTheSameRows(t *testing.T) {
 	done := make(chan []engines.Row, 4) // as the runner's: sends never wait
 	mem := map[*engines.Row]bool{}
 	if err := w.LoadRecycling(context.Background(), func(_ context.Context, tb *engines.Table, rows []engines.Row) error {
-		again = append(again, loaded{tb, clone(rows)})
+		again = append(again, loaded{tb, enginetest.Copies(rows)})
 		mem[unsafe.SliceData(rows)] = true
 		for _, r := range rows {
 			for j := range r {

@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/engines/enginetest"
 	"github.com/txbench/txbench/workloads"
 )
 
@@ -687,20 +688,6 @@ func TestLoadDraws(t *testing.T) {
 				}
 			}
 		}
-		// A copy of every value: a recycled batch is overwritten.
-		clone := func(rows []engines.Row) (out []engines.Row) {
-			for _, r := range rows {
-				c := make(engines.Row, len(r))
-				for j, v := range r {
-					if v.Kind() == engines.TypeString {
-						v = engines.String(strings.Clone(v.Str()))
-					}
-					c[j] = v
-				}
-				out = append(out, c)
-			}
-			return out
-		}
 		var got []engines.Row
 		if err := w.Load(context.Background(), func(_ context.Context, _ *engines.Table, rows []engines.Row) error {
 			got = append(got, rows...)
@@ -714,7 +701,7 @@ func TestLoadDraws(t *testing.T) {
 		done := make(chan []engines.Row, 1)
 		batches := map[*engines.Row]bool{}
 		if err := w.LoadRecycling(context.Background(), func(_ context.Context, _ *engines.Table, rows []engines.Row) error {
-			got = append(got, clone(rows)...)
+			got = append(got, enginetest.Copies(rows)...)
 			batches[unsafe.SliceData(rows)] = true
 			done <- rows
 			return nil
