@@ -1,0 +1,56 @@
+package twopc
+
+import (
+	"testing"
+
+	"github.com/txbench/txbench/sim"
+)
+
+// TestRecordSettles: a record settles at a data replica once it aborted,
+// or committed and reached that replica, and prune keeps each replica's
+// count of settled leading records in step with the list it compacts.
+func TestRecordSettles(t *testing.T) {
+	k := sim.NewKernel(1)
+	a, b := &replica{data: 0}, &replica{data: 1}
+	g := &group{data: []*replica{a, b}}
+	committed := g.register(k, 10)
+	if a.settles(committed) {
+		t.Error("undecided")
+	}
+	committed.ts = 10
+	committed.decided.Set(true)
+	if a.settles(committed) {
+		t.Error("committed, not yet applied here")
+	}
+	committed.arrived[0].Set(5)
+	if !a.settles(committed) || b.settles(committed) {
+		t.Errorf("applied at a only: settles at a %v, at b %v", a.settles(committed), b.settles(committed))
+	}
+	aborted := g.register(k, 11)
+	aborted.decided.Set(false)
+	if !a.settles(aborted) || !b.settles(aborted) {
+		t.Error("an aborted record holds no read back")
+	}
+	open := g.register(k, 12)
+	last := g.register(k, 13)
+	last.decided.Set(false)
+
+	// a counted committed and aborted, b nothing; prune drops aborted
+	// (and last): a's count is 1 (committed), b's stays 0.
+	a.settled, b.settled = 2, 0
+	g.prune()
+	if len(g.inflight) != 2 || g.inflight[0] != committed || g.inflight[1] != open {
+		t.Fatalf("kept %d records", len(g.inflight))
+	}
+	if a.settled != 1 || b.settled != 0 {
+		t.Errorf("settled a %d, b %d; want 1, 0", a.settled, b.settled)
+	}
+	// A count of every record stays every record kept.
+	committed.arrived[1].Set(6)
+	open.decided.Set(false)
+	a.settled, b.settled = 2, 2
+	g.prune()
+	if len(g.inflight) != 0 || a.settled != 0 || b.settled != 0 {
+		t.Errorf("kept %d, settled a %d, b %d; want 0, 0, 0", len(g.inflight), a.settled, b.settled)
+	}
+}
