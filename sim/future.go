@@ -28,6 +28,11 @@ type futureMore[T any] struct {
 // NewFuture returns an incomplete future.
 func NewFuture[T any](k *Kernel) *Future[T] { return &Future[T]{k: k} }
 
+// MakeFuture returns an incomplete future for a record to hold by value,
+// so that the record and its futures are one allocation. It must not be
+// copied once in use (waiters and callbacks hold its address).
+func MakeFuture[T any](k *Kernel) Future[T] { return Future[T]{k: k} }
+
 // NewFutures returns n incomplete futures in buf's array when it holds n
 // (a record keeping a few inline, as one allocation), else in a new slice.
 func NewFutures[T any](k *Kernel, buf []*Future[T], n int) []*Future[T] {

@@ -68,8 +68,11 @@ type record struct {
 	// record, which is when it applies it.
 	arrived []*sim.Future[sim.Time]
 	// arrivedBuf backs arrived for up to three data replicas (most
-	// groups): the record is one allocation.
+	// groups), and the futures themselves are held here too: the record
+	// is one allocation, where a record and its four futures were five.
 	arrivedBuf [3]*sim.Future[sim.Time]
+	decidedF   sim.Future[bool]
+	arrivedF   [3]sim.Future[sim.Time]
 }
 
 // assign returns a new timestamp at or above floor, above every timestamp
@@ -82,8 +85,17 @@ func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
 
 // register adds a record whose commit timestamp will be at least lower.
 func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
-	rec := &record{lower: lower, decided: sim.NewFuture[bool](k)}
-	rec.arrived = sim.NewFutures(k, rec.arrivedBuf[:], len(g.data))
+	rec := &record{lower: lower, decidedF: sim.MakeFuture[bool](k)}
+	rec.decided = &rec.decidedF
+	if n := len(g.data); n <= len(rec.arrivedF) {
+		for i := range n {
+			rec.arrivedF[i] = sim.MakeFuture[sim.Time](k)
+			rec.arrivedBuf[i] = &rec.arrivedF[i]
+		}
+		rec.arrived = rec.arrivedBuf[:n]
+	} else {
+		rec.arrived = sim.NewFutures[sim.Time](k, nil, n)
+	}
 	g.inflight = append(g.inflight, rec)
 	return rec
 }
