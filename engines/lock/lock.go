@@ -97,6 +97,10 @@ type point[W any] struct {
 	key     string
 	holders []Holder
 	queue   []*request[W] // upgrades first, then by (priority, arrival)
+	// inX and inQ: the point is in the table's xheld and queued indexes,
+	// so that a release deletes it from them only when it is there (a
+	// delete hashes the key even when it finds nothing).
+	inX, inQ bool
 }
 
 type request[W any] struct {
@@ -206,7 +210,8 @@ func (t *Table[W]) AcquireFunc(o Owner, prio Priority, key string, m Mode, w fun
 	// Granted at once when it would head the queue (an upgrade by a holder
 	// that need not wait for other holders always does) and fits.
 	if i < 0 {
-		t.owner(o).points = append(t.owner(o).points, key)
+		ow := t.owner(o)
+		ow.points = append(ow.points, key)
 	}
 	at := position(p, &r)
 	if at == 0 && t.grantablePoint(p, &r) {
@@ -217,7 +222,9 @@ func (t *Table[W]) AcquireFunc(o Owner, prio Priority, key string, m Mode, w fun
 	rp := new(request[W])
 	*rp = r
 	p.queue = slices.Insert(p.queue, at, rp)
-	t.queued[p.key] = p
+	if !p.inQ {
+		t.queued[p.key], p.inQ = p, true
+	}
 	return false
 }
 
@@ -233,8 +240,9 @@ func position[W any](p *point[W], r *request[W]) int {
 }
 
 func (t *Table[W]) unqueue(p *point[W]) {
-	if len(p.queue) == 0 {
+	if len(p.queue) == 0 && p.inQ {
 		delete(t.queued, p.key)
+		p.inQ = false
 	}
 }
 
@@ -244,8 +252,8 @@ func (t *Table[W]) grant(p *point[W], r *request[W]) {
 	} else {
 		p.holders = append(p.holders, Holder{Owner: r.owner, Mode: r.mode})
 	}
-	if r.mode == Exclusive {
-		t.xheld[p.key] = p
+	if r.mode == Exclusive && !p.inX {
+		t.xheld[p.key], p.inX = p, true
 	}
 }
 
@@ -396,8 +404,9 @@ func (t *Table[W]) ReleaseAll(o Owner) []W {
 		if i := p.holderIndex(o); i >= 0 {
 			xfreed = xfreed || p.holders[i].Mode == Exclusive
 			p.holders = slices.Delete(p.holders, i, i+1)
-			if !t.hasExclusive(p) {
+			if p.inX && !t.hasExclusive(p) {
 				delete(t.xheld, key)
+				p.inX = false
 			}
 		}
 		p.queue = slices.DeleteFunc(p.queue, func(r *request[W]) bool {
@@ -522,8 +531,13 @@ func (t *Table[W]) pumpPointsIn(spans [][2]string) {
 func (t *Table[W]) drop(key string) {
 	if p := t.points[key]; p != nil && len(p.holders) == 0 && len(p.queue) == 0 {
 		delete(t.points, key)
-		delete(t.xheld, key)
-		delete(t.queued, key)
+		if p.inX {
+			delete(t.xheld, key)
+		}
+		if p.inQ {
+			delete(t.queued, key)
+		}
+		p.inX, p.inQ = false, false
 		clear(p.queue[:cap(p.queue)])
 		p.key, p.holders, p.queue = "", p.holders[:0], p.queue[:0]
 		t.freePoints = append(t.freePoints, p)
