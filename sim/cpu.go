@@ -96,3 +96,43 @@ func (c *CPU) Utilization() float64 {
 	}
 	return float64(c.busyTime) / (float64(c.k.now) * float64(c.cores))
 }
+
+// arrival is a process's request reaching a node whose CPU serves it
+// (Cluster.SendExec): the runner of the arrival event, which takes a core
+// (or the place in line) for the process in the event itself, where the
+// process would have been resumed only to ask for it.
+type arrival struct {
+	p      *Proc
+	cpu    *CPU
+	d      time.Duration
+	queued bool // no core was free: the process waits in line
+	at     Time
+}
+
+// run is what the process's Exec(d) would do first on being resumed at
+// the arrival, with the same events: the core and the wake-up at the end
+// of the service (the process resumed at once when that is the very next
+// event, as Sleep does), or the place in line.
+func (a *arrival) run() {
+	p := a.p
+	if p.dead || !p.parked {
+		return
+	}
+	c, k := a.cpu, p.k
+	if c.busy >= c.cores {
+		a.queued, a.at = true, k.now
+		c.queue = append(c.queue, p)
+		return
+	}
+	c.busy++
+	t := k.now + a.d
+	p.ledger[CatCPU] += a.d
+	if k.runsNext(t) {
+		k.seq++
+		k.now = t
+		k.events++
+		p.run()
+		return
+	}
+	k.wake(t, p)
+}

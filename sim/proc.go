@@ -86,6 +86,8 @@ type Proc struct {
 	reusable bool
 	// parked is true while the proc waits to be run again.
 	parked bool
+	// at is the proc's request in flight to a CPU (Cluster.SendExec).
+	at arrival
 }
 
 // coro is the coroutine a process runs on. Creating one (iter.Pull: a

@@ -28,8 +28,7 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	r := t.s.router.node
-	t.trips.Request(p, t.e.Cluster, t.s.client, r)
-	r.CPU.Exec(p, t.e.cfg.RouterCPU)
+	t.trips.RequestExec(p, t.e.Cluster, t.s.client, r, t.e.cfg.RouterCPU)
 	var written []*part
 	for _, pt := range t.parts {
 		if pt != nil && pt.ws.Len() > 0 {
@@ -209,8 +208,11 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 // failed over, while the request was held (nothing is decided then; a
 // failover found here rolls t back, failover.go).
 func (t *txn) reach(p *sim.Proc, r *sim.Node, sh *shard) (n *sim.Node, ok bool) {
-	n, arrived := t.e.send(p, r, sh)
-	if arrived {
+	if len(t.e.Cluster.Faults()) == 0 {
+		// send's plain Send, and the service where it arrives, as one.
+		n = sh.node
+		t.e.Cluster.SendExec(p, r, n, t.e.cfg.CommitCPU)
+	} else if n, ok = t.e.send(p, r, sh); ok {
 		n.CPU.Exec(p, t.e.cfg.CommitCPU)
 	}
 	if t.lost != nil || sh.node != n {

@@ -195,8 +195,7 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 		return body(p)
 	}
 	r := t.s.router.node
-	t.trips.Request(p, t.e.Cluster, t.s.client, r)
-	r.CPU.Exec(p, t.e.cfg.RouterCPU)
+	t.trips.RequestExec(p, t.e.Cluster, t.s.client, r, t.e.cfg.RouterCPU)
 	perStatement := t.e.cfg.Isolation == ReadCommitted
 	if !t.started || perStatement {
 		t.started = true

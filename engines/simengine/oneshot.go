@@ -1,6 +1,10 @@
 package simengine
 
-import "github.com/txbench/txbench/sim"
+import (
+	"time"
+
+	"github.com/txbench/txbench/sim"
+)
 
 // Trips carries a transaction's messages between the client and the node
 // that serves its session (a query processor, a router, a coordinator).
@@ -31,6 +35,18 @@ func (r *Trips) Request(p *sim.Proc, cl *sim.Cluster, client, server *sim.Node) 
 	if !r.arrived.Done() {
 		sim.Await(p, r.arrived, sim.CatNetwork)
 	}
+}
+
+// RequestExec is Request then server.CPU.Exec(p, d): an interactive
+// statement's request and its service where it arrives, as one
+// (Cluster.SendExec: the same events).
+func (r *Trips) RequestExec(p *sim.Proc, cl *sim.Cluster, client, server *sim.Node, d time.Duration) {
+	if !r.OneShot {
+		cl.SendExec(p, client, server, d)
+		return
+	}
+	r.Request(p, cl, client, server)
+	server.CPU.Exec(p, d)
 }
 
 // Sent reports whether the one-shot request has left the client.

@@ -162,8 +162,7 @@ func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	g := pt.g
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p, g), ld)
-	ld.CPU.Exec(p, t.e.cfg.CommitCPU)
+	t.e.Cluster.SendExec(p, t.out(p, g), ld, t.e.cfg.CommitCPU)
 	if err := t.lockWrites(p, pt); err != nil {
 		t.reply(p, ld)
 		return err
@@ -227,8 +226,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		pt := parts[i]
 		g := pt.g
 		ld := g.leader.node
-		t.e.Cluster.Send(c, t.out(c, g), ld)
-		ld.CPU.Exec(c, t.e.cfg.CommitCPU)
+		t.e.Cluster.SendExec(c, t.out(c, g), ld, t.e.cfg.CommitCPU)
 		if err := t.lockWrites(c, pt); err != nil {
 			if !t.abandoned {
 				t.e.Cluster.Send(c, ld, cn)

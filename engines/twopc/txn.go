@@ -243,8 +243,7 @@ func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string
 func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
 	g := t.e.groupOf(tb, k)
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p, g), ld)
-	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
+	t.e.Cluster.SendExec(p, t.out(p, g), ld, t.e.cfg.ReadCPU)
 	if err := t.acquire(p, g, key, m, tb, k); err != nil {
 		t.reply(p, ld)
 		return nil, false, err
@@ -503,8 +502,7 @@ func (t *txn) snapshotScan(p *sim.Proc, g *group, tb *engines.Table, from, to st
 // if deletes meanwhile moved the last row out of it.
 func (t *txn) lockedScan(p *sim.Proc, g *group, tb *engines.Table, start engines.Key, from, to string, limit int, reverse bool) ([]txnkit.KeyedRow, error) {
 	ld := g.leader.node
-	t.e.Cluster.Send(p, t.out(p, g), ld)
-	ld.CPU.Exec(p, t.e.cfg.ReadCPU)
+	t.e.Cluster.SendExec(p, t.out(p, g), ld, t.e.cfg.ReadCPU)
 	var heldFrom, heldEnd string
 	held := false
 	for {

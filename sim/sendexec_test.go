@@ -1,0 +1,72 @@
+package sim
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestSendExecMatchesSendThenExec: SendExec against the Send and Exec it
+// stands for, with processes contending for one-core nodes (requests
+// served at once, queued, and ending as the very next event), requests to
+// the node itself, zero service, and a process killed while its request
+// is in flight; with and without message CPU (where it is those calls).
+func TestSendExecMatchesSendThenExec(t *testing.T) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
+			run := func(merged bool) []string {
+				w := newCallWorld(msgCPU)
+				k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
+				var victim *Proc
+				for c := range 24 {
+					p := k.Spawn("client", func(p *Proc) {
+						for i := range 30 {
+							p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
+							from, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
+							d := time.Duration(rng.IntN(5)) * 40 * time.Microsecond
+							if merged {
+								cl.SendExec(p, from, to, d)
+							} else {
+								cl.Send(p, from, to)
+								to.CPU.Exec(p, d)
+							}
+							note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
+						}
+					})
+					if c == 5 {
+						victim = p
+					}
+				}
+				k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
+				// Killed with its request on the wire (a to c is ~10 ms).
+				inFlight := k.Spawn("in-flight", func(p *Proc) {
+					p.Sleep(50*time.Millisecond, CatOther)
+					if merged {
+						cl.SendExec(p, nodes[0], nodes[2], time.Millisecond)
+					} else {
+						cl.Send(p, nodes[0], nodes[2])
+						nodes[2].CPU.Exec(p, time.Millisecond)
+					}
+					note("in-flight served")
+				})
+				k.At(51*time.Millisecond, func() { inFlight.kill(); note("killed in flight") })
+				// Alone: each arrival and each service end is the next event.
+				k.Spawn("alone", func(p *Proc) {
+					p.Sleep(time.Second, CatOther)
+					for i := range 5 {
+						if merged {
+							cl.SendExec(p, nodes[i%3], nodes[(i+1)%3], 50*time.Microsecond)
+						} else {
+							cl.Send(p, nodes[i%3], nodes[(i+1)%3])
+							nodes[(i+1)%3].CPU.Exec(p, 50*time.Microsecond)
+						}
+						note("alone step %d: %v", i, p.Ledger())
+					}
+				})
+				return w.finish()
+			}
+			got, want := run(true), run(false)
+			sameTrace(t, got, want, 24*20, "SendExec", "Send+Exec")
+		})
+	}
+}
