@@ -32,6 +32,9 @@ type session struct {
 	// unreleased: aborted transactions whose rollback has not reached
 	// every split yet (abandon releases them).
 	unreleased []*txn
+	// last is the session's latest transaction, which Begin reuses once
+	// nothing refers to it any more (txn.refs).
+	last *txn
 }
 
 // Session places the client in its AZ.
@@ -72,7 +75,15 @@ func (s *session) nearest(g *group) *replica {
 // Begin is free: nothing is sent until the first statement.
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
-	t := &txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
+	// The previous transaction's record is reused when it is finished and
+	// nothing holds it: a transaction was 40% of the bytes a 2pc YCSB-A
+	// run allocated (608 a transaction).
+	t := s.last
+	if t == nil || !t.done || t.refs != 0 {
+		t = new(txn)
+		s.last = t
+	}
+	*t = txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
 	t.touched, t.prepared = t.touchedBuf[:0], t.preparedBuf[:0]
 	if o.OneShot && s.coord == nil {
 		s.coord = e.coordinatorNode(s)
@@ -127,7 +138,12 @@ type txn struct {
 	// decided: the commit timestamp is fixed; wounds no longer apply.
 	decided bool
 	done    bool
-	info    engines.TxnInfo
+	// refs counts what may still use the transaction — its methods while
+	// they run (a statement cut off by a timeout runs on in its own
+	// process), and the processes it spawned (wound notices, releases,
+	// commit notices) — so that Begin reuses it only when nothing does.
+	refs int
+	info engines.TxnInfo
 	// trips: a one-shot transaction's request to its session's
 	// coordinator and the one reply (oneshot.go).
 	trips simengine.Trips
@@ -153,6 +169,9 @@ func (t *txn) touch(g *group) {
 }
 
 func (t *txn) preparedAt(g *group) bool { return slices.Contains(t.prepared, g) }
+
+// unuse ends a use of t counted in refs.
+func (t *txn) unuse() { t.refs-- }
 
 var errFinished = errors.New("2pc: transaction already finished")
 
@@ -299,6 +318,8 @@ func (t *txn) leaderRead() bool {
 }
 
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	t.refs++
+	defer t.unuse()
 	p := sim.ProcFrom(ctx)
 	if err := t.start(p); err != nil {
 		return nil, false, err
@@ -312,6 +333,8 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engine
 // isolation (Spanner's exclusive lock hint); under repeatable read it
 // reads the snapshot and validates the row like a write at commit.
 func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	t.refs++
+	defer t.unuse()
 	if t.opts.ReadOnly {
 		return nil, false, engines.ErrReadOnly
 	}
@@ -331,6 +354,8 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 // (under serializable isolation with a shared lock; the exclusive lock
 // comes at commit), then buffers the change at the client.
 func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists, own bool, rk, enc string) error) error {
+	t.refs++
+	defer t.unuse()
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
@@ -380,6 +405,8 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 // split leaders directly, so grouping saves no hop; what it buys is that
 // the statement's rows are requested in parallel (engines.Grouper).
 func (t *txn) Statement(ctx context.Context, body func(ctx context.Context) error) error {
+	t.refs++
+	defer t.unuse()
 	if err := t.start(sim.ProcFrom(ctx)); err != nil {
 		return err
 	}
@@ -416,6 +443,8 @@ func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) erro
 // Rollback sends the rollback to the splits in the background; the client
 // does not wait for it.
 func (t *txn) Rollback(ctx context.Context) error {
+	t.refs++
+	defer t.unuse()
 	if t.done {
 		return nil
 	}
@@ -431,6 +460,8 @@ func (t *txn) Rollback(ctx context.Context) error {
 // transaction's own writes. Locked scans hold a shared range lock over
 // what they read, so a concurrent insert cannot appear in it (no phantoms).
 func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
+	t.refs++
+	defer t.unuse()
 	p := sim.ProcFrom(ctx)
 	if err := t.start(p); err != nil {
 		return nil, err
