@@ -23,6 +23,8 @@ import (
 // Prepares cannot fail here: every check (locks, serialization) was made
 // when the statements ran.
 func (t *txn) Commit(ctx context.Context) error {
+	t.refs++
+	defer t.unuse()
 	if t.done {
 		return errFinished
 	}
@@ -191,6 +193,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	// makes the rows visible and releases the locks.
 	o := t.owner()
 	for _, pt := range others {
+		t.refs++
 		t.e.Kernel.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
 			osh := pt.sh
 			t.e.Cluster.Send(c, r, osh.node)
@@ -199,6 +202,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 			t.e.flush(c, osh)
 			osh.resolve(pt.pd)
 			osh.release(o)
+			t.unuse()
 		})
 	}
 }
