@@ -49,6 +49,10 @@ type Cluster struct {
 	handoffs []func(place string)
 	// messages counts one-way messages sent (a cheap sanity statistic).
 	messages uint64
+	// spare3 and spare6 are replication records nothing holds any more,
+	// for the next ReplicateAwait.
+	spare3 []*callGroup3
+	spare6 []*callGroup6
 }
 
 // NewCluster returns an empty cluster on k over t.

@@ -70,3 +70,44 @@ func TestSendExecMatchesSendThenExec(t *testing.T) {
 		})
 	}
 }
+
+// TestReplicateAwaitMatchesReplicate: ReplicateAwait against Replicate and
+// an Await, over rounds that reuse replication records (quorums of one,
+// two and all, stragglers replying after the waiter resumed, a quorum of
+// none, replications to one node and to five), with and without message
+// CPU; the records are reused only when every call has replied.
+func TestReplicateAwaitMatchesReplicate(t *testing.T) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
+			run := func(pooled bool) []string {
+				w := newCallWorld(msgCPU)
+				k, cl, a, rng, note := w.k, w.cl, w.a, w.rng, w.note
+				five := append(append([]*Node{}, w.nodes...), w.nodes[1:]...)
+				pause := func(i int) time.Duration { return time.Duration(rng.IntN(4)) * 300 * time.Microsecond }
+				for c := range 6 {
+					k.Spawn("client", func(p *Proc) {
+						for round := range 40 {
+							tos := w.nodes
+							if round%5 == 4 {
+								tos = five
+							} else if round%7 == 6 {
+								tos = w.nodes[2:]
+							}
+							quorum := (round + c) % (len(tos) + 1)
+							atB := func(i int) { note("client %d round %d at %s", c, round, tos[i].Name) }
+							var ok bool
+							if pooled {
+								ok = cl.ReplicateAwait(p, "req", a, tos, 60*time.Microsecond, pause, atB, quorum, CatReplication)
+							} else {
+								ok = Await(p, cl.Replicate("req", a, tos, 60*time.Microsecond, pause, atB, quorum), CatReplication)
+							}
+							note("client %d round %d quorum %d %v: %v", c, round, quorum, ok, p.Ledger())
+						}
+					})
+				}
+				return w.finish()
+			}
+			sameTrace(t, run(true), run(false), 6*40*3, "ReplicateAwait", "Replicate")
+		})
+	}
+}

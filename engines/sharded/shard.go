@@ -180,6 +180,5 @@ func (sh *shard) localEdges(o lock.Owner) []lock.Owner {
 // holding its log and waits for the write quorum (Aurora: 4 of 6 across 3
 // AZs); the stragglers keep going.
 func (e *Engine) flush(p *sim.Proc, sh *shard) {
-	q := e.Cluster.Replicate("sharded-flush", sh.node, sh.copies, e.cfg.FlushCPU, nil, nil, e.cfg.WriteQuorum)
-	sim.Await(p, q, sim.CatReplication)
+	e.Cluster.ReplicateAwait(p, "sharded-flush", sh.node, sh.copies, e.cfg.FlushCPU, nil, nil, e.cfg.WriteQuorum, sim.CatReplication)
 }

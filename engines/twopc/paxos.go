@@ -111,8 +111,7 @@ func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
 			rec.arrived[r.data].Set(e.Kernel.Now())
 		}
 	}
-	q := e.Cluster.Replicate("paxos-accept", from, g.nodes, e.cfg.LogAppend, g.drawFlush, appended, g.quorum)
-	sim.Await(p, q, sim.CatReplication)
+	e.Cluster.ReplicateAwait(p, "paxos-accept", from, g.nodes, e.cfg.LogAppend, g.drawFlush, appended, g.quorum, sim.CatReplication)
 }
 
 // waitSafe blocks p, at replica r of g, until r's safe time has reached ts,
