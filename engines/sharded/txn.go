@@ -422,23 +422,20 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 	err := t.statement(ctx, func(p *sim.Proc) error {
 		key, enc := txnkit.Keys(tb, k)
 		shards := t.writeShards(tb, k)
-		type res struct {
-			row    engines.Row
-			exists bool
-			err    error
-		}
-		out := sim.FanOut(p, len(shards), "sharded-write", func(c *sim.Proc, i int) res {
-			var r res
-			t.onShard(c, shards[i], func() bool {
-				var atRouter bool
-				r.row, r.exists, atRouter, r.err = t.writeAt(c, shards[i], kind, tb, k, key, enc, as, ins)
-				if _, aborted := engines.AsAbort(r.err); aborted && !atRouter {
-					t.kill(r.err)
-				}
-				return atRouter
+		// One shard (every table but a reference table's) is FanOut's
+		// inline case, called directly: the closure FanOut takes, and the
+		// results' slice, were 13% of the bytes a sharded YCSB-A run
+		// allocated.
+		var out []writeRes
+		var one [1]writeRes
+		if len(shards) == 1 {
+			one[0] = t.writeOn(p, shards[0], kind, tb, k, key, enc, as, ins)
+			out = one[:]
+		} else {
+			out = sim.FanOut(p, len(shards), "sharded-write", func(c *sim.Proc, i int) writeRes {
+				return t.writeOn(c, shards[i], kind, tb, k, key, enc, as, ins)
 			})
-			return r
-		})
+		}
 		row, exists = out[0].row, out[0].exists
 		var first error
 		for _, r := range out {
@@ -452,6 +449,27 @@ func (t *txn) write(ctx context.Context, kind writeKind, tb *engines.Table, k en
 		return first
 	})
 	return row, exists, err
+}
+
+// writeRes is a writing statement's outcome on one shard.
+type writeRes struct {
+	row    engines.Row
+	exists bool
+	err    error
+}
+
+// writeOn carries a writing statement to shard sh and runs it there
+// (writeAt); an abort decided on the shard ends t's other lock waits.
+func (t *txn) writeOn(c *sim.Proc, sh *shard, kind writeKind, tb *engines.Table, k engines.Key, key, enc string, as []engines.Assign, ins engines.Row) (r writeRes) {
+	t.onShard(c, sh, func() bool {
+		var atRouter bool
+		r.row, r.exists, atRouter, r.err = t.writeAt(c, sh, kind, tb, k, key, enc, as, ins)
+		if _, aborted := engines.AsAbort(r.err); aborted && !atRouter {
+			t.kill(r.err)
+		}
+		return atRouter
+	})
+	return r
 }
 
 // GetForUpdate is SELECT ... FOR UPDATE: the row's exclusive lock, taken
