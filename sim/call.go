@@ -119,6 +119,19 @@ func (c *Cluster) ReplicateAwait(p *Proc, name string, a *Node, tos []*Node, wor
 	return ok
 }
 
+// reuse returns a zeroed record: a spare when pooled and there is one,
+// else a new one.
+func reuse[T any](spare *[]*T, pooled bool) *T {
+	if pooled {
+		if r := pop(spare); r != nil {
+			var zero T
+			*r = zero
+			return r
+		}
+	}
+	return new(T)
+}
+
 // recycle gives a pooled group's record back to its cluster once it has
 // been awaited and every call has replied.
 func (g *callGroup) recycle() {
@@ -147,24 +160,10 @@ func (c *Cluster) replicate(a *Node, tos []*Node, work time.Duration, pause func
 	var rec6 *callGroup6
 	switch n := len(tos); {
 	case n <= 3:
-		if k := len(c.spare3); pooled && k > 0 {
-			rec3 = c.spare3[k-1]
-			c.spare3[k-1] = nil
-			c.spare3 = c.spare3[:k-1]
-			*rec3 = callGroup3{}
-		} else {
-			rec3 = new(callGroup3)
-		}
+		rec3 = reuse(&c.spare3, pooled)
 		g, calls = &rec3.callGroup, rec3.calls[:0]
 	case n <= 6:
-		if k := len(c.spare6); pooled && k > 0 {
-			rec6 = c.spare6[k-1]
-			c.spare6[k-1] = nil
-			c.spare6 = c.spare6[:k-1]
-			*rec6 = callGroup6{}
-		} else {
-			rec6 = new(callGroup6)
-		}
+		rec6 = reuse(&c.spare6, pooled)
 		g, calls = &rec6.callGroup, rec6.calls[:0]
 	default:
 		g, calls = new(callGroup), make([]call, 0, n)

@@ -145,20 +145,15 @@ func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
 func (k *Kernel) spawn(name string, body func(p *Proc), arg int, reusable bool) *Proc {
 	k.nprocs++
 	var p *Proc
-	if n := len(k.spare); reusable && n > 0 {
-		p = k.spare[n-1]
-		k.spare[n-1] = nil
-		k.spare = k.spare[:n-1]
-	} else {
+	if reusable {
+		p = pop(&k.spare)
+	}
+	if p == nil {
 		p = new(Proc)
 	}
 	*p = Proc{k: k, id: k.nprocs, name: name, body: body, slot: len(k.live), arg: arg, reusable: reusable}
-	var c *coro
-	if n := len(k.idle); n > 0 {
-		c = k.idle[n-1]
-		k.idle[n-1] = nil
-		k.idle = k.idle[:n-1]
-	} else {
+	c := pop(&k.idle)
+	if c == nil {
 		c = k.newCoro()
 	}
 	c.p, p.co = p, c
@@ -166,6 +161,19 @@ func (k *Kernel) spawn(name string, body func(p *Proc), arg int, reusable bool) 
 	p.parked = true
 	k.wake(k.now, p)
 	return p
+}
+
+// pop takes the last record of a list of spares (nil if it is empty).
+func pop[T any](spare *[]*T) *T {
+	s := *spare
+	n := len(s)
+	if n == 0 {
+		return nil
+	}
+	r := s[n-1]
+	s[n-1] = nil
+	*spare = s[:n-1]
+	return r
 }
 
 // run resumes the process (a *Proc is the runner of its wake-up events).

@@ -12,62 +12,66 @@ import (
 // the node itself, zero service, and a process killed while its request
 // is in flight; with and without message CPU (where it is those calls).
 func TestSendExecMatchesSendThenExec(t *testing.T) {
-	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
-		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
-			run := func(merged bool) []string {
-				w := newCallWorld(msgCPU)
-				k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
-				var victim *Proc
-				for c := range 24 {
-					p := k.Spawn("client", func(p *Proc) {
-						for i := range 30 {
-							p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
-							from, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
-							d := time.Duration(rng.IntN(5)) * 40 * time.Microsecond
-							if merged {
-								cl.SendExec(p, from, to, d)
-							} else {
-								cl.Send(p, from, to)
-								to.CPU.Exec(p, d)
-							}
-							note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
-						}
-					})
-					if c == 5 {
-						victim = p
-					}
-				}
-				k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
-				// Killed with its request on the wire (a to c is ~10 ms).
-				inFlight := k.Spawn("in-flight", func(p *Proc) {
-					p.Sleep(50*time.Millisecond, CatOther)
-					if merged {
-						cl.SendExec(p, nodes[0], nodes[2], time.Millisecond)
-					} else {
-						cl.Send(p, nodes[0], nodes[2])
-						nodes[2].CPU.Exec(p, time.Millisecond)
-					}
-					note("in-flight served")
-				})
-				k.At(51*time.Millisecond, func() { inFlight.kill(); note("killed in flight") })
-				// Alone: each arrival and each service end is the next event.
-				k.Spawn("alone", func(p *Proc) {
-					p.Sleep(time.Second, CatOther)
-					for i := range 5 {
+	eachMsgCPU(t, func(t *testing.T, msgCPU time.Duration) {
+		run := func(merged bool) []string {
+			w := newCallWorld(msgCPU)
+			k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
+			var victim *Proc
+			for c := range 24 {
+				p := k.Spawn("client", func(p *Proc) {
+					for i := range 30 {
+						p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
+						from, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
+						d := time.Duration(rng.IntN(5)) * 40 * time.Microsecond
 						if merged {
-							cl.SendExec(p, nodes[i%3], nodes[(i+1)%3], 50*time.Microsecond)
+							cl.SendExec(p, from, to, d)
 						} else {
-							cl.Send(p, nodes[i%3], nodes[(i+1)%3])
-							nodes[(i+1)%3].CPU.Exec(p, 50*time.Microsecond)
+							cl.Send(p, from, to)
+							to.CPU.Exec(p, d)
 						}
-						note("alone step %d: %v", i, p.Ledger())
+						note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
 					}
 				})
-				return w.finish()
+				if c == 5 {
+					victim = p
+				}
 			}
-			got, want := run(true), run(false)
-			sameTrace(t, got, want, 24*20, "SendExec", "Send+Exec")
-		})
+			k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
+			// Killed with its request on the wire (a to c is ~10 ms).
+			inFlight := k.Spawn("in-flight", func(p *Proc) {
+				p.Sleep(50*time.Millisecond, CatOther)
+				if merged {
+					cl.SendExec(p, nodes[0], nodes[2], time.Millisecond)
+				} else {
+					cl.Send(p, nodes[0], nodes[2])
+					nodes[2].CPU.Exec(p, time.Millisecond)
+				}
+				note("in-flight served")
+			})
+			k.At(51*time.Millisecond, func() { inFlight.kill(); note("killed in flight") })
+			// Alone: each arrival and each service end is the next event.
+			k.Spawn("alone", func(p *Proc) {
+				p.Sleep(time.Second, CatOther)
+				for i := range 5 {
+					if merged {
+						cl.SendExec(p, nodes[i%3], nodes[(i+1)%3], 50*time.Microsecond)
+					} else {
+						cl.Send(p, nodes[i%3], nodes[(i+1)%3])
+						nodes[(i+1)%3].CPU.Exec(p, 50*time.Microsecond)
+					}
+					note("alone step %d: %v", i, p.Ledger())
+				}
+			})
+			return w.finish()
+		}
+		sameTrace(t, run(true), run(false), 24*20, "SendExec", "Send+Exec")
+	})
+}
+
+// eachMsgCPU runs test without message CPU and with it.
+func eachMsgCPU(t *testing.T, test func(t *testing.T, msgCPU time.Duration)) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) { test(t, msgCPU) })
 	}
 }
 
@@ -77,37 +81,35 @@ func TestSendExecMatchesSendThenExec(t *testing.T) {
 // none, replications to one node and to five), with and without message
 // CPU; the records are reused only when every call has replied.
 func TestReplicateAwaitMatchesReplicate(t *testing.T) {
-	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
-		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) {
-			run := func(pooled bool) []string {
-				w := newCallWorld(msgCPU)
-				k, cl, a, rng, note := w.k, w.cl, w.a, w.rng, w.note
-				five := append(append([]*Node{}, w.nodes...), w.nodes[1:]...)
-				pause := func(i int) time.Duration { return time.Duration(rng.IntN(4)) * 300 * time.Microsecond }
-				for c := range 6 {
-					k.Spawn("client", func(p *Proc) {
-						for round := range 40 {
-							tos := w.nodes
-							if round%5 == 4 {
-								tos = five
-							} else if round%7 == 6 {
-								tos = w.nodes[2:]
-							}
-							quorum := (round + c) % (len(tos) + 1)
-							atB := func(i int) { note("client %d round %d at %s", c, round, tos[i].Name) }
-							var ok bool
-							if pooled {
-								ok = cl.ReplicateAwait(p, "req", a, tos, 60*time.Microsecond, pause, atB, quorum, CatReplication)
-							} else {
-								ok = Await(p, cl.Replicate("req", a, tos, 60*time.Microsecond, pause, atB, quorum), CatReplication)
-							}
-							note("client %d round %d quorum %d %v: %v", c, round, quorum, ok, p.Ledger())
+	eachMsgCPU(t, func(t *testing.T, msgCPU time.Duration) {
+		run := func(pooled bool) []string {
+			w := newCallWorld(msgCPU)
+			k, cl, a, rng, note := w.k, w.cl, w.a, w.rng, w.note
+			five := append(append([]*Node{}, w.nodes...), w.nodes[1:]...)
+			pause := func(i int) time.Duration { return time.Duration(rng.IntN(4)) * 300 * time.Microsecond }
+			for c := range 6 {
+				k.Spawn("client", func(p *Proc) {
+					for round := range 40 {
+						tos := w.nodes
+						if round%5 == 4 {
+							tos = five
+						} else if round%7 == 6 {
+							tos = w.nodes[2:]
 						}
-					})
-				}
-				return w.finish()
+						quorum := (round + c) % (len(tos) + 1)
+						atB := func(i int) { note("client %d round %d at %s", c, round, tos[i].Name) }
+						var ok bool
+						if pooled {
+							ok = cl.ReplicateAwait(p, "req", a, tos, 60*time.Microsecond, pause, atB, quorum, CatReplication)
+						} else {
+							ok = Await(p, cl.Replicate("req", a, tos, 60*time.Microsecond, pause, atB, quorum), CatReplication)
+						}
+						note("client %d round %d quorum %d %v: %v", c, round, quorum, ok, p.Ledger())
+					}
+				})
 			}
-			sameTrace(t, run(true), run(false), 6*40*3, "ReplicateAwait", "Replicate")
-		})
-	}
+			return w.finish()
+		}
+		sameTrace(t, run(true), run(false), 6*40*3, "ReplicateAwait", "Replicate")
+	})
 }
