@@ -17,6 +17,8 @@ import (
 // round among themselves first.
 
 func (t *txn) Commit(ctx context.Context) error {
+	t.refs++
+	defer t.unuse()
 	if t.done {
 		return errors.New("occ: transaction already finished")
 	}
@@ -251,7 +253,9 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 // notify delivers a second-phase message to an adjudicator asynchronously.
 func (t *txn) notify(g keyGroup, apply func(a *adjNode)) {
 	from := t.s.qp
+	t.refs++
 	t.e.Kernel.Spawn("occ-notify", func(c *sim.Proc) {
+		defer t.unuse()
 		t.e.Cluster.Send(c, from, g.adj.node)
 		apply(g.adj)
 	})

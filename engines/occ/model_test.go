@@ -234,3 +234,54 @@ func TestRowLimit(t *testing.T) {
 		t.Fatalf("got %v, want a non-retryable limit abort", got.Err)
 	}
 }
+
+// Begin reuses the session's previous transaction record only once it is
+// finished and nothing uses it: a statement cut off by a timeout runs on
+// in its own process after the attempt rolled back, and must keep its
+// transaction (a reuse would hand it the next transaction's state).
+func TestBeginReusesOnlyAFinishedTransactionNothingUses(t *testing.T) {
+	w := newWorld(t, "region-3az", occ.DefaultConfig(), 4)
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		p := sim.ProcFrom(ctx)
+		begin := func() engines.Txn {
+			tx, err := s.Begin(ctx, engines.TxnOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tx
+		}
+		// A finished transaction nothing holds is reused.
+		t1 := begin()
+		if _, _, err := t1.Get(ctx, table, key(1)); err != nil {
+			t.Fatal(err)
+		}
+		if err := t1.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t2 := begin()
+		if t2 != t1 {
+			t.Fatalf("a finished transaction nothing holds was not reused")
+		}
+		// A statement still running (cut off by the client) holds it.
+		stmt := sim.Go(p.Kernel(), "cut-off", func(c *sim.Proc) error {
+			_, _, err := t2.Get(sim.WithProc(ctx, c), table, key(2))
+			return err
+		})
+		p.Sleep(time.Microsecond, sim.CatOther) // the statement is on its way
+		if err := t2.Rollback(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t3 := begin()
+		if t3 == t2 {
+			t.Fatalf("a transaction whose statement still runs was reused")
+		}
+		sim.Await(p, stmt, sim.CatOther)
+		if err := t3.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if t4 := begin(); t4 != t3 {
+			t.Fatalf("the session's latest finished transaction was not reused")
+		}
+	})
+	w.Run()
+}
