@@ -139,6 +139,27 @@ type Txn interface {
 	Rollback(ctx context.Context) error
 }
 
+// IntoGetter is implemented by transactions that can unpack a row Get
+// reads into a buffer the caller owns (GetInto).
+type IntoGetter interface {
+	// GetInto is Get, except that a row read from storage may be built in
+	// dst's array (when it is large enough), so that it is valid only
+	// until the caller uses dst again. A row the transaction wrote itself
+	// is returned as Get returns it.
+	GetInto(ctx context.Context, t *Table, k Key, dst Row) (r Row, ok bool, err error)
+}
+
+// GetInto is tx's GetInto when it has one, else tx.Get: a caller that
+// reads a row and is done with it before its next read (YCSB's read,
+// which looks at nothing in it) passes a buffer of its own and saves a
+// Row allocation a read.
+func GetInto(ctx context.Context, tx Txn, t *Table, k Key, dst Row) (Row, bool, error) {
+	if g, ok := tx.(IntoGetter); ok {
+		return g.GetInto(ctx, t, k, dst)
+	}
+	return tx.Get(ctx, t, k)
+}
+
 // Errors a statement returns that are results, not aborts.
 var (
 	ErrNotFound     = errors.New("row not found")

@@ -224,13 +224,24 @@ func appendPackedNumber(b []byte, k Type, n uint64) []byte {
 
 // Row unpacks p into a new Row. p must come from Pack or AppendPacked;
 // anything else panics (a bug, not an input).
-func (p Packed) Row() Row {
+func (p Packed) Row() Row { return p.RowInto(nil) }
+
+// RowInto unpacks p into dst's array when it is large enough (the Row
+// returned is then dst[:n], and dst's earlier contents are gone), else
+// into a new Row, as Row does.
+func (p Packed) RowInto(dst Row) Row {
 	if p == "" {
 		return nil
 	}
 	s := string(p)
 	n, i := uvarint(s, 0)
-	r := make(Row, n)
+	var r Row
+	if dst != nil && uint64(cap(dst)) >= n {
+		r = dst[:n]
+		clear(r) // NULLs are left as they are below
+	} else {
+		r = make(Row, n)
+	}
 	var set *sharedSet
 	for j := range r {
 		tag := s[i]

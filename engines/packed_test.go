@@ -22,18 +22,40 @@ func TestPackedRoundTrip(t *testing.T) {
 		{DecimalValue(Decimal{Units: -1000, Scale: 2}), DecimalValue(Decimal{Units: 0, Scale: 0}), DecimalValue(Decimal{Units: math.MaxInt64, Scale: MaxScale}), DecimalValue(Decimal{Units: 7, Scale: 4})},
 		{Int(3), Null, String("mixed"), DecimalValue(Decimal{Units: 12345, Scale: 2}), Null},
 	}
-	for _, r := range rows {
-		got := Pack(r).Row()
-		if (r == nil) != (got == nil) || len(got) != len(r) {
-			t.Fatalf("%v: got %v", r, got)
+	// RowInto unpacks into a buffer large enough (whatever it held: a
+	// NULL must not keep its old value) and else into a new Row.
+	dirty := func(n int) Row {
+		d := make(Row, n)
+		for i := range d {
+			d[i] = String("dirty")
 		}
-		for i := range r {
-			if got[i].Kind() != r[i].Kind() || !got[i].Equal(r[i]) || got[i].String() != r[i].String() {
-				t.Errorf("%v: value %d is %v (%s), want %v (%s)", r, i, got[i], got[i].Kind(), r[i], r[i].Kind())
+		return d
+	}
+	for _, r := range rows {
+		big, small := dirty(len(r)+1), dirty(max(len(r)-1, 0))
+		for _, u := range []struct {
+			name string
+			row  func(Packed) Row
+		}{
+			{"Row", Packed.Row},
+			{"RowInto a large buffer", func(p Packed) Row { return p.RowInto(big) }},
+			{"RowInto a small buffer", func(p Packed) Row { return p.RowInto(small) }},
+		} {
+			got := u.row(Pack(r))
+			if (r == nil) != (got == nil) || len(got) != len(r) {
+				t.Fatalf("%s %v: got %v", u.name, r, got)
+			}
+			for i := range r {
+				if got[i].Kind() != r[i].Kind() || !got[i].Equal(r[i]) || got[i].String() != r[i].String() {
+					t.Errorf("%s %v: value %d is %v (%s), want %v (%s)", u.name, r, i, got[i], got[i].Kind(), r[i], r[i].Kind())
+				}
+			}
+			if got.Size() != r.Size() {
+				t.Errorf("%s %v: size %d, want %d", u.name, r, got.Size(), r.Size())
 			}
 		}
-		if got.Size() != r.Size() {
-			t.Errorf("%v: size %d, want %d", r, got.Size(), r.Size())
+		if r != nil && unsafe.SliceData(Pack(r).RowInto(big)) != unsafe.SliceData(big) {
+			t.Errorf("%v: RowInto did not use a buffer large enough", r)
 		}
 	}
 	// -0.0 keeps its sign bit: a float comes back bit for bit.

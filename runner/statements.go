@@ -66,6 +66,15 @@ func (t *timedTxn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (e
 	return r, ok, err
 }
 
+// GetInto implements engines.IntoGetter: a read into the workload's
+// buffer, timed as Get.
+func (t *timedTxn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst engines.Row) (engines.Row, bool, error) {
+	start := t.clk.now(ctx)
+	r, ok, err := engines.GetInto(ctx, t.Txn, tb, k, dst)
+	t.note(ctx, StmtRead, start, err)
+	return r, ok, err
+}
+
 func (t *timedTxn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
 	start := t.clk.now(ctx)
 	r, ok, err := t.Txn.GetForUpdate(ctx, tb, k)

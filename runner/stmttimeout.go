@@ -47,6 +47,13 @@ func (b *boundedTxn) Get(ctx context.Context, tb *engines.Table, k engines.Key) 
 	return r, ok, err
 }
 
+// GetInto is Get: a statement cut off by the timeout runs on, and would
+// write dst after the caller has it back. (Without it timedTxn's would be
+// promoted, unbounded.)
+func (b *boundedTxn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, _ engines.Row) (engines.Row, bool, error) {
+	return b.Get(ctx, tb, k)
+}
+
 func (b *boundedTxn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (r engines.Row, ok bool, err error) {
 	err = b.bound(ctx, func(ctx context.Context) (err error) { r, ok, err = b.timedTxn.GetForUpdate(ctx, tb, k); return err })
 	return r, ok, err

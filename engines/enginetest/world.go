@@ -391,3 +391,41 @@ func (e *wallEvent) wait(_ context.Context, timeout time.Duration) bool {
 		return false
 	}
 }
+
+// CheckGetInto checks a session's engines.GetInto against Get: the same
+// row, unpacked into the buffer when the transaction is an
+// engines.IntoGetter (a read-write and a read-only transaction, on rows
+// 1 and 2 of Table; row 2 also after the transaction updated it, when the
+// row is its own write).
+func CheckGetInto(t testing.TB, ctx context.Context, s engines.Session) {
+	for _, ro := range []bool{false, true} {
+		tx, err := s.Begin(ctx, engines.TxnOptions{ReadOnly: ro})
+		Must(t, err)
+		_, into := tx.(engines.IntoGetter)
+		if !into {
+			t.Errorf("%T is not an engines.IntoGetter", tx)
+		}
+		check := func(k int, own bool) {
+			want, ok, err := tx.Get(ctx, Table, Key(k))
+			Must(t, err)
+			dst := make(engines.Row, len(want)+1)
+			for i := range dst {
+				dst[i] = engines.String("dirty")
+			}
+			got, gotOK, err := engines.GetInto(ctx, tx, Table, Key(k), dst)
+			Must(t, err)
+			if !ok || !gotOK || Ints([]engines.Row{got}) != Ints([]engines.Row{want}) {
+				t.Errorf("read-only %v, key %d: GetInto %v %v, Get %v %v", ro, k, got, gotOK, want, ok)
+			}
+			if into && !own && &got[0] != &dst[0] {
+				t.Errorf("read-only %v, key %d: GetInto did not unpack into the buffer", ro, k)
+			}
+		}
+		check(1, false)
+		if !ro {
+			Must(t, tx.Update(ctx, Table, Key(2), engines.Set{Col: 1, Val: engines.Int(7)}))
+		}
+		check(2, !ro)
+		Must(t, tx.Commit(ctx))
+	}
+}

@@ -285,3 +285,9 @@ func TestBeginReusesOnlyAFinishedTransactionNothingUses(t *testing.T) {
 	})
 	w.Run()
 }
+
+func TestGetInto(t *testing.T) {
+	w := newWorld(t, "region-3az", occ.DefaultConfig(), 4)
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) { enginetest.CheckGetInto(t, ctx, s) })
+	w.Run()
+}

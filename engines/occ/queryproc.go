@@ -147,7 +147,7 @@ func (t *txn) Modify(ctx context.Context, tb *engines.Table, k engines.Key, as [
 		rk, enc := txnkit.Keys(tb, k)
 		old, found, own := t.ws.Read(tb, enc)
 		if !own {
-			old, found = t.readStorage(p, tb, k, enc)
+			old, found = t.readStorage(p, tb, k, enc, nil)
 		}
 		if !found {
 			return nil
@@ -174,8 +174,9 @@ func (t *txn) finish() {
 	}
 }
 
-// readStorage fetches one row as of the snapshot from the local replica.
-func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
+// readStorage fetches one row as of the snapshot from the local replica,
+// unpacked into dst's array when it is large enough (Packed.RowInto).
+func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc string, dst engines.Row) (engines.Row, bool) {
 	node := t.s.rep.nodeFor(tb, k, len(t.e.adjs))
 	t.e.Cluster.Send(p, t.s.qp, node)
 	t.e.waitReadable(p, t.s.rep, t.start)
@@ -185,21 +186,26 @@ func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc str
 		panic("occ: read before the replica caught up: " + err.Error()) // waitReadable guarantees it
 	}
 	t.e.Cluster.Send(p, node, t.s.qp)
-	return row.Row(), ok
+	return row.RowInto(dst), ok
 }
 
 // read sees the transaction's own writes first (read-your-writes). enc is
 // k's encoding, which the callers that then write the row reuse.
-func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
+func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, enc string, dst engines.Row) (engines.Row, bool) {
 	if row, exists, own := t.ws.Read(tb, enc); own {
 		return row, exists
 	}
-	return t.readStorage(p, tb, k, enc)
+	return t.readStorage(p, tb, k, enc, dst)
 }
 
-func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (r engines.Row, ok bool, err error) {
+func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	return t.GetInto(ctx, tb, k, nil)
+}
+
+// GetInto implements engines.IntoGetter.
+func (t *txn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst engines.Row) (r engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
-		r, ok = t.read(p, tb, k, k.Encode())
+		r, ok = t.read(p, tb, k, k.Encode(), dst)
 		return nil
 	})
 	return r, ok, err
@@ -210,7 +216,7 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (r engi
 func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (r engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
 		enc := k.Encode()
-		r, ok = t.read(p, tb, k, enc)
+		r, ok = t.read(p, tb, k, enc, nil)
 		if t.ws.Lock(tb, k, enc) {
 			return t.checkLimits()
 		}
@@ -226,7 +232,7 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 	return t.write(ctx, func(p *sim.Proc) error {
 		k := tb.KeyOf(r)
 		rk, enc := txnkit.Keys(tb, k)
-		if _, exists := t.read(p, tb, k, enc); exists {
+		if _, exists := t.read(p, tb, k, enc, nil); exists {
 			return engines.ErrDuplicateKey
 		}
 		t.ws.PutKeyed(tb, k, rk, enc, r)
@@ -239,7 +245,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 		rk, enc := txnkit.Keys(tb, k)
 		old, ok, own := t.ws.Read(tb, enc)
 		if !own {
-			old, ok = t.readStorage(p, tb, k, enc)
+			old, ok = t.readStorage(p, tb, k, enc, nil)
 		}
 		if !ok {
 			return engines.ErrNotFound
@@ -252,7 +258,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) error {
 	return t.write(ctx, func(p *sim.Proc) error {
 		enc := k.Encode()
-		if _, ok := t.read(p, tb, k, enc); !ok {
+		if _, ok := t.read(p, tb, k, enc, nil); !ok {
 			return engines.ErrNotFound
 		}
 		t.ws.Delete(tb, k, enc)

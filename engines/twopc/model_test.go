@@ -234,3 +234,9 @@ func TestSingleSplitReadOnlyReadsAtTheLeaderWithoutClockWait(t *testing.T) {
 		t.Errorf("leader read saw %d, not the value just committed (%d)", seen, ks[0]+100)
 	}
 }
+
+func TestGetInto(t *testing.T) {
+	w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.FixedEpsilon(0), false, 4)
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) { enginetest.CheckGetInto(t, ctx, s) })
+	w.Run()
+}

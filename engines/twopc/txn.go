@@ -244,32 +244,33 @@ func (t *txn) finish(committed bool) {
 // a snapshot read, or a locked read at the split leader. rk and enc are
 // k's row key and encoding (txnkit.Keys), which the callers that then
 // write the row reuse; a row not
-// own is unpacked for this read alone, so a writer may change it.
-func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string, m lock.Mode) (row engines.Row, exists, own bool, err error) {
+// own is unpacked for this read alone (into dst's array when it is large
+// enough, Packed.RowInto), so a writer may change it.
+func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string, m lock.Mode, dst engines.Row) (row engines.Row, exists, own bool, err error) {
 	if row, exists, own := t.ws.Read(tb, enc); own {
 		return row, exists, true, nil // read-your-writes, at the client
 	}
 	if t.snapshot {
-		row, ok := t.snapshotRead(p, tb, k, enc)
-		return row, ok, false, nil
+		packed, ok := t.snapshotRead(p, tb, k, enc)
+		return packed.RowInto(dst), ok, false, nil
 	}
-	row, exists, err = t.lockedRead(p, tb, k, enc, rk, m)
-	return row, exists, false, err
+	packed, exists, err := t.lockedRead(p, tb, k, enc, rk, m)
+	return packed.RowInto(dst), exists, false, err
 }
 
 // lockedRead goes to the split leader, takes the lock (wound-wait) and
 // reads the newest committed version.
-func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Row, bool, error) {
+func (t *txn) lockedRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc, key string, m lock.Mode) (engines.Packed, bool, error) {
 	g := t.e.groupOf(tb, k)
 	ld := g.leader.node
 	t.e.Cluster.SendExec(p, t.out(p, g), ld, t.e.cfg.ReadCPU)
 	if err := t.acquire(p, g, key, m, tb, k); err != nil {
 		t.reply(p, ld)
-		return nil, false, err
+		return "", false, err
 	}
 	row, ok := t.e.Store.Get(tb.ID, enc, latest)
 	t.e.Cluster.Send(p, ld, t.home())
-	return row.Row(), ok, nil
+	return row, ok, nil
 }
 
 // reply carries an abort back to the client, unless the client already
@@ -282,7 +283,7 @@ func (t *txn) reply(p *sim.Proc, from *sim.Node) {
 
 // snapshotRead is a lock-free read at readTS at the nearest replica, once
 // its safe time has reached readTS.
-func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Row, bool) {
+func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Packed, bool) {
 	g := t.e.groupOf(tb, k)
 	r := t.s.nearest(g)
 	if t.leaderRead() {
@@ -306,7 +307,7 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
 	}
 	t.e.Cluster.Send(p, r.node, t.home())
-	return row.Row(), ok
+	return row, ok
 }
 
 // leaderRead: a strong read-only transaction of one point read reads at
@@ -318,6 +319,11 @@ func (t *txn) leaderRead() bool {
 }
 
 func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	return t.GetInto(ctx, tb, k, nil)
+}
+
+// GetInto implements engines.IntoGetter.
+func (t *txn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst engines.Row) (engines.Row, bool, error) {
 	t.refs++
 	defer t.unuse()
 	p := sim.ProcFrom(ctx)
@@ -325,7 +331,7 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engine
 		return nil, false, err
 	}
 	rk, enc := txnkit.Keys(tb, k)
-	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Shared)
+	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Shared, dst)
 	return row, ok, t.end(p, err)
 }
 
@@ -343,7 +349,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 		return nil, false, err
 	}
 	rk, enc := txnkit.Keys(tb, k)
-	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Exclusive)
+	row, ok, _, err := t.read(p, tb, k, rk, enc, lock.Exclusive, nil)
 	if err == nil && t.snapshot {
 		t.ws.Lock(tb, k, enc)
 	}
@@ -370,7 +376,7 @@ func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, chan
 		m = lock.Exclusive
 	}
 	rk, enc := txnkit.Keys(tb, k)
-	old, exists, own, err := t.read(p, tb, k, rk, enc, m)
+	old, exists, own, err := t.read(p, tb, k, rk, enc, m, nil)
 	if err != nil {
 		return t.end(p, err)
 	}

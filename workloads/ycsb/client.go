@@ -62,7 +62,7 @@ type Op struct {
 type Txn struct {
 	typ      string
 	readOnly bool
-	table    *engines.Table
+	c        *Client // its table, and the buffer reads unpack into
 	Ops      []Op
 }
 
@@ -84,27 +84,28 @@ func (t *Txn) SingleStatement() bool { return len(t.Ops) == 1 && t.Ops[0].Kind !
 // statement ends Run and is returned — an abort as it is, anything else
 // (ErrDuplicateKey, ErrNotFound from an update) wrapped with the operation.
 func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
+	table := t.c.w.table
 	for i := range t.Ops {
 		op := &t.Ops[i]
 		var err error
 		switch op.Kind {
 		case OpRead:
-			_, _, err = tx.Get(ctx, t.table, op.Key)
+			_, _, err = engines.GetInto(ctx, tx, table, op.Key, t.c.read)
 		case OpUpdate:
-			err = tx.Update(ctx, t.table, op.Key, op.sets()...)
+			err = tx.Update(ctx, table, op.Key, op.sets()...)
 		case OpInsert:
 			// A clone, so that an engine keeping the row cannot be
 			// affected by a retry handing the same row again.
-			err = tx.Insert(ctx, t.table, op.Row.Clone())
+			err = tx.Insert(ctx, table, op.Row.Clone())
 		case OpScan:
-			_, err = tx.Scan(ctx, t.table, engines.ScanSpec{Start: op.Key, Limit: op.ScanLength})
+			_, err = tx.Scan(ctx, table, engines.ScanSpec{Start: op.Key, Limit: op.ScanLength})
 		case OpRMW:
 			// One-shot (stored procedure) transactions write without
 			// reading first: the update alone, as Deneva's YCSB does.
 			if workloads.OneShot(ctx) {
-				err = tx.Update(ctx, t.table, op.Key, op.sets()...)
-			} else if _, _, err = tx.Get(ctx, t.table, op.Key); err == nil {
-				err = tx.Update(ctx, t.table, op.Key, op.sets()...)
+				err = tx.Update(ctx, table, op.Key, op.sets()...)
+			} else if _, _, err = engines.GetInto(ctx, tx, table, op.Key, t.c.read); err == nil {
+				err = tx.Update(ctx, table, op.Key, op.sets()...)
 			}
 		default:
 			err = fmt.Errorf("ycsb: unknown operation %v", op.Kind)
@@ -141,8 +142,14 @@ type Client struct {
 	// then the insert has committed or been given up (YCSB acknowledges in
 	// a finally block, whatever the outcome).
 	pending int64
-	seen    map[int64]struct{} // distinct keys of a large transaction
-	parts   []int64            // the partitions of the transaction being drawn
+	// read is the buffer the rows the client reads are unpacked into
+	// (engines.GetInto): a read looks at nothing in its row, and the row
+	// of every read but an engine's own write was a new Row (11 values).
+	// An attempt cut off by a timeout may still write it while the next
+	// one runs: nothing reads it.
+	read  engines.Row
+	seen  map[int64]struct{} // distinct keys of a large transaction
+	parts []int64            // the partitions of the transaction being drawn
 }
 
 // maxKeyRetries bounds the redraws of a key chooser that keeps drawing keys
@@ -151,7 +158,7 @@ type Client struct {
 const maxKeyRetries = 1000
 
 func (w *Workload) newClient(id int, rng *rand.Rand) *Client {
-	c := &Client{w: w, id: id, rng: rng, pending: -1}
+	c := &Client{w: w, id: id, rng: rng, pending: -1, read: make(engines.Row, len(w.table.Columns))}
 	o := w.opts
 	last := w.seq.Last
 	switch w.dist {
@@ -211,7 +218,7 @@ func (c *Client) Next() workloads.Txn {
 	t := &oneOp{Txn: Txn{
 		typ:      kind.String(),
 		readOnly: kind == OpRead || kind == OpScan,
-		table:    c.w.table,
+		c:        c,
 	}}
 	t.Ops = t.op[:]
 	op := &t.op[0]
@@ -327,7 +334,7 @@ func (c *Client) nextMulti() *Txn {
 			op.Value = c.w.value(c.rng)
 		}
 	}
-	return &Txn{typ: TypeTxn, readOnly: readOnly, table: c.w.table, Ops: ops}
+	return &Txn{typ: TypeTxn, readOnly: readOnly, c: c, Ops: ops}
 }
 
 func (c *Client) keyOf(n int64) engines.Key { return c.w.KeyOf(n) }
