@@ -80,8 +80,9 @@ func (e *Engine) journalAppend(p *sim.Proc, from *sim.Node, rec *commitRecord) {
 			}
 		}
 	}
-	q := e.Cluster.Replicate("journal-append", from, e.journal.nodes, e.cfg.JournalAppend, e.journal.drawFlush, appended, e.journal.quorum)
-	sim.Await(p, q, sim.CatReplication)
+	// ReplicateAwait: the replication's record is used again once every
+	// replica has replied (7.6% of the bytes an occ YCSB-A run allocated).
+	e.Cluster.ReplicateAwait(p, "journal-append", from, e.journal.nodes, e.cfg.JournalAppend, e.journal.drawFlush, appended, e.journal.quorum, sim.CatReplication)
 }
 
 // prune forgets records no replica can still be waiting for: aborted ones,
