@@ -88,8 +88,8 @@ func (t *txn) floor(sh *shard) storage.Timestamp {
 
 // keys lists the lock keys of the rows pt's commit makes visible, sorted
 // (FOR UPDATE locks install nothing, so readers need not wait for them).
-func (pt *part) keys() []string {
-	var ks []string
+// They are appended to ks.
+func (pt *part) keys(ks []string) []string {
 	for w := range pt.ws.All() {
 		if !w.LockOnly {
 			ks = append(ks, w.RowKey)
@@ -131,7 +131,7 @@ func (t *txn) commitOn(p *sim.Proc, pt *part, atLeast storage.Timestamp, written
 		return 0
 	}
 	ts := sh.assign(max(t.floor(sh), atLeast))
-	pd := sh.register(t.e.Kernel, t.owner(), ts, pt.keys())
+	pd := sh.register(&pt.pend, t.e.Kernel, t.owner(), ts, pt.keys(pt.pend.keys[:0]))
 	pt.pd = pd
 	for _, w := range written {
 		t.install(w, ts)
@@ -176,7 +176,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 			return 0 // rolled back meanwhile: nothing to prepare
 		}
 		ts := sh.assign(t.floor(sh))
-		pt.pd = sh.register(t.e.Kernel, t.owner(), ts, pt.keys())
+		pt.pd = sh.register(&pt.pend, t.e.Kernel, t.owner(), ts, pt.keys(pt.pend.keys[:0]))
 		t.e.flush(c, sh)
 		t.e.Cluster.Send(c, sh.node, r)
 		return ts

@@ -59,7 +59,7 @@ type pending struct {
 	owner lock.Owner
 	lower storage.Timestamp
 	keys  []string // lock keys of the rows written, sorted
-	done  *sim.Future[struct{}]
+	done  sim.Future[struct{}]
 }
 
 // assign returns a new timestamp at or above floor and above every
@@ -77,9 +77,10 @@ func (sh *shard) learn(ts storage.Timestamp) { sh.lastTS = max(sh.lastTS, ts) }
 // noteRead records that a read used snapshot ts here.
 func (sh *shard) noteRead(ts storage.Timestamp) { sh.maxRead = max(sh.maxRead, ts) }
 
-// register adds a commit in progress over keys (sorted lock keys).
-func (sh *shard) register(k *sim.Kernel, o lock.Owner, lower storage.Timestamp, keys []string) *pending {
-	pd := &pending{owner: o, lower: lower, keys: keys, done: sim.NewFuture[struct{}](k)}
+// register adds a commit in progress over keys (sorted lock keys), in
+// the record pd (its part's: see part.pend).
+func (sh *shard) register(pd *pending, k *sim.Kernel, o lock.Owner, lower storage.Timestamp, keys []string) *pending {
+	*pd = pending{owner: o, lower: lower, keys: keys, done: sim.MakeFuture[struct{}](k)}
 	sh.inflight = append(sh.inflight, pd)
 	for _, key := range keys {
 		l := sh.byKey[key]
@@ -123,7 +124,7 @@ func (sh *shard) waitKey(p *sim.Proc, key string, ts storage.Timestamp) {
 		if wait == nil {
 			return
 		}
-		sim.Await(p, wait.done, sim.CatReadWait)
+		sim.Await(p, &wait.done, sim.CatReadWait)
 	}
 }
 
@@ -140,7 +141,7 @@ func (sh *shard) waitRange(p *sim.Proc, from, to string, ts storage.Timestamp) {
 		if wait == nil {
 			return
 		}
-		sim.Await(p, wait.done, sim.CatReadWait)
+		sim.Await(p, &wait.done, sim.CatReadWait)
 	}
 }
 
