@@ -352,3 +352,9 @@ func TestReferenceTableWritesTouchEveryShard(t *testing.T) {
 		t.Errorf("readers saw %v, want 107 everywhere", seen)
 	}
 }
+
+func TestGetInto(t *testing.T) {
+	w := newWorld(t, sharded.DefaultConfig(), sim.FixedEpsilon(0), false, 4)
+	w.Client(t, 0, azA, func(ctx context.Context, s engines.Session) { enginetest.CheckGetInto(t, ctx, s) })
+	w.Run()
+}

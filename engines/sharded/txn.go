@@ -292,8 +292,9 @@ func (t *txn) writeShards(tb *engines.Table, k engines.Key) []*shard {
 // readAt is a snapshot read on a shard: t's own write, or the version
 // visible at the snapshot once no commit in progress that may be visible
 // holds the row. rk and enc are the row's row key and encoding
-// (txnkit.Keys).
-func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, rk, enc string) (engines.Row, bool) {
+// (txnkit.Keys); a row from storage is unpacked into dst's array when it
+// is large enough (Packed.RowInto).
+func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, rk, enc string, dst engines.Row) (engines.Row, bool) {
 	sh.node.CPU.Exec(p, t.e.cfg.ReadCPU)
 	if row, exists, own := t.own(sh).Read(tb, enc); own {
 		return row, exists
@@ -301,15 +302,20 @@ func (t *txn) readAt(p *sim.Proc, sh *shard, tb *engines.Table, rk, enc string) 
 	sh.noteRead(t.snapshot)
 	sh.waitKey(p, rk, t.snapshot)
 	row, ok := t.e.Store.Get(tb.ID, enc, t.snapshot)
-	return row.Row(), ok
+	return row.RowInto(dst), ok
 }
 
-func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (row engines.Row, ok bool, err error) {
+func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
+	return t.GetInto(ctx, tb, k, nil)
+}
+
+// GetInto implements engines.IntoGetter.
+func (t *txn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst engines.Row) (row engines.Row, ok bool, err error) {
 	err = t.statement(ctx, func(p *sim.Proc) error {
 		sh := t.homeOf(tb, k)
 		rk, enc := txnkit.Keys(tb, k)
 		t.onShard(p, sh, func() bool {
-			row, ok = t.readAt(p, sh, tb, rk, enc)
+			row, ok = t.readAt(p, sh, tb, rk, enc, dst)
 			return false
 		})
 		return nil
