@@ -79,6 +79,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	attempts := 0
 	committed := false
 	participants := 0
+	cutOff := false // an attempt or a statement was cut off and may run on
 	for attempts < c.cfg.MaxAttempts {
 		attempts++
 		start := c.clk.now(ctx)
@@ -88,6 +89,7 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 			actx = workloads.WithAttempt(ctx, rec)
 		}
 		info, err, timedOut := c.timedAttempt(actx, t, attempts, first)
+		cutOff = cutOff || timedOut || c.cut
 		if err != nil && ctx.Err() != nil {
 			// Interrupted (Ctrl-C), not failed: the attempt and its
 			// transaction are left out of the figures.
@@ -149,6 +151,9 @@ func (c *client) execute(ctx context.Context, t workloads.Txn, intended time.Dur
 	c.rec(c.recordTxn)
 	if committed {
 		c.commits.Add(1)
+	}
+	if r, ok := c.gen.(workloads.Releaser); ok && !cutOff {
+		r.Release(t)
 	}
 }
 

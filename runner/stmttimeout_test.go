@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/runner"
 	"github.com/txbench/txbench/runner/runnertest"
 	"github.com/txbench/txbench/workloads"
 )
@@ -47,6 +48,32 @@ func TestStatementTimeoutAbortsAndRetries(t *testing.T) {
 			again := runnertest.Run(t, cfg)
 			if !bytes.Equal(runnertest.Stable(t, res), runnertest.Stable(t, again)) {
 				t.Error("same seed, different results")
+			}
+		})
+	}
+}
+
+// The runner releases a transaction for its client to reuse
+// (workloads.Releaser) only when no attempt of it was cut off: an attempt
+// cut off by the attempt timeout runs on, and YCSB-F's read-modify-write
+// goes on to its UPDATE once the read returns (ycsb's Run panics if its
+// record was released or reused meanwhile). In us-3 a 5 ms timeout cuts
+// off most attempts.
+func TestCutOffTransactionsAreNotReleased(t *testing.T) {
+	for _, engine := range simulatedEngines {
+		t.Run(engine, func(t *testing.T) {
+			cfg := runnertest.Quick(t, engine, "ycsb-f", nil)
+			cfg.Topology = "us-3"
+			// One attempt, reconnecting at once: the transaction ends
+			// while its cut-off attempt still runs.
+			cfg.TxnTimeout, cfg.MaxAttempts, cfg.ReconnectBackoff = 5*time.Millisecond, 1, 0
+			res := runnertest.Run(t, cfg)
+			var timeouts int64
+			for _, s := range res.TxnTypes {
+				timeouts += s.AbortReasons[string(runner.ReasonTimeout)]
+			}
+			if timeouts == 0 {
+				t.Error("no attempt was cut off: the test shows nothing")
 			}
 		})
 	}

@@ -57,6 +57,16 @@ type Client interface {
 	Next() Txn
 }
 
+// Releaser is implemented by clients that reuse a transaction's record:
+// the runner calls Release(t) once it is done with t — every attempt of
+// it has returned and none was cut off by a timeout (a cut-off attempt
+// runs on, unseen) — and a later Next may then return the same record.
+// What t handed to an engine must not be reused with it (an engine may
+// keep a statement's key, a row or an argument past the statement).
+type Releaser interface {
+	Release(t Txn)
+}
+
 // Txn is one logical transaction.
 type Txn interface {
 	// Type is one of the workload's TxnTypes.

@@ -216,8 +216,9 @@ func TestKeyNames(t *testing.T) {
 
 var nameSink string
 
-// TestNextAllocs: a core workload's drawn transaction, its operation and
-// its key are one allocation.
+// TestNextAllocs: a core workload's drawn transaction and its operation
+// are one allocation, its key another; a transaction the runner released
+// is the next one's record (workloads.Releaser), whose key alone is new.
 func TestNextAllocs(t *testing.T) {
 	for _, part := range []int{0, 4} {
 		o := smallOptions()
@@ -225,9 +226,28 @@ func TestNextAllocs(t *testing.T) {
 		w := mustNew(t, "ycsb-a", o, 1)
 		c := w.NewClient(0, rand.New(rand.NewPCG(1, 2)))
 		var tx workloads.Txn
-		if a := testing.AllocsPerRun(100, func() { tx = c.Next() }); a != 1 {
-			t.Errorf("partitions %d: Next allocates %v times a call, want 1", part, a)
+		if a := testing.AllocsPerRun(100, func() { tx = c.Next() }); a != 2 {
+			t.Errorf("partitions %d: Next allocates %v times a call, want 2", part, a)
 		}
+		r := c.(workloads.Releaser)
+		if a := testing.AllocsPerRun(100, func() { r.Release(tx); tx = c.Next() }); a != 1 {
+			t.Errorf("partitions %d: Next after Release allocates %v times a call, want 1", part, a)
+		}
+		old := tx
+		r.Release(old)
+		if tx = c.Next(); tx != old {
+			t.Errorf("partitions %d: the released record was not reused", part)
+		}
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("partitions %d: a released transaction ran", part)
+				}
+			}()
+			r.Release(tx)
+			_ = tx.Run(context.Background(), &fakeTxn{db: newFakeDB()})
+		}()
+		tx = c.Next()
 		k := tx.(*Txn).Ops[0].Key
 		if want := w.KeyOf(0); len(k) != len(want) {
 			t.Errorf("partitions %d: key %v, want the shape of %v", part, k, want)
