@@ -7,6 +7,9 @@
 #   BASE=0831951 CUR=HEAD REPS=3 scripts/sim-speed.sh ycsb
 #   TPCC_DURATION=10m WAREHOUSES=10 scripts/sim-speed.sh tpcc
 #   SWEEP_DURATION=10s scripts/sim-speed.sh sweep   (simulated time per point, 2s)
+#   PIN=1 scripts/sim-speed.sh ycsb   every timed run pinned to CPU 1 (taskset -c),
+#        so base and current run on the same core (this machine's CPU 0 is at
+#        times 20-50% slower for memory-bound work; scripts/pair-speed.sh)
 #   REVERT="6c85a65 d5b9a34" scripts/sim-speed.sh ycsb   base = CUR without
 #        those commits (reverse-applied), to isolate them from model changes
 #        that landed in between
@@ -50,11 +53,11 @@ else
   basename=$(git rev-parse --short "$BASE")
 fi
 build "$CUR" cur
-echo "base $basename · current $(git rev-parse --short "$CUR") · $(nproc) cores · load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "base $basename · current $(git rev-parse --short "$CUR") · $(nproc) cores${PIN:+, runs pinned to CPU $PIN} · load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 timed() { # tag, binary, args...: prints "cpu_seconds wall_seconds peak_rss_kib"
   local tag=$1 bin=$2; shift 2
-  /usr/bin/time -f '%U %S %e %M' -o "$work/$tag.time" "$work/$bin" "$@" >/dev/null
+  /usr/bin/time -f '%U %S %e %M' -o "$work/$tag.time" ${PIN:+taskset -c "$PIN"} "$work/$bin" "$@" >/dev/null
   awk '{printf "%.2f %.2f %d\n", $1 + $2, $3, $4}' "$work/$tag.time"
 }
 
