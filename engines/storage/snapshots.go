@@ -1,5 +1,10 @@
 package storage
 
+import (
+	"slices"
+	"sort"
+)
+
 // SnapshotID names one registration in a Snapshots set. The zero SnapshotID
 // is never returned by Acquire.
 type SnapshotID struct {
@@ -46,18 +51,9 @@ func (s *Snapshots) Acquire(ts Timestamp) SnapshotID {
 		s.ids = append(s.ids, id)
 		return id
 	}
-	lo, hi := s.head, n
-	for lo < hi {
-		m := int(uint(lo+hi) >> 1)
-		if s.ids[m].ts <= ts {
-			lo = m + 1
-		} else {
-			hi = m
-		}
-	}
-	s.ids = append(s.ids, SnapshotID{})
-	copy(s.ids[lo+1:], s.ids[lo:n])
-	s.ids[lo] = id
+	// Rare (a clock behind another's): before the first entry above ts.
+	at := s.head + sort.Search(n-s.head, func(i int) bool { return s.ids[s.head+i].ts > ts })
+	s.ids = slices.Insert(s.ids, at, id)
 	return id
 }
 
