@@ -26,6 +26,15 @@ func checkMemory(wl workloads.Workload) error {
 	return fmt.Errorf("%s needs about %s of memory in the simulator; this machine has %s available", opt, gib(need), gib(avail))
 }
 
+// loadBytes is the workload's estimate of its loaded data, 0 if it has none.
+func loadBytes(wl workloads.Workload) int64 {
+	if sized, ok := wl.(workloads.Sized); ok {
+		need, _ := sized.LoadBytes()
+		return need
+	}
+	return 0
+}
+
 func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // availableMemory reads MemAvailable from /proc/meminfo (Linux); elsewhere

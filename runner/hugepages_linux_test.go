@@ -1,0 +1,61 @@
+package runner
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"unsafe"
+)
+
+// The heap the simulator grows into after reserveHugePages lies in memory
+// advised for huge pages: the mapping holding a fresh large allocation
+// carries the kernel's "hg" flag.
+func TestReserveHugePagesAdvisesTheHeapAheadOfUse(t *testing.T) {
+	if !hugePagesWanted() {
+		t.Skip("transparent huge pages are not in madvise mode here (or are turned off): nothing is reserved")
+	}
+	reserveHugePages(64 << 20)
+	b := make([]byte, 32<<20)
+	for i := 0; i < len(b); i += 4096 {
+		b[i] = 1
+	}
+	flags, huge := mappingOf(t, uintptr(unsafe.Pointer(&b[0])))
+	if !strings.Contains(" "+flags+" ", " hg ") {
+		t.Fatalf("the heap mapping holding a new 32 MiB block has VmFlags %q, without hg (MADV_HUGEPAGE)", flags)
+	}
+	t.Logf("VmFlags %s; AnonHugePages %s", flags, huge)
+}
+
+// mappingOf returns the VmFlags and AnonHugePages of the mapping holding
+// addr, from /proc/self/smaps.
+func mappingOf(t *testing.T, addr uintptr) (flags, huge string) {
+	t.Helper()
+	f, err := os.Open("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		var lo, hi uintptr
+		if n, _ := fmt.Sscanf(line, "%x-%x", &lo, &hi); n == 2 && strings.Contains(line, " ") && !strings.HasSuffix(strings.Fields(line)[0], ":") {
+			in = lo <= addr && addr < hi
+			continue
+		}
+		if !in {
+			continue
+		}
+		if rest, ok := strings.CutPrefix(line, "AnonHugePages:"); ok {
+			huge = strings.TrimSpace(rest)
+		}
+		if rest, ok := strings.CutPrefix(line, "VmFlags:"); ok {
+			return strings.TrimSpace(rest), huge
+		}
+	}
+	t.Fatalf("no mapping in /proc/self/smaps holds %#x", addr)
+	return "", ""
+}
