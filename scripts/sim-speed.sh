@@ -7,6 +7,8 @@
 #   BASE=0831951 CUR=HEAD REPS=3 scripts/sim-speed.sh ycsb
 #   TPCC_DURATION=10m WAREHOUSES=10 scripts/sim-speed.sh tpcc
 #   SWEEP_DURATION=10s scripts/sim-speed.sh sweep   (simulated time per point, 2s)
+#   SWEEP_DURATION=60s SWEEP_RECORDS=100000 scripts/sim-speed.sh sweep   the issue's
+#        own example (YCSB's default records, a minute a point; 10,000 records)
 #   PIN=1 scripts/sim-speed.sh ycsb   every timed run pinned to CPU 1 (taskset -c),
 #        so base and current run on the same core (this machine's CPU 0 is at
 #        times 20-50% slower for memory-bound work; scripts/pair-speed.sh)
@@ -106,10 +108,11 @@ if [[ $what == sweep || $what == all ]]; then
   P=$(nproc)
   echo
   SD=${SWEEP_DURATION:-2s}
-  echo "sweep: ycsb-a, zipf-constant=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, 10,000 records, $SD: --parallel 1 vs $P"
+  SR=${SWEEP_RECORDS:-10000}
+  echo "sweep: ycsb-a, zipf-constant=0.5,0.7,0.8,0.9,0.99, engines occ,2pc,sharded, $SR records, $SD: --parallel 1 vs $P"
   sweep() { # tag, parallel
     /usr/bin/time -f '%e' -o "$work/sweep-$1.time" "$work/cur" sweep --engines occ,2pc,sharded --workload ycsb-a \
-      --records 10000 --duration "$SD" --param zipf-constant=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
+      --records "$SR" --duration "$SD" --param zipf-constant=0.5,0.7,0.8,0.9,0.99 --parallel "$2" --quiet \
       --out-dir "$work/sweep-$1" >/dev/null
     cat "$work/sweep-$1.time"
   }
