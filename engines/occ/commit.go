@@ -17,8 +17,7 @@ import (
 // round among themselves first.
 
 func (t *txn) Commit(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return errors.New("occ: transaction already finished")
 	}
@@ -253,9 +252,9 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 // notify delivers a second-phase message to an adjudicator asynchronously.
 func (t *txn) notify(g keyGroup, apply func(a *adjNode)) {
 	from := t.s.qp
-	t.refs++
+	t.refs.Hold()
 	t.e.Kernel.Spawn("occ-notify", func(c *sim.Proc) {
-		defer t.unuse()
+		defer t.refs.Release()
 		t.e.Cluster.Send(c, from, g.adj.node)
 		apply(g.adj)
 	})

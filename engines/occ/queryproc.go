@@ -47,11 +47,7 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	// The previous transaction's record is reused when it is finished and
 	// nothing holds it, as 2pc's is: a transaction was 22% of the bytes
 	// an occ YCSB-A run allocated.
-	t := s.cur
-	if t == nil || !t.done || t.refs != 0 {
-		t = new(txn)
-		s.cur = t
-	}
+	t := simengine.Recycle(&s.cur, (*txn).reusable)
 	*t = txn{s: s, e: s.e, opts: o, id: s.e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
 	return t, nil
 }
@@ -85,16 +81,16 @@ type txn struct {
 	// they run (a statement cut off by a timeout runs on in its own
 	// process) and the second-phase notices it spawned (commit.go's
 	// notify) — so that Begin reuses it only when nothing does.
-	refs int
+	refs simengine.Refs
 }
-
-// unuse ends a use of t counted in refs.
-func (t *txn) unuse() { t.refs-- }
 
 type openRound struct {
 	groups []keyGroup
 	rec    *commitRecord
 }
+
+// reusable: the transaction is finished and nothing uses its record.
+func (t *txn) reusable() bool { return t.done && t.refs.Idle() }
 
 func (t *txn) Info() engines.TxnInfo { return t.info }
 
@@ -102,8 +98,7 @@ func (t *txn) Info() engines.TxnInfo { return t.info }
 // QP's CPU, and body (which may go to storage). The snapshot is fixed at the
 // QP when the first statement arrives.
 func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return errors.New("occ: transaction already finished")
 	}
@@ -356,8 +351,7 @@ func (t *txn) scan(p *sim.Proc, tb *engines.Table, s engines.ScanSpec) []engines
 }
 
 func (t *txn) Rollback(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return nil
 	}

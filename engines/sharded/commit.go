@@ -23,8 +23,7 @@ import (
 // Prepares cannot fail here: every check (locks, serialization) was made
 // when the statements ran.
 func (t *txn) Commit(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return errFinished
 	}
@@ -193,7 +192,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	// makes the rows visible and releases the locks.
 	o := t.owner()
 	for _, pt := range others {
-		t.refs++
+		t.refs.Hold()
 		t.e.Kernel.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
 			osh := pt.sh
 			t.e.Cluster.Send(c, r, osh.node)
@@ -202,7 +201,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 			t.e.flush(c, osh)
 			osh.resolve(pt.pd)
 			osh.release(o)
-			t.unuse()
+			t.refs.Release()
 		})
 	}
 }

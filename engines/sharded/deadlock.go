@@ -125,9 +125,9 @@ func (t *txn) lockRow(p *sim.Proc, sh *shard, key string, tb *engines.Table, k e
 // keeps waiting meanwhile.
 func (e *Engine) checkDistributed(slot *waitSlot) {
 	t := slot.t
-	t.refs++
+	t.refs.Hold()
 	e.Kernel.Spawn("sharded-deadlock-check", func(c *sim.Proc) {
-		defer t.unuse()
+		defer t.refs.Release()
 		r := t.s.router.node
 		e.Cluster.Send(c, slot.sh.node, r)
 		e.stats.DeadlockChecks++

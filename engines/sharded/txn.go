@@ -94,11 +94,7 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	// The previous transaction's record is reused when it is finished and
 	// nothing holds it: a transaction was 30% of the bytes a sharded
 	// YCSB-A run allocated.
-	t := s.last
-	if t == nil || !t.done || t.refs != 0 {
-		t = new(txn)
-		s.last = t
-	}
+	t := simengine.Recycle(&s.last, (*txn).reusable)
 	keys := t.first.pend.keys[:0]
 	*t = txn{e: e, s: s, opts: o, id: e.NextTxn(), begun: sim.ProcFrom(ctx).Now(),
 		trips: simengine.Trips{OneShot: o.OneShot}}
@@ -165,7 +161,7 @@ type txn struct {
 	// timeout runs on in its own process), and the processes it spawned
 	// (COMMIT PREPARED, deadlock checks) — so that Begin reuses it only
 	// when nothing does.
-	refs int
+	refs simengine.Refs
 	info engines.TxnInfo
 	// decided: the lead shard installed the commit; lost: a failover or a
 	// lost connection rolled t back (failover.go).
@@ -179,6 +175,9 @@ type txn struct {
 	// assigns holds an UPDATE's assignments (Update).
 	assigns [2]engines.Assign
 }
+
+// reusable: the transaction is finished and nothing uses its record.
+func (t *txn) reusable() bool { return t.done && t.refs.Idle() }
 
 // Info reports the shards the commit wrote (0 for a read-only commit).
 func (t *txn) Info() engines.TxnInfo { return t.info }
@@ -207,9 +206,6 @@ func (t *txn) own(sh *shard) *txnkit.WriteSet {
 	return nil
 }
 
-// unuse ends a use of t counted in refs.
-func (t *txn) unuse() { t.refs-- }
-
 var errFinished = errors.New("sharded: transaction already finished")
 
 // statement runs one SQL statement: the client's round trip to its
@@ -218,8 +214,7 @@ var errFinished = errors.New("sharded: transaction already finished")
 // per statement, both from the router's bounded clock (its latest bound,
 // so every commit acknowledged before the statement is below it).
 func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return errFinished
 	}
@@ -510,7 +505,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 	// statement: a new slice an UPDATE was 3% of the bytes a sharded
 	// YCSB-A run allocated.
 	var as []engines.Assign
-	if t.refs == 0 && len(sets) <= len(t.assigns) {
+	if t.refs.Idle() && len(sets) <= len(t.assigns) {
 		as = t.assigns[:len(sets)]
 	} else {
 		as = make([]engines.Assign, len(sets))
@@ -607,8 +602,7 @@ func (t *txn) scanAt(p *sim.Proc, sh *shard, tb *engines.Table, from, to string,
 // Rollback is one round trip to the router, which answers at once and
 // sends the rollback on to the shards.
 func (t *txn) Rollback(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return nil
 	}

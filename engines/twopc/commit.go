@@ -36,8 +36,7 @@ type participant struct {
 //   - several splits: two-phase commit, coordinated by a participant
 //     leader.
 func (t *txn) Commit(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return errFinished
 	}
@@ -285,7 +284,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		if pt == coord {
 			continue
 		}
-		t.refs++
+		t.refs.Hold()
 		t.e.Kernel.Spawn("2pc-commit-notice", func(c *sim.Proc) {
 			t.e.Cluster.Send(c, cn, pt.g.leader.node)
 			if pt.rec != nil {
@@ -293,7 +292,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 				t.e.replicate(c, pt.g, pt.rec)
 			}
 			t.e.release(pt.g, t)
-			t.unuse()
+			t.refs.Release()
 		})
 	}
 	t.e.Cluster.Send(p, cn, t.home())

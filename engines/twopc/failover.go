@@ -254,7 +254,7 @@ func (e *Engine) loseLeader(g *group, t *txn) {
 // whose outcome may not have reached the other participants.
 func (e *Engine) finishFor(g *group, t *txn) {
 	for _, o := range t.touched {
-		t.refs++
+		t.refs.Hold()
 		e.Kernel.Spawn("2pc-commit-resend", func(c *sim.Proc) {
 			e.Cluster.Send(c, g.leader.node, o.leader.node)
 			for _, rec := range t.records {
@@ -263,7 +263,7 @@ func (e *Engine) finishFor(g *group, t *txn) {
 				}
 			}
 			e.release(o, t)
-			t.unuse()
+			t.refs.Release()
 		})
 	}
 }

@@ -141,9 +141,9 @@ func (e *Engine) wound(v *txn, by *waitSlot) {
 // transaction wounded it.
 func (e *Engine) woundNotice(v *txn, g *group) {
 	from := g.leader.node
-	v.refs++
+	v.refs.Hold()
 	e.Kernel.Spawn("2pc-wound-notice", func(c *sim.Proc) {
-		defer v.unuse()
+		defer v.refs.Release()
 		e.Cluster.Send(c, from, v.home())
 		if v.done || v.decided {
 			return
@@ -181,14 +181,14 @@ func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
 // (takeOver), the leaders' idle timeout those of a silent client's
 // (abandon).
 func (e *Engine) releaseAsyncThen(from *sim.Node, g *group, v *txn, then func()) {
-	v.refs++
+	v.refs.Hold()
 	e.Kernel.Spawn("2pc-release", func(c *sim.Proc) {
 		e.Cluster.Send(c, from, g.leader.node)
 		e.release(g, v)
 		if then != nil {
 			then()
 		}
-		v.unuse()
+		v.refs.Release()
 	})
 }
 

@@ -78,11 +78,7 @@ func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, e
 	// The previous transaction's record is reused when it is finished and
 	// nothing holds it: a transaction was 40% of the bytes a 2pc YCSB-A
 	// run allocated (608 a transaction).
-	t := s.last
-	if t == nil || !t.done || t.refs != 0 {
-		t = new(txn)
-		s.last = t
-	}
+	t := simengine.Recycle(&s.last, (*txn).reusable)
 	*t = txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
 	t.touched, t.prepared = t.touchedBuf[:0], t.preparedBuf[:0]
 	if o.OneShot && s.coord == nil {
@@ -142,7 +138,7 @@ type txn struct {
 	// they run (a statement cut off by a timeout runs on in its own
 	// process), and the processes it spawned (wound notices, releases,
 	// commit notices) — so that Begin reuses it only when nothing does.
-	refs int
+	refs simengine.Refs
 	info engines.TxnInfo
 	// trips: a one-shot transaction's request to its session's
 	// coordinator and the one reply (oneshot.go).
@@ -159,6 +155,9 @@ type txn struct {
 	partPtrs                [2]*participant
 }
 
+// reusable: the transaction is finished and nothing uses its record.
+func (t *txn) reusable() bool { return t.done && t.refs.Idle() }
+
 // Info reports the splits the commit involved.
 func (t *txn) Info() engines.TxnInfo { return t.info }
 
@@ -169,9 +168,6 @@ func (t *txn) touch(g *group) {
 }
 
 func (t *txn) preparedAt(g *group) bool { return slices.Contains(t.prepared, g) }
-
-// unuse ends a use of t counted in refs.
-func (t *txn) unuse() { t.refs-- }
 
 var errFinished = errors.New("2pc: transaction already finished")
 
@@ -324,8 +320,7 @@ func (t *txn) Get(ctx context.Context, tb *engines.Table, k engines.Key) (engine
 
 // GetInto implements engines.IntoGetter.
 func (t *txn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst engines.Row) (engines.Row, bool, error) {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	p := sim.ProcFrom(ctx)
 	if err := t.start(p); err != nil {
 		return nil, false, err
@@ -339,8 +334,7 @@ func (t *txn) GetInto(ctx context.Context, tb *engines.Table, k engines.Key, dst
 // isolation (Spanner's exclusive lock hint); under repeatable read it
 // reads the snapshot and validates the row like a write at commit.
 func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key) (engines.Row, bool, error) {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.opts.ReadOnly {
 		return nil, false, engines.ErrReadOnly
 	}
@@ -360,8 +354,7 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 // (under serializable isolation with a shared lock; the exclusive lock
 // comes at commit), then buffers the change at the client.
 func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists, own bool, rk, enc string) error) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
@@ -411,8 +404,7 @@ func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets
 // split leaders directly, so grouping saves no hop; what it buys is that
 // the statement's rows are requested in parallel (engines.Grouper).
 func (t *txn) Statement(ctx context.Context, body func(ctx context.Context) error) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if err := t.start(sim.ProcFrom(ctx)); err != nil {
 		return err
 	}
@@ -449,8 +441,7 @@ func (t *txn) Delete(ctx context.Context, tb *engines.Table, k engines.Key) erro
 // Rollback sends the rollback to the splits in the background; the client
 // does not wait for it.
 func (t *txn) Rollback(ctx context.Context) error {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	if t.done {
 		return nil
 	}
@@ -466,8 +457,7 @@ func (t *txn) Rollback(ctx context.Context) error {
 // transaction's own writes. Locked scans hold a shared range lock over
 // what they read, so a concurrent insert cannot appear in it (no phantoms).
 func (t *txn) Scan(ctx context.Context, tb *engines.Table, s engines.ScanSpec) ([]engines.Row, error) {
-	t.refs++
-	defer t.unuse()
+	defer t.refs.Hold().Release()
 	p := sim.ProcFrom(ctx)
 	if err := t.start(p); err != nil {
 		return nil, err
