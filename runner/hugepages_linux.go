@@ -41,9 +41,11 @@ const (
 
 // reserveHugePages advises enough heap for a load estimated at need bytes
 // (peak heap about 2.5× the loaded data), at most half the memory available.
-func reserveHugePages(need int64) {
-	if !hugePagesWanted() {
-		return
+// The error is a bad TXBENCH_HUGEPAGES.
+func reserveHugePages(need int64) error {
+	allowed, err := hugePagesAllowed()
+	if !allowed || !hugePagesWanted() {
+		return err
 	}
 	n := max(hugeMin, need*5/2+hugeExtra)
 	if avail, ok := availableMemory(); ok {
@@ -52,10 +54,11 @@ func reserveHugePages(need int64) {
 	hugeMu.Lock()
 	defer hugeMu.Unlock()
 	if n <= hugeReserved {
-		return
+		return nil
 	}
 	adviseHuge(n)
 	hugeReserved = n
+	return nil
 }
 
 // adviseHuge maps n bytes of fresh heap, advises it and gives it back.
@@ -68,8 +71,10 @@ func adviseHuge(n int64) {
 	runtime.GC()
 }
 
+// hugePagesWanted: the system would give this process huge pages only if
+// it asked, and nothing says not to ask.
 func hugePagesWanted() bool {
-	if os.Getenv("TXBENCH_HUGEPAGES") == "off" || strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
+	if strings.Contains(os.Getenv("GODEBUG"), "disablethp=1") {
 		return false
 	}
 	if oc, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || strings.TrimSpace(string(oc)) == "2" {

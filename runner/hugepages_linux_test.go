@@ -16,7 +16,7 @@ import (
 // bench does (reserve, then load): in this one, other tests have grown
 // and fragmented the heap already.
 func TestReserveHugePagesAdvisesTheHeapAheadOfUse(t *testing.T) {
-	if !hugePagesWanted() {
+	if ok, _ := hugePagesAllowed(); !ok || !hugePagesWanted() {
 		t.Skip("transparent huge pages are not in madvise mode here (or are turned off): nothing is reserved")
 	}
 	if os.Getenv("TXBENCH_HUGEPAGES_CHILD") == "" {
@@ -29,7 +29,9 @@ func TestReserveHugePagesAdvisesTheHeapAheadOfUse(t *testing.T) {
 		t.Logf("in a new process:\n%s", out)
 		return
 	}
-	reserveHugePages(64 << 20)
+	if err := reserveHugePages(64 << 20); err != nil {
+		t.Fatal(err)
+	}
 	b := make([]byte, 32<<20)
 	for i := 0; i < len(b); i += 4096 {
 		b[i] = 1

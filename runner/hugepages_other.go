@@ -2,5 +2,9 @@
 
 package runner
 
-// reserveHugePages is Linux-only (hugepages_linux.go).
-func reserveHugePages(int64) {}
+// reserveHugePages is Linux-only (hugepages_linux.go); elsewhere it only
+// checks TXBENCH_HUGEPAGES.
+func reserveHugePages(int64) error {
+	_, err := hugePagesAllowed()
+	return err
+}

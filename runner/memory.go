@@ -35,6 +35,22 @@ func loadBytes(wl workloads.Workload) int64 {
 	return 0
 }
 
+// hugePagesEnv is the environment variable that turns the heap's huge
+// pages off (hugepages_linux.go).
+const hugePagesEnv = "TXBENCH_HUGEPAGES"
+
+// hugePagesAllowed reads hugePagesEnv: unset, "on" or "off".
+func hugePagesAllowed() (bool, error) {
+	switch v := os.Getenv(hugePagesEnv); v {
+	case "", "on":
+		return true, nil
+	case "off":
+		return false, nil
+	default:
+		return false, fmt.Errorf("%s: want on or off, got %q", hugePagesEnv, v)
+	}
+}
+
 func gib(b int64) string { return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30)) }
 
 // availableMemory reads MemAvailable from /proc/meminfo (Linux); elsewhere

@@ -110,7 +110,9 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 	if err := checkMemory(wl); err != nil {
 		return nil, badInput(err)
 	}
-	reserveHugePages(loadBytes(wl))
+	if err := reserveHugePages(loadBytes(wl)); err != nil {
+		return nil, badInput(err)
+	}
 	schema := wl.Schema()
 	if err := schema.Validate(); err != nil {
 		return nil, fmt.Errorf("workload %s: schema: %w", wm.Name, err)

@@ -105,6 +105,15 @@ func TestBadInputGivesOneLineAndExitCode2(t *testing.T) {
 	}
 }
 
+// The environment's one setting of a simulated run is checked like a flag.
+func TestBadHugePagesSettingGivesOneLineAndExitCode2(t *testing.T) {
+	t.Setenv("TXBENCH_HUGEPAGES", "sometimes")
+	_, stderr, code := bench(t, "run", "--records", "100", "--duration", "10ms", "--warmup", "0s")
+	if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "TXBENCH_HUGEPAGES") {
+		t.Fatalf("exit %d, stderr %q: want exit 2 and one line naming TXBENCH_HUGEPAGES", code, stderr)
+	}
+}
+
 func TestRunPrintsSummaryAndWritesAValidResultsFile(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "a.json")
 	scenario := writeFile(t, "s.yaml", "workload: ycsb-b\nclients: 4\nduration: 1s\nrecords: 1000\n")
