@@ -184,3 +184,15 @@ func BenchmarkKernelHold(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(k.Events()-start), "ns/event")
 }
+
+// BenchmarkKernelCallbacks64: the same over 64 pending events, about what
+// a YCSB-A run with 64 clients keeps queued near the clock.
+func BenchmarkKernelCallbacks64(b *testing.B) {
+	k := NewKernel(1)
+	for i := range 64 {
+		var tick func()
+		tick = func() { k.After(time.Duration(1+i%7)*time.Microsecond, tick) }
+		k.At(0, tick)
+	}
+	runEvents(b, k)
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"cmp"
 	"slices"
 	"testing"
 	"time"
@@ -74,6 +75,44 @@ func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	})
 	if !sorted {
 		t.Fatal("events did not run in (time, scheduling order)")
+	}
+}
+
+// The event heap pops in (at, seq) order whatever its size and however
+// its pushes and pops interleave: many events share an instant, and times
+// and sequence numbers span their whole ranges.
+func TestEventQueuePopsInTimeThenSequenceOrder(t *testing.T) {
+	rng := NewKernel(7).Stream("heap")
+	var q eventQueue
+	var want []event
+	seq := uint64(0)
+	push := func() {
+		seq += 1 + uint64(rng.IntN(3))
+		e := event{at: Time(rng.IntN(50)), seq: seq}
+		if rng.IntN(10) == 0 {
+			e.at = Time(rng.Int64N(1 << 62))
+			e.seq += 1 << 40
+		}
+		q.push(e)
+		want = append(want, e)
+	}
+	for round := range 200 {
+		for range rng.IntN(40) {
+			push()
+		}
+		slices.SortFunc(want, func(a, b event) int {
+			if a.at != b.at {
+				return cmp.Compare(a.at, b.at)
+			}
+			return cmp.Compare(a.seq, b.seq)
+		})
+		for range rng.IntN(len(want) + 1) {
+			got := q.pop()
+			if got.at != want[0].at || got.seq != want[0].seq {
+				t.Fatalf("round %d: popped (%d, %d), want (%d, %d)", round, got.at, got.seq, want[0].at, want[0].seq)
+			}
+			want = want[1:]
+		}
 	}
 }
 
