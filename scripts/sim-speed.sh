@@ -22,6 +22,10 @@
 #        user+system time (/usr/bin/time), load included; attempts come from
 #        the results file (summary.attempts). Prints attempts per CPU-second
 #        of each revision and their ratio, per run and as the median.
+#        Also the median ratio of simulated events per CPU-second
+#        (sim_events): the models changed after 0831951 (occ makes 83,190
+#        attempts in 30 s where it made 184,357), so an attempt is not the
+#        same work in both revisions, while an event is closer to it.
 # tpcc:  TPC-C on occ, 16 clients, WAREHOUSES warehouses (10), TPCC_DURATION
 #        simulated (10m), current revision (and the base with TPCC_BASE=1):
 #        wall time including the load, CPU time, peak RSS (MiB and MiB per
@@ -72,6 +76,7 @@ if [[ $what == ycsb || $what == all ]]; then
     : >"$work/ratios"
     : >"$work/base.rates"
     : >"$work/cur.rates"
+    : >"$work/eratios"
     for rep in $(seq "$REPS"); do
       order="base cur"
       if ((rep % 2 == 0)); then order="cur base"; fi
@@ -80,13 +85,15 @@ if [[ $what == ycsb || $what == all ]]; then
           --topology us-3 --clients 64 --duration 30s --quiet --out "$work/$engine-$rev-$rep.json")
         attempts=$(jq .summary.attempts "$work/$engine-$rev-$rep.json")
         awk -v a="$attempts" -v c="$cpu" 'BEGIN {printf "%.0f\n", a / c}' >>"$work/$rev.rates"
+        awk -v e="$(jq .sim_events "$work/$engine-$rev-$rep.json")" -v c="$cpu" 'BEGIN {printf "%.0f\n", e / c}' >"$work/$rev.erate"
         echo "  $engine $rev run $rep: $attempts attempts, $cpu CPU-s, $wall s wall, $((rss / 1024)) MiB"
       done
       paste <(tail -1 "$work/base.rates") <(tail -1 "$work/cur.rates") | awk '{printf "%.2f\n", $2 / $1}' >>"$work/ratios"
+      paste "$work/base.erate" "$work/cur.erate" | awk '{printf "%.2f\n", $2 / $1}' >>"$work/eratios"
     done
     b=$(median <"$work/base.rates")
     c=$(median <"$work/cur.rates")
-    echo "$engine: base $b, current $c attempts/CPU-s; ratio per run: $(paste -sd' ' "$work/ratios"); median ratio $(median <"$work/ratios")"
+    echo "$engine: base $b, current $c attempts/CPU-s; ratio per run: $(paste -sd' ' "$work/ratios"); median ratio $(median <"$work/ratios") (events per CPU-second: $(median <"$work/eratios"))"
   done
 fi
 
