@@ -23,8 +23,8 @@ import (
 // frees it: the runtime hands the same addresses out again as the heap
 // grows, now faulted 2 MiB at a time. Measured (docs/results.md): YCSB-A
 // on occ 0.76 → 0.60 CPU-s (30 s), TPC-C with 10 warehouses 16 → 13 s (2
-// minutes; 10 minutes: 49–57 → 46–48 s). It changes
-// nothing the simulation sees.
+// minutes; 10 minutes: 49–57 → 46–48 s). It changes nothing the
+// simulation sees.
 //
 // It does nothing when THP is "always" (already huge) or "never", under
 // strict overcommit (the reservation would count against the commit
