@@ -144,6 +144,7 @@ type loadFunc = func(ctx context.Context, t *engines.Table, rows []engines.Row) 
 // loadAll loads the workload's initial rows and waits until the engine has
 // stored them all (engines that load in the background implement Flusher).
 func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) error {
+	defer pauseGCForLoad()()
 	if err := loadImplicit(wl, eng); err != nil {
 		return err
 	}
