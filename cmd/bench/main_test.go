@@ -235,7 +235,12 @@ func TestGCPercent(t *testing.T) {
 		{64 << 20, 50},  // still 32 MiB of growth
 		{96 << 20, 33},  // from gcHeadroom × gcLargeShare on, a third of the live heap
 		{3 << 30, 33},
-		{1 << 10, 10_000}, // capped
+		// A live heap far below 4 MiB (just after the huge-page
+		// reservation's collection): the runtime's goal is at least
+		// 4 MiB × GOGC/100, so GOGC is capped where that minimum is the
+		// live heap plus its allowance, not 128 MiB or more.
+		{1 << 20, 825},
+		{1 << 10, 800},
 	} {
 		if got := gcPercent(c.live); got != c.want {
 			t.Errorf("gcPercent(%d) = %d, want %d", c.live, got, c.want)
