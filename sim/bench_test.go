@@ -26,11 +26,19 @@ func BenchmarkKernelSleep(b *testing.B) {
 
 // BenchmarkKernelCallbacks: plain callbacks rescheduling themselves, over a
 // queue of 1,000 pending events: the priority queue alone.
-func BenchmarkKernelCallbacks(b *testing.B) {
+func BenchmarkKernelCallbacks(b *testing.B) { benchCallbacks(b, 1000, 13) }
+
+// BenchmarkKernelCallbacks64: the same over 64 pending events, about what
+// a YCSB-A run with 64 clients keeps queued near the clock.
+func BenchmarkKernelCallbacks64(b *testing.B) { benchCallbacks(b, 64, 7) }
+
+// benchCallbacks runs pending callbacks, each rescheduling itself 1 to
+// spread µs ahead.
+func benchCallbacks(b *testing.B, pending, spread int) {
 	k := NewKernel(1)
-	for i := range 1000 {
+	for i := range pending {
 		var tick func()
-		tick = func() { k.After(time.Duration(1+i%13)*time.Microsecond, tick) }
+		tick = func() { k.After(time.Duration(1+i%spread)*time.Microsecond, tick) }
 		k.At(0, tick)
 	}
 	runEvents(b, k)
@@ -183,16 +191,4 @@ func BenchmarkKernelHold(b *testing.B) {
 		k.Run(k.Now() + time.Millisecond)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(k.Events()-start), "ns/event")
-}
-
-// BenchmarkKernelCallbacks64: the same over 64 pending events, about what
-// a YCSB-A run with 64 clients keeps queued near the clock.
-func BenchmarkKernelCallbacks64(b *testing.B) {
-	k := NewKernel(1)
-	for i := range 64 {
-		var tick func()
-		tick = func() { k.After(time.Duration(1+i%7)*time.Microsecond, tick) }
-		k.At(0, tick)
-	}
-	runEvents(b, k)
 }
