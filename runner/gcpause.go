@@ -15,11 +15,11 @@ import (
 // paused while any simulated load runs in this process, and its setting
 // restored when the last one ends; the first collection after the load
 // then marks the loaded heap once. A load into a real database is not
-// paused: it keeps nothing here, and its garbage would pile up. An
-// explicit GOGC in the environment wins: then nothing is paused. A
-// collection forced during a pause (another run's reserveHugePages) lets
-// bench's tuner (cmd/bench/gc.go) set the percentage again: the pause ends
-// early, which costs only its saving.
+// paused: it keeps nothing here, and its garbage would pile up. GOGC or
+// GOMEMLIMIT in the environment wins, as with bench's tuner: then nothing
+// is paused. A collection forced during a pause (another run's
+// reserveHugePages) lets bench's tuner (cmd/bench/gc.go) set the
+// percentage again: the pause ends early, which costs only its saving.
 var loadGC struct {
 	sync.Mutex
 	loads int // simulated loads running (parallel plans run several)
@@ -28,7 +28,7 @@ var loadGC struct {
 
 // pauseGCForLoad pauses the collector for a load; resume ends the pause.
 func pauseGCForLoad() (resume func()) {
-	if os.Getenv("GOGC") != "" {
+	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return func() {}
 	}
 	loadGC.Lock()

@@ -14,11 +14,10 @@ import (
 // this machine's available memory (the simulator holds every row), with
 // the estimate, rather than ending in an out-of-memory crash.
 func checkMemory(wl workloads.Workload) error {
-	sized, ok := wl.(workloads.Sized)
-	if !ok {
+	need, opt := loadBytes(wl)
+	if need == 0 {
 		return nil
 	}
-	need, opt := sized.LoadBytes()
 	avail, ok := availableMemory()
 	if !ok || need <= avail {
 		return nil
@@ -26,13 +25,13 @@ func checkMemory(wl workloads.Workload) error {
 	return fmt.Errorf("%s needs about %s of memory in the simulator; this machine has %s available", opt, gib(need), gib(avail))
 }
 
-// loadBytes is the workload's estimate of its loaded data, 0 if it has none.
-func loadBytes(wl workloads.Workload) int64 {
+// loadBytes is the workload's estimate of its loaded data and the option
+// that sizes it; 0 if it has none.
+func loadBytes(wl workloads.Workload) (int64, string) {
 	if sized, ok := wl.(workloads.Sized); ok {
-		need, _ := sized.LoadBytes()
-		return need
+		return sized.LoadBytes()
 	}
-	return 0
+	return 0, ""
 }
 
 // hugePagesEnv is the environment variable that turns the heap's huge

@@ -110,7 +110,8 @@ func NewSimulation(ctx context.Context, r *Resolved) (*Simulation, error) {
 	if err := checkMemory(wl); err != nil {
 		return nil, badInput(err)
 	}
-	if err := reserveHugePages(loadBytes(wl)); err != nil {
+	need, _ := loadBytes(wl)
+	if err := reserveHugePages(need); err != nil {
 		return nil, badInput(err)
 	}
 	schema := wl.Schema()
