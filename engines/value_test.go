@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -188,5 +189,28 @@ func TestValueLayout(t *testing.T) {
 	}
 	if Int(1).Equal(Float(math.Float64frombits(1))) {
 		t.Fatal("an int equals a float with the same bits")
+	}
+}
+
+// TestKeyString checks a key's SQL-like text, which names contended rows
+// in results: each value as Value.String formats it, comma-separated, in
+// parentheses.
+func TestKeyString(t *testing.T) {
+	long := strings.Repeat("x", 80) + "\"\n"
+	for _, c := range []struct {
+		k    Key
+		want string
+	}{
+		{Key{}, "()"},
+		{Key{Int(-42)}, "(-42)"},
+		{Key{String("user1")}, `("user1")`},
+		{Key{Int(3), String("a'b\x00"), Null}, `(3, "a'b\x00", NULL)`},
+		{Key{Float(1.5), DecimalValue(Dec(1234, 2))}, "(1.5, 12.34)"},
+		{Key{Timestamp(time.Unix(0, 5).UTC())}, "(1970-01-01T00:00:00.000000005Z)"},
+		{Key{String(long), Int(7)}, "(" + strconv.Quote(long) + ", 7)"},
+	} {
+		if got := c.k.String(); got != c.want {
+			t.Errorf("%v: String() = %s, want %s", []Value(c.k), got, c.want)
+		}
 	}
 }
