@@ -228,10 +228,14 @@ func (p Packed) Row() Row { return p.RowInto(nil) }
 
 // RowInto unpacks p into dst's array when it is large enough (the Row
 // returned is then dst[:n], and dst's earlier contents are gone), else
-// into a new Row, as Row does.
+// into a new Row, as Row does. For dst Discard it returns Discard and
+// unpacks nothing (nil still for a tombstone).
 func (p Packed) RowInto(dst Row) Row {
 	if p == "" {
 		return nil
+	}
+	if discards(dst) {
+		return dst
 	}
 	s := string(p)
 	n, i := uvarint(s, 0)

@@ -396,7 +396,9 @@ func (e *wallEvent) wait(_ context.Context, timeout time.Duration) bool {
 // row, unpacked into the buffer when the transaction is an
 // engines.IntoGetter (a read-write and a read-only transaction, on rows
 // 1 and 2 of Table; row 2 also after the transaction updated it, when the
-// row is its own write).
+// row is its own write). With engines.Discard for the buffer it must find
+// what Get finds, rows and a missing key alike, and return Discard for a
+// row from storage.
 func CheckGetInto(t testing.TB, ctx context.Context, s engines.Session) {
 	for _, ro := range []bool{false, true} {
 		tx, err := s.Begin(ctx, engines.TxnOptions{ReadOnly: ro})
@@ -419,6 +421,15 @@ func CheckGetInto(t testing.TB, ctx context.Context, s engines.Session) {
 			}
 			if into && !own && &got[0] != &dst[0] {
 				t.Errorf("read-only %v, key %d: GetInto did not unpack into the buffer", ro, k)
+			}
+			for _, k := range []int{k, 1 << 40} {
+				_, ok, err := tx.Get(ctx, Table, Key(k))
+				Must(t, err)
+				got, gotOK, err := engines.GetInto(ctx, tx, Table, Key(k), engines.Discard)
+				Must(t, err)
+				if gotOK != ok || into && ok && !own && (len(got) != 0 || cap(got) != 0) {
+					t.Errorf("read-only %v, key %d: GetInto(Discard) %v %v, Get found it: %v", ro, k, got, gotOK, ok)
+				}
 			}
 		}
 		check(1, false)

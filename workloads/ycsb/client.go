@@ -99,7 +99,7 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 		var err error
 		switch op.Kind {
 		case OpRead:
-			_, _, err = engines.GetInto(ctx, tx, table, op.Key, t.c.read)
+			_, _, err = engines.GetInto(ctx, tx, table, op.Key, engines.Discard)
 		case OpUpdate:
 			err = tx.Update(ctx, table, op.Key, op.sets()...)
 		case OpInsert:
@@ -113,7 +113,7 @@ func (t *Txn) Run(ctx context.Context, tx engines.Txn) error {
 			// reading first: the update alone, as Deneva's YCSB does.
 			if workloads.OneShot(ctx) {
 				err = tx.Update(ctx, table, op.Key, op.sets()...)
-			} else if _, _, err = engines.GetInto(ctx, tx, table, op.Key, t.c.read); err == nil {
+			} else if _, _, err = engines.GetInto(ctx, tx, table, op.Key, engines.Discard); err == nil {
 				err = tx.Update(ctx, table, op.Key, op.sets()...)
 			}
 		default:
@@ -160,12 +160,6 @@ type Client struct {
 	// then the insert has committed or been given up (YCSB acknowledges in
 	// a finally block, whatever the outcome).
 	pending int64
-	// read is the buffer the rows the client reads are unpacked into
-	// (engines.GetInto): a read looks at nothing in its row, and the row
-	// of every read but an engine's own write was a new Row (11 values).
-	// An attempt cut off by a timeout may still write it while the next
-	// one runs: nothing reads it.
-	read engines.Row
 	// last is the core workload's latest transaction, spare the one the
 	// runner released for Next to reuse (Release).
 	last, spare *oneOp
@@ -180,7 +174,7 @@ type Client struct {
 const maxKeyRetries = 1000
 
 func (w *Workload) newClient(id int, rng *rand.Rand) *Client {
-	c := &Client{w: w, id: id, rng: rng, pending: -1, read: make(engines.Row, len(w.table.Columns))}
+	c := &Client{w: w, id: id, rng: rng, pending: -1}
 	o := w.opts
 	last := w.seq.Last
 	switch w.dist {
