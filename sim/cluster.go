@@ -254,6 +254,47 @@ func (c *Cluster) SendExec(p *Proc, a, b *Node, d time.Duration) {
 	b.CPU.release(d)
 }
 
+// ExecSend is b.CPU.Exec(p, d), then at.Served() (when at is not nil),
+// then Send(p, b, a) — a service, what is done at its end, and the reply —
+// with the same events in the same order. The event that ends the service
+// releases the core, calls at.Served and sends the reply itself
+// (execSent): the process is resumed once, where the reply arrives,
+// instead of also at the end of the service only to send it. at.Served
+// runs in that event, at the instant the process would have done its
+// work, and must not block (a read of the store, say).
+func (c *Cluster) ExecSend(p *Proc, b, a *Node, d time.Duration, at Served) {
+	cpu, k := b.CPU, p.k
+	if d <= 0 || a == b || c.faults != nil || c.cfg.MsgCPU > 0 || cpu.busy >= cpu.cores {
+		cpu.Exec(p, d)
+		if at != nil {
+			at.Served()
+		}
+		c.Send(p, b, a)
+		return
+	}
+	cpu.busy++
+	p.ledger[CatCPU] += d
+	t := k.now + d
+	if k.runsNext(t) { // Sleep's shortcut: the service's end is the next event
+		k.seq++
+		k.now = t
+		k.events++
+		cpu.release(d)
+		if at != nil {
+			at.Served()
+		}
+		c.Send(p, b, a)
+		return
+	}
+	p.served = execSent{p: p, c: c, cpu: cpu, d: d, from: b, to: a, at: at}
+	k.schedule(t, &p.served)
+	p.park()
+}
+
+// A Served is work a process does at the end of a service, before its
+// reply leaves (Cluster.ExecSend); it must not block.
+type Served interface{ Served() }
+
 // Nearest returns, among candidates, the node with the smallest median RTT
 // from n (ties: the first in the list).
 func (c *Cluster) Nearest(n *Node, candidates []*Node) *Node {

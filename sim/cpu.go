@@ -136,3 +136,47 @@ func (a *arrival) run() {
 	}
 	k.wake(t, p)
 }
+
+// execSent is the end of a process's service whose reply follows at once
+// (Cluster.ExecSend): the runner of the event at which the process would
+// have been resumed to release the core, do its work there and send, doing
+// all three with the same events — the core handed on, the work, the
+// reply's delay drawn and the process's wake-up at its arrival (the process resumed at once when there is no
+// delay or the arrival is the very next event, as Sleep does).
+type execSent struct {
+	p        *Proc
+	c        *Cluster
+	cpu      *CPU
+	d        time.Duration
+	from, to *Node
+	at       Served
+}
+
+func (e *execSent) run() {
+	p := e.p
+	if p.dead || !p.parked {
+		return
+	}
+	k, c := p.k, e.c
+	e.cpu.release(e.d)
+	if at := e.at; at != nil {
+		e.at = nil
+		at.Served()
+	}
+	c.messages++
+	delay := c.Delay(e.from, e.to)
+	if delay <= 0 {
+		p.run()
+		return
+	}
+	p.ledger[CatNetwork] += delay
+	t := k.now + delay
+	if k.runsNext(t) {
+		k.seq++
+		k.now = t
+		k.events++
+		p.run()
+		return
+	}
+	k.wake(t, p)
+}

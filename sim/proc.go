@@ -88,6 +88,9 @@ type Proc struct {
 	parked bool
 	// at is the proc's request in flight to a CPU (Cluster.SendExec).
 	at arrival
+	// served is the proc's service whose end sends its reply
+	// (Cluster.ExecSend).
+	served execSent
 }
 
 // coro is the coroutine a process runs on. Creating one (iter.Pull: a

@@ -113,3 +113,86 @@ func TestReplicateAwaitMatchesReplicate(t *testing.T) {
 		sameTrace(t, run(true), run(false), 6*40*3, "ReplicateAwait", "Replicate")
 	})
 }
+
+// servedFunc is a function as a Served.
+type servedFunc func()
+
+func (f servedFunc) Served() { f() }
+
+// TestExecSendMatchesExecThenSend: ExecSend against the Exec, the work at
+// the end of the service (or none) and the Send it stands for, with processes contending for one-core nodes (services
+// started at once and queued, replies to the node itself, zero service),
+// a process killed in the middle of its service and one killed with its
+// reply on the wire, a process alone (each service's end and each reply's
+// arrival the very next event) and two (one waiting for the other's
+// core); with and without message CPU (where it is those calls).
+func TestExecSendMatchesExecThenSend(t *testing.T) {
+	eachMsgCPU(t, func(t *testing.T, msgCPU time.Duration) {
+		run := func(merged bool) []string {
+			w := newCallWorld(msgCPU)
+			k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
+			served := 0
+			serve := func(p *Proc, at, to *Node, d time.Duration) {
+				served++
+				var work Served = servedFunc(func() { note("served %d at %s", served, at.Name) })
+				if served%4 == 0 {
+					work = nil
+				}
+				if merged {
+					cl.ExecSend(p, at, to, d, work)
+				} else {
+					at.CPU.Exec(p, d)
+					if work != nil {
+						work.Served()
+					}
+					cl.Send(p, at, to)
+				}
+			}
+			var victim *Proc
+			for c := range 24 {
+				p := k.Spawn("client", func(p *Proc) {
+					for i := range 30 {
+						p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
+						at, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
+						serve(p, at, to, time.Duration(rng.IntN(5))*40*time.Microsecond)
+						note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
+					}
+				})
+				if c == 5 {
+					victim = p
+				}
+			}
+			k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
+			for _, kill := range []time.Duration{52 * time.Millisecond, 56 * time.Millisecond} {
+				// Killed in its 5 ms service, and with its reply
+				// (~10 ms from c to a) on the wire.
+				p := k.Spawn("killed", func(p *Proc) {
+					p.Sleep(50*time.Millisecond, CatOther)
+					serve(p, nodes[2], nodes[0], 5*time.Millisecond)
+					note("killed process answered")
+				})
+				k.At(kill, func() { p.kill(); note("killed at %v", kill) })
+			}
+			k.Spawn("alone", func(p *Proc) {
+				p.Sleep(time.Second, CatOther)
+				for i := range 5 {
+					serve(p, nodes[i%3], nodes[(i+1)%3], 50*time.Microsecond)
+					note("alone step %d: %v", i, p.Ledger())
+				}
+			})
+			// Two alone, one queued behind the other: the core handed over
+			// at the end of a service comes before the reply's arrival.
+			for j := range 2 {
+				k.Spawn("pair", func(p *Proc) {
+					p.Sleep(2*time.Second, CatOther)
+					for i := range 3 {
+						serve(p, nodes[1], nodes[0], time.Duration(50+j)*time.Microsecond)
+						note("pair %d step %d: %v", j, i, p.Ledger())
+					}
+				})
+			}
+			return w.finish()
+		}
+		sameTrace(t, run(true), run(false), 400, "ExecSend", "Exec+Send")
+	})
+}

@@ -23,16 +23,18 @@ func (t *txn) Commit(ctx context.Context) error {
 	}
 	p := sim.ProcFrom(ctx)
 	defer t.finish()
-	t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
-	defer t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, true)
 	if t.ws.Len() == 0 {
 		// Read-only: nothing to validate, nothing to log; never aborts.
+		t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
+		t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, true)
 		t.e.stats.ReadOnlyCommits++
 		return nil
 	}
+	defer t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, true)
 	// The commit's own QP work comes before the adjudicator picks τ_commit,
-	// so it delays no reader (DSQL Fig. 6: COMMIT p99 5× SELECT's).
-	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU+t.e.cfg.CommitCPU)
+	// so it delays no reader (DSQL Fig. 6: COMMIT p99 5× SELECT's). The
+	// request and this service as one (Cluster.SendExec).
+	t.trips.RequestExec(p, t.e.Cluster, t.s.client, t.s.qp, t.e.cfg.StatementCPU+t.e.cfg.CommitCPU)
 	if p.Now()-t.begun > t.e.cfg.MaxDuration {
 		t.e.stats.LimitAborts++
 		return &engines.AbortError{Reason: engines.ReasonLimit, Retryable: false,

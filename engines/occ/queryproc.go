@@ -98,13 +98,24 @@ func (t *txn) Info() engines.TxnInfo { return t.info }
 // QP's CPU, and body (which may go to storage). The snapshot is fixed at the
 // QP when the first statement arrives.
 func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error {
+	return t.statementThen(ctx, 0, body)
+}
+
+// statementThen is statement with tail of QP CPU after a body that
+// succeeds, before the answer (an UPDATE's new tuple): the service and
+// the reply as one (Trips.ExecReply).
+func (t *txn) statementThen(ctx context.Context, tail sim.Time, body func(p *sim.Proc) error) error {
 	defer t.refs.Hold().Release()
 	if t.done {
 		return errors.New("occ: transaction already finished")
 	}
 	p := sim.ProcFrom(ctx)
 	if t.grouped.In {
-		return body(p)
+		err := body(p)
+		if err == nil {
+			t.s.qp.CPU.Exec(p, tail)
+		}
+		return err
 	}
 	t.trips.Request(p, t.e.Cluster, t.s.client, t.s.qp)
 	if !t.started {
@@ -116,7 +127,11 @@ func (t *txn) statement(ctx context.Context, body func(p *sim.Proc) error) error
 	t.s.qp.CPU.Exec(p, t.e.cfg.StatementCPU)
 	err := body(p)
 	_, aborted := engines.AsAbort(err)
-	t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, aborted)
+	if err == nil {
+		t.trips.ExecReply(p, t.e.Cluster, t.s.qp, t.s.client, tail, false)
+	} else {
+		t.trips.Reply(p, t.e.Cluster, t.s.qp, t.s.client, aborted)
+	}
 	if aborted {
 		t.finish()
 	}
@@ -175,13 +190,15 @@ func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc str
 	node := t.s.rep.nodeFor(tb, k, len(t.e.adjs))
 	t.e.Cluster.Send(p, t.s.qp, node)
 	t.e.waitReadable(p, t.s.rep, t.start)
-	node.CPU.Exec(p, t.e.cfg.ReadCPU)
-	row, ok, err := t.s.rep.view.Get(tb.ID, enc, t.start)
-	if err != nil {
-		panic("occ: read before the replica caught up: " + err.Error()) // waitReadable guarantees it
+	// The service, the read at its end and the reply as one
+	// (Cluster.ExecSend).
+	rd := t.e.Reads.Take(t.s.rep.view, tb.ID, enc, t.start)
+	defer t.e.Reads.Give(rd)
+	t.e.Cluster.ExecSend(p, node, t.s.qp, t.e.cfg.ReadCPU, rd)
+	if rd.Err != nil {
+		panic("occ: read before the replica caught up: " + rd.Err.Error()) // waitReadable guarantees it
 	}
-	t.e.Cluster.Send(p, node, t.s.qp)
-	return row.RowInto(dst), ok
+	return rd.Row.RowInto(dst), rd.OK
 }
 
 // read sees the transaction's own writes first (read-your-writes). enc is
@@ -265,15 +282,9 @@ func (t *txn) write(ctx context.Context, body func(p *sim.Proc) error) error {
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
 	}
-	return t.statement(ctx, func(p *sim.Proc) error {
-		if err := body(p); err != nil {
-			return err
-		}
-		// Building the new tuple and its index entries at the QP: what
-		// makes DSQL's UPDATE dearer than its SELECT (Fig. 6).
-		t.s.qp.CPU.Exec(p, t.e.cfg.WriteCPU)
-		return nil
-	})
+	// Building the new tuple and its index entries at the QP, after the
+	// body: what makes DSQL's UPDATE dearer than its SELECT (Fig. 6).
+	return t.statementThen(ctx, t.e.cfg.WriteCPU, body)
 }
 
 // checkLimits enforces DSQL's per-transaction size limits after a write

@@ -45,7 +45,10 @@ type Base struct {
 	Store *storage.Store[engines.Packed]
 	// Snaps registers the live snapshots (and commits in progress) the
 	// garbage collector must not pass.
-	Snaps    *storage.Snapshots
+	Snaps *storage.Snapshots
+	// Reads are the records of replica reads served at the end of their
+	// service (ReplicaRead), reused.
+	Reads    ReplicaReads
 	txns     uint64
 	sessions int
 }

@@ -49,6 +49,18 @@ func (r *Trips) RequestExec(p *sim.Proc, cl *sim.Cluster, client, server *sim.No
 	server.CPU.Exec(p, d)
 }
 
+// ExecReply is server.CPU.Exec(p, d) then Reply: a service at the server
+// whose answer goes back at once, as one for an interactive transaction
+// (Cluster.ExecSend: the same events).
+func (r *Trips) ExecReply(p *sim.Proc, cl *sim.Cluster, server, client *sim.Node, d time.Duration, final bool) {
+	if !r.OneShot {
+		cl.ExecSend(p, server, client, d, nil)
+		return
+	}
+	server.CPU.Exec(p, d)
+	r.Reply(p, cl, server, client, final)
+}
+
 // Sent reports whether the one-shot request has left the client.
 func (r *Trips) Sent() bool { return r.arrived != nil }
 

@@ -297,13 +297,15 @@ func (t *txn) snapshotRead(p *sim.Proc, tb *engines.Table, k engines.Key, enc st
 		t.e.Cluster.Send(p, t.out(p, g), r.node)
 		t.e.waitSafe(p, g, r, t.readTS)
 	}
-	r.node.CPU.Exec(p, t.e.cfg.ReadCPU)
-	row, ok, err := r.view.Get(tb.ID, enc, t.readTS)
-	if err != nil {
-		panic("2pc: snapshot read before the replica's safe time: " + err.Error()) // waitSafe guarantees it
+	// The service, the read at its end and the reply as one
+	// (Cluster.ExecSend).
+	rd := t.e.Reads.Take(r.view, tb.ID, enc, t.readTS)
+	defer t.e.Reads.Give(rd)
+	t.e.Cluster.ExecSend(p, r.node, t.home(), t.e.cfg.ReadCPU, rd)
+	if rd.Err != nil {
+		panic("2pc: snapshot read before the replica's safe time: " + rd.Err.Error()) // waitSafe guarantees it
 	}
-	t.e.Cluster.Send(p, r.node, t.home())
-	return row, ok
+	return rd.Row, rd.OK
 }
 
 // leaderRead: a strong read-only transaction of one point read reads at
