@@ -2,7 +2,6 @@ package sim
 
 import (
 	"fmt"
-	"math/bits"
 	"time"
 )
 
@@ -29,103 +28,8 @@ type funcEvent func()
 
 func (f funcEvent) run() { f() }
 
-// earlier is 1 when e comes before o — (at, seq) < (o.at, o.seq) — else 0:
-// the borrow of one 128-bit subtraction, so that neither a comparison nor
-// the heap's choice among children (pop) is a branch. Event times are
-// random, so each of those branches was a coin toss the processor
-// mispredicted half the time: a pop from a heap of 64 events took ~80 ns,
-// ~35 without them (BenchmarkKernelCallbacks64). at is never negative.
-func earlier(e, o *event) uint64 {
-	_, borrow := bits.Sub64(e.seq, o.seq, 0)
-	_, borrow = bits.Sub64(uint64(e.at), uint64(o.at), borrow)
-	return borrow
-}
-
-func (e *event) before(o *event) bool { return earlier(e, o) != 0 }
-
-// eventQueue is a 4-ary min-heap ordered by (at, seq). It is typed, unlike
-// container/heap, so pushing and popping neither box the event in an
-// interface (an allocation each) nor call Less and Swap through one; four
-// children per node halve the tree's depth, and a sift moves the hole
-// instead of swapping. (at, seq) is unique, so the order in which events
-// run is exactly that of any other correct priority queue.
-type eventQueue []event
-
-func (q *eventQueue) push(e event) {
-	h := append(*q, e)
-	i := len(h) - 1
-	for i > 0 {
-		parent := (i - 1) / 4
-		if !e.before(&h[parent]) {
-			break
-		}
-		h[i] = h[parent]
-		i = parent
-	}
-	h[i] = e
-	*q = h
-}
-
-func (q *eventQueue) pop() event {
-	h := *q
-	top := h[0]
-	n := len(h) - 1
-	last := h[n]
-	h[n] = event{}
-	h = h[:n]
-	if n > 0 {
-		i := 0
-		for {
-			c := 4*i + 1
-			if c >= n {
-				break
-			}
-			var best int
-			if c+3 < n {
-				// All four children: a tournament decided by arithmetic on
-				// the comparisons' borrows, not by branches.
-				ch := h[c : c+4 : c+4]
-				a := int(earlier(&ch[1], &ch[0]))
-				b := 2 + int(earlier(&ch[3], &ch[2]))
-				best = c + a + (b-a)*int(earlier(&ch[b], &ch[a]))
-			} else {
-				best = c
-				for j := c + 1; j < n; j++ {
-					if h[j].before(&h[best]) {
-						best = j
-					}
-				}
-			}
-			if !h[best].before(&last) {
-				break
-			}
-			h[i] = h[best]
-			i = best
-		}
-		h[i] = last
-	}
-	*q = h
-	return top
-}
-
-// horizons split the kernel's queued events by how far ahead of the clock
-// they were when scheduled: queue i holds those due within horizons[i] and
-// not an earlier horizon, the last queue those due later than farHorizon
-// (timeouts, periodic work: a lock wait's deadlock timer is scheduled for a
-// second ahead and is mostly dead by then). A pop's cost grows with its
-// heap's size, and most events are due soon (service times, messages within
-// a region), so most pops are from a small heap: replaying the queue
-// operations of YCSB-A runs (us-3, 64 clients) through one heap for 50 ms
-// and one beyond, as it was, and through these four, a push or pop took
-// 34-38 → 27 ns for occ, 35-38 → 31 for 2pc, 30-31 → 28 for sharded. Run
-// takes the earliest of the heads, so the order is unchanged; only speed
-// depends on the horizons.
-var horizons = [...]time.Duration{500 * time.Microsecond, 5 * time.Millisecond, farHorizon}
-
-const farHorizon = 50 * time.Millisecond
-
 // Events scheduled for the current instant (a future's waiters woken, a
-// process spawned, a message to the same node) need no heap at all: they
+// process spawned, a message to the same node) need no queue at all: they
 // run after every queued event of this instant, which was scheduled before
 // the clock reached it and so has a smaller sequence number, and among
 // themselves in the order they were scheduled. The kernel keeps them in a
@@ -136,8 +40,8 @@ const farHorizon = 50 * time.Millisecond
 type Kernel struct {
 	now     Time
 	seq     uint64
-	queues  [len(horizons) + 1]eventQueue // by horizon (see horizons)
-	nowq    []event                       // due now, in order, from nowHead on
+	queue   radixQueue // events due after now
+	nowq    []event    // due now, in order, from nowHead on
 	nowHead int
 	seed    uint64
 	live    []*Proc // processes not yet finished, each knowing its slot
@@ -180,11 +84,7 @@ func (k *Kernel) schedule(t Time, r runner) {
 		k.nowq = append(k.nowq, event{at: t, seq: k.seq, r: r})
 		return
 	}
-	d, i := t-k.now, 0
-	for i < len(horizons) && d > horizons[i] {
-		i++
-	}
-	k.queues[i].push(event{at: t, seq: k.seq, r: r})
+	k.queue.push(event{at: t, seq: k.seq, r: r})
 }
 
 // wake schedules p's resumption at t.
@@ -199,16 +99,11 @@ func (k *Kernel) Run(until Time) {
 	defer func() { k.running = false }()
 events:
 	for !k.stopped {
-		q := &k.queues[0]
-		for i := 1; i < len(k.queues); i++ {
-			if o := &k.queues[i]; len(*o) > 0 && (len(*q) == 0 || (*o)[0].before(&(*q)[0])) {
-				q = o
-			}
-		}
+		q := &k.queue
 		var e event
 		switch {
-		case len(*q) > 0 && ((*q)[0].at == k.now || k.nowHead == len(k.nowq)):
-			if until >= 0 && (*q)[0].at > until {
+		case q.n > 0 && (k.nowHead == len(k.nowq) || q.head() == k.now):
+			if until >= 0 && q.head() > until {
 				k.now = until
 				return
 			}
@@ -243,12 +138,7 @@ func (k *Kernel) runsNext(t Time) bool {
 	if !k.running || k.stopped || (k.until >= 0 && t > k.until) || k.nowHead != len(k.nowq) {
 		return false
 	}
-	for _, q := range &k.queues {
-		if len(q) > 0 && q[0].at <= t {
-			return false
-		}
-	}
-	return true
+	return k.queue.n == 0 || k.queue.head() > t
 }
 
 // Stop makes Run return after the current event.
@@ -257,9 +147,7 @@ func (k *Kernel) Stop() { k.stopped = true }
 // Pending is the number of scheduled events.
 func (k *Kernel) Pending() int {
 	n := len(k.nowq) - k.nowHead
-	for _, q := range &k.queues {
-		n += len(q)
-	}
+	n += k.queue.n
 	return n
 }
 
@@ -279,7 +167,7 @@ func (k *Kernel) Shutdown() {
 		c.stop()
 	}
 	k.idle = nil
-	k.queues = [len(k.queues)]eventQueue{}
+	k.queue = radixQueue{}
 	k.nowq, k.nowHead = nil, 0
 }
 

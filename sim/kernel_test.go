@@ -22,9 +22,10 @@ func TestEventsRunInTimeThenSequenceOrder(t *testing.T) {
 	}
 }
 
-// Events go to several queues (due now, and by how far ahead: see
-// horizons); whatever the mix, they run in (time, scheduling order), as
-// from one priority queue.
+// Events go to two queues (due now, and later: radixQueue); whatever the
+// mix, they run in (time, scheduling order), as from one priority queue:
+// events due now, at the same later instants, and spread from 100 µs to
+// 50 ms ahead (several of the radix queue's buckets).
 func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	k := NewKernel(1)
 	rng := k.Stream("test")
@@ -34,20 +35,20 @@ func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	}
 	var got []ran
 	seq := 0
+	spans := [...]time.Duration{500 * time.Microsecond, 5 * time.Millisecond, 50 * time.Millisecond}
 	var add func(depth int)
 	add = func(depth int) {
 		for range 3 {
 			var d time.Duration
-			switch i := rng.IntN(len(horizons) + 2); {
+			switch i := rng.IntN(len(spans) + 2); {
 			case i == 0: // now
-			case i <= len(horizons):
-				// Within horizon i-1, at its edge sometimes, or up to
-				// the ms after it (the next queue), in 100 µs steps
-				// so that some are at the same instant.
-				d = horizons[i-1] + time.Duration(rng.IntN(11)-5)*100*time.Microsecond
+			case i <= len(spans):
+				// Around span i-1, in 100 µs steps so that some are
+				// at the same instant.
+				d = spans[i-1] + time.Duration(rng.IntN(11)-5)*100*time.Microsecond
 				d = max(d, 0)
 			default:
-				d = farHorizon + time.Duration(rng.IntN(3))*time.Millisecond
+				d = spans[len(spans)-1] + time.Duration(rng.IntN(3))*time.Millisecond
 			}
 			seq++
 			at, s := k.Now()+d, seq
@@ -78,25 +79,30 @@ func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	}
 }
 
-// The event heap pops in (at, seq) order whatever its size and however
-// its pushes and pops interleave: many events share an instant, and times
-// and sequence numbers span their whole ranges.
-func TestEventQueuePopsInTimeThenSequenceOrder(t *testing.T) {
+// TestRadixQueuePopsInTimeThenSequenceOrder: the kernel's queue against
+// sorting, with the kernel's one promise to it (nothing is pushed earlier
+// than the last event popped): events at the same instants (sequence
+// numbers decide), near and far ahead, pushed in batches between pops
+// that empty it at times.
+func TestRadixQueuePopsInTimeThenSequenceOrder(t *testing.T) {
 	rng := NewKernel(7).Stream("heap")
-	var q eventQueue
+	var q radixQueue
 	var want []event
-	seq := uint64(0)
+	seq, now := uint64(0), Time(0)
 	push := func() {
 		seq += 1 + uint64(rng.IntN(3))
-		e := event{at: Time(rng.IntN(50)), seq: seq}
-		if rng.IntN(10) == 0 {
-			e.at = Time(rng.Int64N(1 << 62))
-			e.seq += 1 << 40
+		e := event{at: now + Time(rng.IntN(50)), seq: seq}
+		switch rng.IntN(10) {
+		case 0:
+			e.at = now + Time(rng.Int64N(1<<40))
+		case 1:
+			e.at = now
 		}
 		q.push(e)
 		want = append(want, e)
 	}
-	for round := range 200 {
+	popped := 0
+	for round := range 400 {
 		for range rng.IntN(40) {
 			push()
 		}
@@ -106,13 +112,21 @@ func TestEventQueuePopsInTimeThenSequenceOrder(t *testing.T) {
 			}
 			return cmp.Compare(a.seq, b.seq)
 		})
+		if q.n != len(want) || len(want) > 0 && q.head() != want[0].at {
+			t.Fatalf("round %d: %d events, head %v; want %d, %v", round, q.n, q.head(), len(want), want[0].at)
+		}
 		for range rng.IntN(len(want) + 1) {
 			got := q.pop()
 			if got.at != want[0].at || got.seq != want[0].seq {
 				t.Fatalf("round %d: popped (%d, %d), want (%d, %d)", round, got.at, got.seq, want[0].at, want[0].seq)
 			}
+			now = got.at
 			want = want[1:]
+			popped++
 		}
+	}
+	if popped < 2000 {
+		t.Fatalf("only %d pops", popped)
 	}
 }
 
