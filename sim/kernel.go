@@ -29,7 +29,7 @@ type funcEvent func()
 func (f funcEvent) run() { f() }
 
 // Events scheduled for the current instant (a future's waiters woken, a
-// process spawned, a message to the same node) need no queue at all: they
+// process spawned, a message to the same node) need no priority queue: they
 // run after every queued event of this instant, which was scheduled before
 // the clock reached it and so has a smaller sequence number, and among
 // themselves in the order they were scheduled. The kernel keeps them in a
