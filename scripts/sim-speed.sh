@@ -12,6 +12,8 @@
 #   PIN=1 scripts/sim-speed.sh ycsb   every timed run pinned to CPU 1 (taskset -c),
 #        so base and current run on the same core (this machine's CPU 0 is at
 #        times 20-50% slower for memory-bound work; scripts/pair-speed.sh)
+#   WARM=0 scripts/sim-speed.sh ycsb   no untimed run before each timed one
+#        (see "ycsb" below)
 #   REVERT="6c85a65 d5b9a34" scripts/sim-speed.sh ycsb   base = CUR without
 #        those commits (reverse-applied), to isolate them from model changes
 #        that landed in between
@@ -20,7 +22,14 @@
 #        engine; the two revisions alternate run by run (the machine is
 #        shared, so load drifts). Each run's CPU time is the process's
 #        user+system time (/usr/bin/time), load included; attempts come from
-#        the results file (summary.attempts). Prints attempts per CPU-second
+#        the results file (summary.attempts). Each timed run follows an
+#        untimed run of the same binary and arguments (WARM=1, the
+#        default): on this VM a process that starts right after another
+#        has freed ~100 MB pays 0.1 s or so of system time faulting its
+#        huge pages (measured: the current 2pc run took 0.56-0.62 CPU-s
+#        right after a base run and 0.43-0.54 right after one of its own),
+#        so with plain alternation the shorter revision inherited the
+#        longer one's memory state in every other pair. Prints attempts per CPU-second
 #        of each revision and their ratio, per run and as the median.
 #        Also the ratio of the two revisions' best runs (most attempts per
 #        CPU-second each: this machine's interference only ever adds time,
@@ -84,6 +93,10 @@ if [[ $what == ycsb || $what == all ]]; then
       order="base cur"
       if ((rep % 2 == 0)); then order="cur base"; fi
       for rev in $order; do
+        if [[ ${WARM:-1} == 1 ]]; then
+          ${PIN:+taskset -c "$PIN"} "$work/$rev" run --engine "$engine" --workload ycsb-a --topology us-3 --clients 64 \
+            --duration 30s --quiet --out "$work/warm.json" >/dev/null
+        fi
         read -r cpu wall rss < <(timed "$engine-$rev-$rep" "$rev" run --engine "$engine" --workload ycsb-a \
           --topology us-3 --clients 64 --duration 30s --quiet --out "$work/$engine-$rev-$rep.json")
         attempts=$(jq .summary.attempts "$work/$engine-$rev-$rep.json")
