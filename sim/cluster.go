@@ -276,9 +276,7 @@ func (c *Cluster) ExecSend(p *Proc, b, a *Node, d time.Duration, at Served) {
 	p.ledger[CatCPU] += d
 	t := k.now + d
 	if k.runsNext(t) { // Sleep's shortcut: the service's end is the next event
-		k.seq++
-		k.now = t
-		k.events++
+		k.skipTo(t)
 		cpu.release(d)
 		if at != nil {
 			at.Served()

@@ -125,24 +125,17 @@ func (a *arrival) run() {
 		return
 	}
 	c.busy++
-	t := k.now + a.d
 	p.ledger[CatCPU] += a.d
-	if k.runsNext(t) {
-		k.seq++
-		k.now = t
-		k.events++
-		p.run()
-		return
-	}
-	k.wake(t, p)
+	k.resumeAt(k.now+a.d, p)
 }
 
 // execSent is the end of a process's service whose reply follows at once
 // (Cluster.ExecSend): the runner of the event at which the process would
 // have been resumed to release the core, do its work there and send, doing
 // all three with the same events — the core handed on, the work, the
-// reply's delay drawn and the process's wake-up at its arrival (the process resumed at once when there is no
-// delay or the arrival is the very next event, as Sleep does).
+// reply's delay drawn and the process's wake-up at its arrival (the
+// process resumed at once when there is no delay or the arrival is the
+// very next event, as Sleep does).
 type execSent struct {
 	p        *Proc
 	c        *Cluster
@@ -170,13 +163,5 @@ func (e *execSent) run() {
 		return
 	}
 	p.ledger[CatNetwork] += delay
-	t := k.now + delay
-	if k.runsNext(t) {
-		k.seq++
-		k.now = t
-		k.events++
-		p.run()
-		return
-	}
-	k.wake(t, p)
+	k.resumeAt(k.now+delay, p)
 }

@@ -282,9 +282,7 @@ func (p *Proc) Sleep(d time.Duration, c Category) {
 	t := k.now + d
 	p.ledger[c] += d
 	if k.runsNext(t) {
-		k.seq++
-		k.now = t
-		k.events++
+		k.skipTo(t)
 		return
 	}
 	k.wake(t, p)

@@ -15,28 +15,15 @@ func TestSendExecMatchesSendThenExec(t *testing.T) {
 	eachMsgCPU(t, func(t *testing.T, msgCPU time.Duration) {
 		run := func(merged bool) []string {
 			w := newCallWorld(msgCPU)
-			k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
-			var victim *Proc
-			for c := range 24 {
-				p := k.Spawn("client", func(p *Proc) {
-					for i := range 30 {
-						p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
-						from, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
-						d := time.Duration(rng.IntN(5)) * 40 * time.Microsecond
-						if merged {
-							cl.SendExec(p, from, to, d)
-						} else {
-							cl.Send(p, from, to)
-							to.CPU.Exec(p, d)
-						}
-						note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
-					}
-				})
-				if c == 5 {
-					victim = p
+			k, cl, nodes, note := w.k, w.cl, w.nodes, w.note
+			contend(w, func(p *Proc, from, to *Node, d time.Duration) {
+				if merged {
+					cl.SendExec(p, from, to, d)
+				} else {
+					cl.Send(p, from, to)
+					to.CPU.Exec(p, d)
 				}
-			}
-			k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
+			})
 			// Killed with its request on the wire (a to c is ~10 ms).
 			inFlight := k.Spawn("in-flight", func(p *Proc) {
 				p.Sleep(50*time.Millisecond, CatOther)
@@ -66,6 +53,27 @@ func TestSendExecMatchesSendThenExec(t *testing.T) {
 		}
 		sameTrace(t, run(true), run(false), 24*20, "SendExec", "Send+Exec")
 	})
+}
+
+// contend runs 24 clients of 30 steps each on w's one-core nodes (a short
+// pause, then step from one node to another with up to 160 µs of service)
+// and kills client 5 at 40 ms.
+func contend(w *callWorld, step func(p *Proc, from, to *Node, d time.Duration)) {
+	var victim *Proc
+	for c := range 24 {
+		p := w.k.Spawn("client", func(p *Proc) {
+			for i := range 30 {
+				p.Sleep(time.Duration(w.rng.IntN(4))*20*time.Microsecond, CatOther)
+				from, to := w.nodes[(c+i)%3], w.nodes[(c+2*i+c/3)%3]
+				step(p, from, to, time.Duration(w.rng.IntN(5))*40*time.Microsecond)
+				w.note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
+			}
+		})
+		if c == 5 {
+			victim = p
+		}
+	}
+	w.k.At(40*time.Millisecond, func() { victim.kill(); w.note("killed") })
 }
 
 // eachMsgCPU runs test without message CPU and with it.
@@ -130,7 +138,7 @@ func TestExecSendMatchesExecThenSend(t *testing.T) {
 	eachMsgCPU(t, func(t *testing.T, msgCPU time.Duration) {
 		run := func(merged bool) []string {
 			w := newCallWorld(msgCPU)
-			k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
+			k, cl, nodes, note := w.k, w.cl, w.nodes, w.note
 			served := 0
 			serve := func(p *Proc, at, to *Node, d time.Duration) {
 				served++
@@ -148,21 +156,7 @@ func TestExecSendMatchesExecThenSend(t *testing.T) {
 					cl.Send(p, at, to)
 				}
 			}
-			var victim *Proc
-			for c := range 24 {
-				p := k.Spawn("client", func(p *Proc) {
-					for i := range 30 {
-						p.Sleep(time.Duration(rng.IntN(4))*20*time.Microsecond, CatOther)
-						at, to := nodes[(c+i)%3], nodes[(c+2*i+c/3)%3]
-						serve(p, at, to, time.Duration(rng.IntN(5))*40*time.Microsecond)
-						note("client %d step %d at %s: %v", c, i, to.Name, p.Ledger())
-					}
-				})
-				if c == 5 {
-					victim = p
-				}
-			}
-			k.At(40*time.Millisecond, func() { victim.kill(); note("killed") })
+			contend(w, serve)
 			for _, kill := range []time.Duration{52 * time.Millisecond, 56 * time.Millisecond} {
 				// Killed in its 5 ms service, and with its reply
 				// (~10 ms from c to a) on the wire.
