@@ -111,9 +111,8 @@ func (t *txn) validateCPU(g keyGroup) sim.Time {
 func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
 	a := g.adj
 	n := a.node
-	t.e.Cluster.Send(p, t.s.qp, n)
 	defer t.e.Cluster.Send(p, n, t.s.qp)
-	n.CPU.Exec(p, t.validateCPU(g))
+	t.e.Cluster.SendExec(p, t.s.qp, n, t.validateCPU(g)) // the request and its validation, as one
 	if t.lost || a.node != n {
 		// Abandoned while the request was held, or the adjudicator moved
 		// meanwhile: the request is refused.
