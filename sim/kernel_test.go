@@ -116,7 +116,7 @@ func TestRadixQueuePopsInTimeThenSequenceOrder(t *testing.T) {
 			return cmp.Compare(a.seq, b.seq)
 		})
 		if q.n != len(want) || len(want) > 0 && q.head() != want[0].at {
-			t.Fatalf("round %d: %d events, head %v; want %d, %v", round, q.n, q.head(), len(want), want[0].at)
+			t.Fatalf("round %d: %d events, want %d, or the wrong head", round, q.n, len(want))
 		}
 		for range rng.IntN(len(want) + 1) {
 			got := q.pop()
