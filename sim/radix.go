@@ -79,7 +79,9 @@ func (q *radixQueue) pop() event {
 		for _, e := range src {
 			q.put(e, bits.Len64(radixKey(e.at)^km))
 		}
-		clear(src)
+		for j := range src {
+			src[j].r = nil // what the slot kept alive (clear(src) was a call for a slot or two)
+		}
 	}
 	b := q.b[0]
 	n := len(b) - 1
