@@ -49,6 +49,7 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	// an occ YCSB-A run allocated.
 	t := simengine.Recycle(&s.cur, (*txn).reusable)
 	*t = txn{s: s, e: s.e, opts: o, id: s.e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
+	t.ws.Sized = true // checkLimits reads its Bytes
 	return t, nil
 }
 

@@ -22,7 +22,7 @@ func row(i, v int) engines.Row {
 }
 
 func TestWriteSet(t *testing.T) {
-	var w WriteSet
+	w := WriteSet{Sized: true}
 	if w.Len() != 0 || w.Bytes() != 0 || w.Get(tbA, enc(1)) != nil {
 		t.Fatal("zero value not empty")
 	}
@@ -403,4 +403,17 @@ func BenchmarkWriteSet(b *testing.B) {
 		for range w.All() {
 		}
 	}
+}
+
+// TestUnsizedWriteSetRefusesBytes: a set that is not Sized does not count
+// its bytes, and asking for them is a bug that must not pass as 0.
+func TestUnsizedWriteSetRefusesBytes(t *testing.T) {
+	var w WriteSet
+	w.Put(tbA, key(1), enc(1), row(1, 10))
+	defer func() {
+		if recover() == nil {
+			t.Fatal("Bytes of an unsized write set did not panic")
+		}
+	}()
+	w.Bytes()
 }
