@@ -383,3 +383,25 @@ func TestLastIntervalRateUsesItsCoveredPart(t *testing.T) {
 		t.Fatalf("timeline %+v: want 1 tps in the first interval and 2 commits / 0.5 s = 4 tps in the last", tl)
 	}
 }
+
+// TestManyTypesEachCountTheirOwn: more transaction types than the
+// recorder's first-names memo holds (named) still count apart, whichever
+// order they come in, names of one length included.
+func TestManyTypesEachCountTheirOwn(t *testing.T) {
+	r := NewRecorder(nil, 0, time.Second)
+	want := map[string]int64{}
+	for i := range 60 {
+		name := fmt.Sprintf("t%d", (i*7)%12)
+		txn(r, name, time.Duration(i+1)*ms, ms, 1, true, "")
+		want[name]++
+	}
+	_, types, _, _, _ := r.Result(time.Second)
+	if len(types) != len(want) {
+		t.Fatalf("%d types, want %d", len(types), len(want))
+	}
+	for _, ts := range types {
+		if ts.Committed != want[ts.Name] {
+			t.Errorf("type %s: %d committed, want %d", ts.Name, ts.Committed, want[ts.Name])
+		}
+	}
+}
