@@ -9,9 +9,10 @@ import (
 // read's service, in the event that sends its answer back
 // (sim.Cluster.ExecSend, whose sim.Served it is): the read sees the store
 // as the process would have at that instant, and the process is resumed
-// only where the answer arrives. Take one from a transaction's
-// ReplicaReads for each read and give it back after; concurrent
-// statements of a transaction (parallel row requests) take one each.
+// only where the answer arrives. Take one from the engine's ReplicaReads
+// (Base.Reads) for each read and give it back after; reads in flight at
+// once (other sessions', a transaction's parallel row requests) take one
+// each.
 type ReplicaRead struct {
 	View  *storage.Replica[engines.Packed]
 	Table int
