@@ -28,11 +28,17 @@ type radixQueue struct {
 	last Time // the time of the last event popped, or 0
 	n    int
 	mask uint64      // bit i: bucket i is not empty
-	b    [64][]event // keys are non-negative, so their xor is below 2^63
+	b    [64][]int32 // the events' places in ev; keys are non-negative, so their xor is below 2^63
 	min  [64]Time    // the earliest time in each non-empty bucket
 	// sorted: bucket 0 is in descending (at, seq) order, the first event
 	// last; a put into it clears this.
 	sorted bool
+	// ev holds the queued events, each in one place for its whole stay
+	// (the buckets move 4-byte indices, not 32-byte events whose runner a
+	// move would have to copy under the write barrier's check); free lists
+	// the places to reuse.
+	ev   []event
+	free []int32
 }
 
 // radixShift: an event's key is its time in units of 2^radixShift ns
@@ -44,23 +50,33 @@ const radixShift = 10
 func radixKey(t Time) uint64 { return uint64(t) >> radixShift }
 
 func (q *radixQueue) push(e event) {
-	q.put(e, bits.Len64(radixKey(e.at)^radixKey(q.last)))
+	var x int32
+	if n := len(q.free); n > 0 {
+		x = q.free[n-1]
+		q.free = q.free[:n-1]
+	} else {
+		x = int32(len(q.ev))
+		q.ev = append(q.ev, event{})
+	}
+	q.ev[x] = e
+	q.put(x, e.at, bits.Len64(radixKey(e.at)^radixKey(q.last)))
 	q.n++
 }
 
-func (q *radixQueue) put(e event, i int) {
+// put files the event at place x, due at at, in bucket i.
+func (q *radixQueue) put(x int32, at Time, i int) {
 	if q.mask&(1<<i) == 0 {
 		q.mask |= 1 << i
-		q.min[i] = e.at
+		q.min[i] = at
 	} else {
-		if e.at < q.min[i] {
-			q.min[i] = e.at
+		if at < q.min[i] {
+			q.min[i] = at
 		}
 		if i == 0 {
 			q.sorted = false
 		}
 	}
-	q.b[i] = append(q.b[i], e)
+	q.b[i] = append(q.b[i], x)
 }
 
 // head is the earliest queued time; the queue must not be empty.
@@ -76,56 +92,60 @@ func (q *radixQueue) pop() event {
 		q.b[i] = src[:0]
 		q.mask &^= 1 << i
 		km := radixKey(m)
-		for _, e := range src {
-			q.put(e, bits.Len64(radixKey(e.at)^km))
-		}
-		for j := range src {
-			src[j].r = nil // what the slot kept alive (clear(src) was a call for a slot or two)
+		for _, x := range src {
+			at := q.ev[x].at
+			q.put(x, at, bits.Len64(radixKey(at)^km))
 		}
 	}
 	b := q.b[0]
 	n := len(b) - 1
 	q.n--
 	if n == 0 {
-		e := b[0]
-		b[0] = event{}
+		x := b[0]
 		q.b[0] = b[:0]
 		q.mask &^= 1
 		q.sorted = true
-		return e
+		return q.take(x)
 	}
 	if !q.sorted && n < 4 {
 		// A few: take the first, and the earliest time of the rest.
 		first := 0
 		for j := 1; j <= n; j++ {
-			if b[j].before(&b[first]) {
+			if q.ev[b[j]].before(&q.ev[b[first]]) {
 				first = j
 			}
 		}
-		e := b[first]
+		x := b[first]
 		b[first] = b[n]
-		b[n] = event{}
 		b = b[:n]
 		q.b[0] = b
-		q.min[0] = b[0].at
+		q.min[0] = q.ev[b[0]].at
 		for _, o := range b[1:] {
-			q.min[0] = min(q.min[0], o.at)
+			q.min[0] = min(q.min[0], q.ev[o].at)
 		}
-		return e
+		return q.take(x)
 	}
 	if !q.sorted {
-		slices.SortFunc(b, func(x, y event) int {
-			if x.at != y.at {
-				return cmp.Compare(y.at, x.at)
+		slices.SortFunc(b, func(x, y int32) int {
+			ex, ey := &q.ev[x], &q.ev[y]
+			if ex.at != ey.at {
+				return cmp.Compare(ey.at, ex.at)
 			}
-			return cmp.Compare(y.seq, x.seq)
+			return cmp.Compare(ey.seq, ex.seq)
 		})
 		q.sorted = true
 	}
-	e := b[n]
-	b[n] = event{}
+	x := b[n]
 	q.b[0] = b[:n]
-	q.min[0] = b[n-1].at
+	q.min[0] = q.ev[b[n-1]].at
+	return q.take(x)
+}
+
+// take returns the event at place x and frees the place.
+func (q *radixQueue) take(x int32) event {
+	e := q.ev[x]
+	q.ev[x] = event{}
+	q.free = append(q.free, x)
 	return e
 }
 
