@@ -294,6 +294,135 @@ func (p Packed) RowInto(dst Row) Row {
 	return r
 }
 
+// Patch is Pack of p's row with sets applied (the last set of a column
+// wins), made without unpacking the row: the columns no set names keep
+// their bytes, which are what packing their values again would write (a
+// value's encoding depends on it alone, while no two shared pools share
+// bytes; when two do, Patch packs the whole row again). An UPDATE of a
+// column or two, the common one, so copies a few dozen bytes instead of
+// unpacking and packing every column. p must not be a tombstone; a set
+// of a column the row does not have panics, as assigning it would.
+func (p Packed) Patch(sets []Set) Packed {
+	return p.patch(len(sets), func(i int) (int, Value) { return sets[i].Col, sets[i].Val })
+}
+
+// PatchAssigns is Patch for assignments that all set a value (AssignSet);
+// ok is false, and nothing done, if one is not.
+func (p Packed) PatchAssigns(as []Assign) (_ Packed, ok bool) {
+	for _, a := range as {
+		if a.Op != AssignSet {
+			return "", false
+		}
+	}
+	return p.patch(len(as), func(i int) (int, Value) { return as[i].Col, as[i].Val }), true
+}
+
+// patch is Patch of the n sets set(0..n-1).
+func (p Packed) patch(n int, set func(i int) (col int, v Value)) Packed {
+	pools := shared.set.Load()
+	s := string(p)
+	cols, _ := uvarint(s, 0)
+	for i := range n {
+		if c, _ := set(i); pools.overlap || uint64(c) >= cols {
+			r := p.Row()
+			for i := range n {
+				c, v := set(i)
+				r[c] = v
+			}
+			return Pack(r)
+		}
+	}
+	var scratch [packScratch]byte
+	if b := appendPatched(scratch[:0], s, n, set, pools); len(b) <= packScratch {
+		return Packed(string(b))
+	}
+	grow := 0
+	for i := range n {
+		_, v := set(i)
+		grow += packedSize(Row{v}, pools)
+	}
+	return Packed(BytesString(appendPatched(make([]byte, 0, len(s)+grow), s, n, set, pools)))
+}
+
+// appendPatched appends patch's encoding of row s to b.
+func appendPatched(b []byte, s string, n int, set func(i int) (int, Value), pools *sharedSet) []byte {
+	cols, i := uvarint(s, 0)
+	b = append(b, s[:i]...)
+	for c := range int(cols) {
+		j := skipPacked(s, i)
+		v, ok := Value{}, false
+		for k := range n {
+			if col, val := set(k); col == c {
+				v, ok = val, true
+			}
+		}
+		if !ok {
+			b = append(b, s[i:j]...)
+		} else {
+			// The value packed as a row of one, less the row's length.
+			m := len(b)
+			one := [1]Value{v}
+			b = appendPacked(b, one[:], pools)
+			b = append(b[:m], b[m+1:]...)
+		}
+		i = j
+	}
+	return b
+}
+
+// Size is p.Row().Size(), read from the tags without unpacking.
+func (p Packed) Size() int {
+	s := string(p)
+	if s == "" {
+		return 0
+	}
+	cols, i := uvarint(s, 0)
+	n := 0
+	for range cols {
+		tag := s[i]
+		switch k, size := Type(tag&(1<<packedTagLen-1)), int(tag>>packedTagLen); k {
+		case TypeNull:
+			n++
+		case TypeString, packedShared:
+			if size == packedInline {
+				l, _ := uvarint(s, i+1)
+				size = int(l)
+			}
+			n += size
+		default:
+			n += 8
+		}
+		i = skipPacked(s, i)
+	}
+	return n
+}
+
+// skipPacked returns the index after the packed value at s[i:].
+func skipPacked(s string, i int) int {
+	tag := s[i]
+	i++
+	k, size := Type(tag&(1<<packedTagLen-1)), int(tag>>packedTagLen)
+	switch k {
+	case TypeNull:
+		return i
+	case TypeString, packedShared:
+		if size == packedInline {
+			var l uint64
+			l, i = uvarint(s, i)
+			size = int(l)
+		}
+		if k == TypeString {
+			return i + size
+		}
+		_, i = uvarint(s, i) // the pool
+		_, i = uvarint(s, i) // the offset
+		return i
+	case TypeDecimal:
+		return i + size + 1 // the scale
+	}
+	return i + size
+}
+
 // uvarint decodes the uvarint at s[i:] and returns it and the index after it.
 func uvarint(s string, i int) (uint64, int) {
 	var x uint64

@@ -2,6 +2,7 @@ package engines
 
 import (
 	"math"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -50,8 +51,8 @@ func TestPackedRoundTrip(t *testing.T) {
 					t.Errorf("%s %v: value %d is %v (%s), want %v (%s)", u.name, r, i, got[i], got[i].Kind(), r[i], r[i].Kind())
 				}
 			}
-			if got.Size() != r.Size() {
-				t.Errorf("%s %v: size %d, want %d", u.name, r, got.Size(), r.Size())
+			if got.Size() != r.Size() || Pack(r).Size() != r.Size() {
+				t.Errorf("%s %v: size %d, packed %d, want %d", u.name, r, got.Size(), Pack(r).Size(), r.Size())
 			}
 		}
 		if r != nil && unsafe.SliceData(Pack(r).RowInto(big)) != unsafe.SliceData(big) {
@@ -163,4 +164,56 @@ func BenchmarkPackKeyed(b *testing.B) {
 			line.PackKeyed(ol)
 		}
 	})
+}
+
+// Patch writes exactly the bytes Pack writes for the updated row, for
+// every kind of value in the row and in the sets (a set may change a
+// column's kind, name a column twice, or make the row longer than the
+// encoding buffer), PatchAssigns the same for assignments that set and
+// nothing for an addition, and a set of a column the row lacks panics as
+// the assignment would.
+func TestPatchIsPackOfTheUpdatedRow(t *testing.T) {
+	pool := ShareStrings(strings.Repeat("patch-test-pool/", 400))
+	vals := []Value{
+		Null, Int(0), Int(-1), Int(math.MaxInt64), Float(-2.5), String(""), String("a"), String("nul\x00"),
+		String(strings.Repeat("x", 31)), String(strings.Repeat("y", 300)), String(pool[100:200]), String(pool[3:5]),
+		Timestamp(time.Unix(1e9, 7)), DecimalValue(Decimal{Units: -123, Scale: 2}),
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		r := make(Row, 1+rng.IntN(8))
+		for i := range r {
+			r[i] = vals[rng.IntN(len(vals))]
+		}
+		sets := make([]Set, rng.IntN(4))
+		for i := range sets {
+			sets[i] = Set{Col: rng.IntN(len(r)), Val: vals[rng.IntN(len(vals))]}
+		}
+		want := r.Clone()
+		for _, s := range sets {
+			want[s.Col] = s.Val
+		}
+		if got, w := Pack(r).Patch(sets), Pack(want); got != w {
+			t.Fatalf("%v with %v: patched %q, packed %q", r, sets, got, w)
+		}
+		if n := Pack(want).Size(); n != want.Size() {
+			t.Fatalf("%v: packed size %d, want %d", want, n, want.Size())
+		}
+		as := make([]Assign, len(sets))
+		for i, s := range sets {
+			as[i] = Assign{Col: s.Col, Val: s.Val}
+		}
+		if got, ok := Pack(r).PatchAssigns(as); !ok || got != Pack(want) {
+			t.Fatalf("%v with %v: assignments patched %q (%v), packed %q", r, as, got, ok, Pack(want))
+		}
+	}
+	if _, ok := Pack(Row{Int(1)}).PatchAssigns([]Assign{{Col: 0, Op: AssignAdd, Val: Int(1)}}); ok {
+		t.Error("PatchAssigns patched an addition")
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a set of a column past the row's end did not panic")
+		}
+	}()
+	Pack(Row{Int(1)}).Patch([]Set{{Col: 1, Val: Int(2)}})
 }

@@ -37,6 +37,11 @@ type sharedPool struct {
 type sharedSet struct {
 	pools  []string     // by id
 	byAddr []sharedPool // sorted by base, for Pack's "is it in a pool" test
+	// overlap: two pools share bytes (one was registered as a substring
+	// of another), so a substring of one may be packed as a reference to
+	// the other, and packing a value read back can change its bytes
+	// (Packed.Patch then packs the whole row again).
+	overlap bool
 }
 
 var shared struct {
@@ -76,6 +81,9 @@ func ShareStrings(s string) string {
 		return cmp.Compare(q.base, b)
 	})
 	next.byAddr = slices.Insert(next.byAddr, i, p)
+	next.overlap = old.overlap ||
+		i > 0 && next.byAddr[i-1].base+uintptr(next.byAddr[i-1].len) > p.base ||
+		i+1 < len(next.byAddr) && p.base+uintptr(p.len) > next.byAddr[i+1].base
 	shared.byContent[s] = p.id
 	shared.set.Store(next)
 	return s

@@ -136,9 +136,9 @@ func (t *txn) decide(rec *commitRecord, ts storage.Timestamp) {
 	rec.ts = ts
 	for w := range t.ws.All() {
 		if !w.LockOnly {
-			t.e.Store.Install(w.Table.ID, w.Enc, ts, engines.Pack(w.Row), w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Pack(), w.Deleted)
 			if t.e.OnDurable != nil {
-				rec.rows = append(rec.rows, w.Row)
+				rec.rows = append(rec.rows, w.Version())
 			}
 		}
 	}

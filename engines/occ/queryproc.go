@@ -188,6 +188,12 @@ func (t *txn) finish() {
 // readStorage fetches one row as of the snapshot from the local replica,
 // unpacked into dst's array when it is large enough (Packed.RowInto).
 func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc string, dst engines.Row) (engines.Row, bool) {
+	packed, ok := t.readPacked(p, tb, k, enc)
+	return packed.RowInto(dst), ok
+}
+
+// readPacked is readStorage, the row left packed.
+func (t *txn) readPacked(p *sim.Proc, tb *engines.Table, k engines.Key, enc string) (engines.Packed, bool) {
 	node := t.s.rep.nodeFor(tb, k, len(t.e.adjs))
 	t.e.Cluster.Send(p, t.s.qp, node)
 	t.e.waitReadable(p, t.s.rep, t.start)
@@ -199,7 +205,7 @@ func (t *txn) readStorage(p *sim.Proc, tb *engines.Table, k engines.Key, enc str
 	if rd.Err != nil {
 		panic("occ: read before the replica caught up: " + rd.Err.Error()) // waitReadable guarantees it
 	}
-	return rd.Row.RowInto(dst), rd.OK
+	return rd.Row, rd.OK
 }
 
 // read sees the transaction's own writes first (read-your-writes). enc is
@@ -256,14 +262,20 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
 	return t.write(ctx, func(p *sim.Proc) error {
 		rk, enc := txnkit.Keys(tb, k)
-		old, ok, own := t.ws.Read(tb, enc)
-		if !own {
-			old, ok = t.readStorage(p, tb, k, enc, nil)
+		if old, ok, own := t.ws.Read(tb, enc); own {
+			if !ok {
+				return engines.ErrNotFound
+			}
+			t.ws.PutKeyed(tb, k, rk, enc, txnkit.Updated(old, sets))
+			return t.checkLimits()
 		}
+		// The stored row's bytes, patched: nothing unpacked or packed
+		// again (Packed.Patch).
+		old, ok := t.readPacked(p, tb, k, enc)
 		if !ok {
 			return engines.ErrNotFound
 		}
-		t.ws.PutKeyed(tb, k, rk, enc, txnkit.NewVersion(old, own, sets))
+		t.ws.PutPacked(tb, k, rk, enc, old.Patch(sets))
 		return t.checkLimits()
 	})
 }

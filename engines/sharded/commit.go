@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 
-	"github.com/txbench/txbench/engines"
 	"github.com/txbench/txbench/engines/storage"
 	"github.com/txbench/txbench/sim"
 )
@@ -104,7 +103,7 @@ func (pt *part) keys(ks []string) []string {
 func (t *txn) install(pt *part, ts storage.Timestamp) {
 	for w := range pt.ws.All() {
 		if !w.LockOnly {
-			t.e.Store.Install(w.Table.ID, w.Enc, ts, engines.Pack(w.Row), w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Pack(), w.Deleted)
 		}
 	}
 }

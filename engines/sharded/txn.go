@@ -356,13 +356,19 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 			return nil, false, o.atRouter, o.err
 		}
 	}
-	if w != nil && !w.LockOnly {
-		cur, exists = w.Row, !w.Deleted
-	} else {
+	var packed engines.Packed // the committed row, for an UPDATE that patches it
+	switch {
+	case w != nil && !w.LockOnly:
+		cur, exists = w.Version(), !w.Deleted
+	case kind == kindSet:
+		// Its caller does not read the row: it stays packed, and the
+		// new version is its bytes patched (Packed.PatchAssigns).
+		packed, exists, err = t.currentPacked(sh, tb, k, enc, kind)
+	default:
 		cur, exists, err = t.current(sh, tb, k, enc, kind)
-		if err != nil {
-			return nil, false, false, err
-		}
+	}
+	if err != nil {
+		return nil, false, false, err
 	}
 	ws := &t.partAt(sh).ws
 	switch kind {
@@ -379,7 +385,11 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 			return nil, false, false, engines.ErrNotFound
 		}
 		if kind == kindSet && (w == nil || w.LockOnly) {
-			ws.PutKeyed(tb, k, key, enc, engines.ApplyInPlace(cur, as)) // cur was unpacked for this write alone
+			if p, ok := packed.PatchAssigns(as); ok {
+				ws.PutPacked(tb, k, key, enc, p)
+			} else {
+				ws.PutKeyed(tb, k, key, enc, engines.ApplyInPlace(packed.Row(), as)) // unpacked for this write alone
+			}
 		} else {
 			ws.PutKeyed(tb, k, key, enc, engines.Apply(cur, as))
 		}
@@ -396,6 +406,12 @@ func (t *txn) writeAt(p *sim.Proc, sh *shard, kind writeKind, tb *engines.Table,
 // writeAt). No commit in progress can hold the row: its writer holds the
 // lock until the outcome is visible here.
 func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Row, bool, error) {
+	packed, ok, err := t.currentPacked(sh, tb, k, enc, kind)
+	return packed.Row(), ok, err
+}
+
+// currentPacked is current, the row left packed.
+func (t *txn) currentPacked(sh *shard, tb *engines.Table, k engines.Key, enc string, kind writeKind) (engines.Packed, bool, error) {
 	// Read committed works on the newest version; so does an INSERT under
 	// snapshot isolation: PostgreSQL checks uniqueness against the newest
 	// version, so a row inserted since the snapshot is a duplicate, not a
@@ -405,21 +421,20 @@ func (t *txn) current(sh *shard, tb *engines.Table, k engines.Key, enc string, k
 		if t.e.cfg.Isolation != ReadCommitted {
 			sh.noteRead(t.snapshot)
 		}
-		return newest.Row(), any && live, nil
+		return newest, any && live, nil
 	}
 	sh.noteRead(t.snapshot)
 	_, ts, _, any, packed, ok := t.e.Store.LatestAndGet(tb.ID, enc, t.snapshot)
 	if !ok {
-		return nil, false, nil // not in the snapshot: UPDATE 0
+		return "", false, nil // not in the snapshot: UPDATE 0
 	}
-	row := packed.Row()
 	if any && ts > t.snapshot {
 		t.e.stats.SerializationFailures++
 		sh.release(t.owner())
-		return nil, false, &engines.AbortError{Reason: engines.ReasonSerialization, Retryable: true, Table: tb.Name, Key: k.String(),
+		return "", false, &engines.AbortError{Reason: engines.ReasonSerialization, Retryable: true, Table: tb.Name, Key: k.String(),
 			Err: errors.New("could not serialize access due to concurrent update")}
 	}
-	return row, true, nil
+	return packed, true, nil
 }
 
 // write runs a writing statement on every shard that holds the row (one,

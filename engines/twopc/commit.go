@@ -151,7 +151,7 @@ func (t *txn) floor(clock *sim.Clock) storage.Timestamp {
 func (t *txn) install(writes []*txnkit.Entry, ts storage.Timestamp) {
 	for _, w := range writes {
 		if !w.LockOnly {
-			t.e.Store.Install(w.Table.ID, w.Enc, ts, engines.Pack(w.Row), w.Deleted)
+			t.e.Store.Install(w.Table.ID, w.Enc, ts, w.Pack(), w.Deleted)
 		}
 	}
 }

@@ -243,15 +243,24 @@ func (t *txn) finish(committed bool) {
 // own is unpacked for this read alone (into dst's array when it is large
 // enough, Packed.RowInto), so a writer may change it.
 func (t *txn) read(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string, m lock.Mode, dst engines.Row) (row engines.Row, exists, own bool, err error) {
+	row, packed, exists, own, err := t.readPacked(p, tb, k, rk, enc, m)
+	if own {
+		return row, exists, true, nil
+	}
+	return packed.RowInto(dst), exists, false, err
+}
+
+// readPacked is read, leaving a row not own packed (row is then nil).
+func (t *txn) readPacked(p *sim.Proc, tb *engines.Table, k engines.Key, rk, enc string, m lock.Mode) (row engines.Row, packed engines.Packed, exists, own bool, err error) {
 	if row, exists, own := t.ws.Read(tb, enc); own {
-		return row, exists, true, nil // read-your-writes, at the client
+		return row, "", exists, true, nil // read-your-writes, at the client
 	}
 	if t.snapshot {
 		packed, ok := t.snapshotRead(p, tb, k, enc)
-		return packed.RowInto(dst), ok, false, nil
+		return nil, packed, ok, false, nil
 	}
-	packed, exists, err := t.lockedRead(p, tb, k, enc, rk, m)
-	return packed.RowInto(dst), exists, false, err
+	packed, exists, err = t.lockedRead(p, tb, k, enc, rk, m)
+	return nil, packed, exists, false, err
 }
 
 // lockedRead goes to the split leader, takes the lock (wound-wait) and
@@ -356,6 +365,17 @@ func (t *txn) GetForUpdate(ctx context.Context, tb *engines.Table, k engines.Key
 // (under serializable isolation with a shared lock; the exclusive lock
 // comes at commit), then buffers the change at the client.
 func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, exists, own bool, rk, enc string) error) error {
+	return t.modifyPacked(ctx, tb, k, func(old engines.Row, packed engines.Packed, exists, own bool, rk, enc string) error {
+		if !own {
+			old = packed.Row()
+		}
+		return change(old, exists, own, rk, enc)
+	})
+}
+
+// modifyPacked is modify, handing change a row not own packed (old is
+// then nil).
+func (t *txn) modifyPacked(ctx context.Context, tb *engines.Table, k engines.Key, change func(old engines.Row, packed engines.Packed, exists, own bool, rk, enc string) error) error {
 	defer t.refs.Hold().Release()
 	if t.opts.ReadOnly {
 		return engines.ErrReadOnly
@@ -371,11 +391,11 @@ func (t *txn) modify(ctx context.Context, tb *engines.Table, k engines.Key, chan
 		m = lock.Exclusive
 	}
 	rk, enc := txnkit.Keys(tb, k)
-	old, exists, own, err := t.read(p, tb, k, rk, enc, m, nil)
+	old, packed, exists, own, err := t.readPacked(p, tb, k, rk, enc, m)
 	if err != nil {
 		return t.end(p, err)
 	}
-	return change(old, exists, own, rk, enc)
+	return change(old, packed, exists, own, rk, enc)
 }
 
 func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) error {
@@ -393,11 +413,17 @@ func (t *txn) Insert(ctx context.Context, tb *engines.Table, r engines.Row) erro
 }
 
 func (t *txn) Update(ctx context.Context, tb *engines.Table, k engines.Key, sets ...engines.Set) error {
-	return t.modify(ctx, tb, k, func(old engines.Row, exists, own bool, rk, enc string) error {
+	return t.modifyPacked(ctx, tb, k, func(old engines.Row, packed engines.Packed, exists, own bool, rk, enc string) error {
 		if !exists {
 			return engines.ErrNotFound
 		}
-		t.ws.PutKeyed(tb, k, rk, enc, txnkit.NewVersion(old, own, sets))
+		if own {
+			t.ws.PutKeyed(tb, k, rk, enc, txnkit.Updated(old, sets))
+		} else {
+			// The stored row's bytes, patched: nothing unpacked or
+			// packed again (Packed.Patch).
+			t.ws.PutPacked(tb, k, rk, enc, packed.Patch(sets))
+		}
 		return nil
 	})
 }

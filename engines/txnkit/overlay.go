@@ -67,7 +67,7 @@ func (w *WriteSet) Overlay(tb *engines.Table, from, to string, reverse bool, lim
 		}
 		o.superseded[e.Enc] = true
 		if !e.Deleted {
-			o.own = append(o.own, KeyedRow{e.Enc, e.Row})
+			o.own = append(o.own, KeyedRow{e.Enc, e.Version()})
 		}
 	}
 	sortKeyed(o.own, reverse) // in scan order, whatever the write order

@@ -359,12 +359,34 @@ func TestUpdated(t *testing.T) {
 	if got[1].Int() != 11 || old[1].Int() != 10 || got[0].Int() != 1 {
 		t.Fatalf("updated %v from %v: want a new version, the old one untouched", got, old)
 	}
-	sets := []engines.Set{{Col: 1, Val: engines.Int(12)}}
-	if got := NewVersion(old, true, sets); got[1].Int() != 12 || old[1].Int() != 10 {
-		t.Fatalf("own row: new version %v from %v: want a copy, the old one untouched", got, old)
+}
+
+// A version put packed reads back as its row, installs as itself, and
+// counts its row's size in a Sized set, as the same row put unpacked.
+func TestPackedEntries(t *testing.T) {
+	tb := &engines.Table{ID: 1, Name: "t", Columns: []engines.Column{{Name: "k", Type: engines.TypeInt}, {Name: "v", Type: engines.TypeString}}, PrimaryKey: []int{0}}
+	r := engines.Row{engines.Int(7), engines.String("seven")}
+	p := engines.Pack(r)
+	k := tb.KeyOf(r)
+	packed, plain := WriteSet{Sized: true}, WriteSet{Sized: true}
+	packed.PutPacked(tb, k, "", k.Encode(), p)
+	plain.Put(tb, k, k.Encode(), r)
+	got, exists, own := packed.Read(tb, k.Encode())
+	if !exists || !own || len(got) != 2 || got[0].Int() != 7 || got[1].Str() != "seven" {
+		t.Fatalf("read back %v (exists %v, own %v), want %v", got, exists, own, r)
 	}
-	if got := NewVersion(old, false, sets); got[1].Int() != 12 || &got[0] != &old[0] {
-		t.Fatalf("row read for the statement: new version %v: want the row itself changed", got)
+	if packed.Bytes() != plain.Bytes() || packed.Bytes() == 0 {
+		t.Errorf("packed entry counts %d bytes, the row %d", packed.Bytes(), plain.Bytes())
+	}
+	for e := range packed.All() {
+		if e.Pack() != p {
+			t.Errorf("installs %q, want %q", e.Pack(), p)
+		}
+	}
+	for e := range plain.All() {
+		if e.Pack() != p {
+			t.Errorf("a row put unpacked installs %q, want %q", e.Pack(), p)
+		}
 	}
 }
 

@@ -47,12 +47,37 @@ type Entry struct {
 	Enc   string // Key's encoding
 	// RowKey is RowKey(Table, Enc), the entry's name in the write set.
 	RowKey string
-	// Row is the new version; nil for a delete or a lock-only entry.
-	Row     engines.Row
+	// Row is the new version; nil for a delete or a lock-only entry, and
+	// for a version put packed until Version unpacks it.
+	Row engines.Row
+	// Packed is the new version packed, when it was put so (PutPacked: an
+	// UPDATE that patched the stored row's bytes, engines.Packed.Patch);
+	// committing it then packs nothing, and the row is unpacked only if
+	// the transaction reads it again. Use Version and Pack, not the
+	// fields.
+	Packed  engines.Packed
 	Deleted bool
 	// LockOnly marks SELECT ... FOR UPDATE: the row conflicts (is
 	// validated, or stays locked) like a write, and nothing is installed.
 	LockOnly bool
+}
+
+// Version is the entry's new version (nil for a delete or a lock), a
+// packed one unpacked on the first call.
+func (e *Entry) Version() engines.Row {
+	if e.Row == nil && e.Packed != "" {
+		e.Row = e.Packed.Row()
+	}
+	return e.Row
+}
+
+// Pack is the new version packed, as storage keeps it ("" for a delete
+// or a lock).
+func (e *Entry) Pack() engines.Packed {
+	if e.Packed != "" {
+		return e.Packed
+	}
+	return engines.Pack(e.Row)
 }
 
 // WriteSet is a transaction's changes, by row, in first-touch order. The
@@ -129,7 +154,7 @@ func (w *WriteSet) Read(tb *engines.Table, enc string) (row engines.Row, exists,
 	if e == nil || e.LockOnly {
 		return nil, false, false
 	}
-	return e.Row, !e.Deleted, true
+	return e.Version(), !e.Deleted, true
 }
 
 // Put records a new version of the row (an insert or an update).
@@ -141,6 +166,11 @@ func (w *WriteSet) Put(tb *engines.Table, k engines.Key, enc string, row engines
 // returns them.
 func (w *WriteSet) PutKeyed(tb *engines.Table, k engines.Key, rowKey, enc string, row engines.Row) {
 	w.set(Entry{Table: tb, Key: k, Enc: enc, RowKey: rowKey, Row: row})
+}
+
+// PutPacked records a new version of the row, packed (Entry.Packed).
+func (w *WriteSet) PutPacked(tb *engines.Table, k engines.Key, rowKey, enc string, p engines.Packed) {
+	w.set(Entry{Table: tb, Key: k, Enc: enc, RowKey: rowKey, Packed: p})
 }
 
 // Delete records the row's deletion.
@@ -185,8 +215,12 @@ func (w *WriteSet) set(v Entry) {
 			}
 		}
 	}
-	if e.Row != nil && w.Sized {
-		w.bytes += e.Row.Size()
+	if w.Sized {
+		if e.Packed != "" {
+			w.bytes += e.Packed.Size()
+		} else {
+			w.bytes += e.Row.Size()
+		}
 	}
 }
 
@@ -228,17 +262,6 @@ func (w *WriteSet) All() iter.Seq[*Entry] {
 // Updated is an UPDATE's new version: a copy of row with sets applied.
 func Updated(row engines.Row, sets []engines.Set) engines.Row {
 	return applySets(row.Clone(), sets)
-}
-
-// NewVersion is an UPDATE's new version of a row it read: Updated when
-// the row is the transaction's own write (own: the write set's row must
-// stay as it was), else row itself with sets applied — a row unpacked
-// from storage for this statement alone needs no copy.
-func NewVersion(row engines.Row, own bool, sets []engines.Set) engines.Row {
-	if own {
-		return Updated(row, sets)
-	}
-	return applySets(row, sets)
 }
 
 func applySets(row engines.Row, sets []engines.Set) engines.Row {
