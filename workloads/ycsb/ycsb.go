@@ -263,7 +263,7 @@ const keyNameLen = 4 + 20
 func (w *Workload) appendKeyName(b []byte, n int64) []byte {
 	b = append(b, "user"...)
 	if !w.ordered {
-		return strconv.AppendUint(b, FNVHash64(n), 10)
+		return appendDecimal(b, FNVHash64(n))
 	}
 	var digits [20]byte
 	d := strconv.AppendInt(digits[:0], n, 10)
