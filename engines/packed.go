@@ -204,10 +204,21 @@ func appendPacked(b []byte, r Row, set *sharedSet) []byte {
 }
 
 // appendUvarint is binary.AppendUvarint, inlined for the one-byte case
-// (a pool's id, most strings' lengths).
+// (a pool's id, most strings' lengths); up to three bytes (a shared
+// string's offset in its pool) without binary's loop.
 func appendUvarint(b []byte, x uint64) []byte {
 	if x < 0x80 {
 		return append(b, byte(x))
+	}
+	return appendUvarintLong(b, x)
+}
+
+func appendUvarintLong(b []byte, x uint64) []byte {
+	switch {
+	case x < 1<<14:
+		return append(b, byte(x)|0x80, byte(x>>7))
+	case x < 1<<21:
+		return append(b, byte(x)|0x80, byte(x>>7)|0x80, byte(x>>14))
 	}
 	return binary.AppendUvarint(b, x)
 }

@@ -1,6 +1,7 @@
 package engines
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -216,4 +217,15 @@ func TestPatchIsPackOfTheUpdatedRow(t *testing.T) {
 		}
 	}()
 	Pack(Row{Int(1)}).Patch([]Set{{Col: 1, Val: Int(2)}})
+}
+
+// appendUvarint writes binary's varint at every length's edges.
+func TestAppendUvarintIsBinarys(t *testing.T) {
+	for shift := range 64 {
+		for _, x := range []uint64{1<<shift - 1, 1 << shift, 1<<shift + 1} {
+			if got, want := appendUvarint([]byte{9}, x), binary.AppendUvarint([]byte{9}, x); string(got) != string(want) {
+				t.Fatalf("%d: % x, want % x", x, got, want)
+			}
+		}
+	}
 }
