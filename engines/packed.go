@@ -355,11 +355,19 @@ func (p Packed) patch(n int, set func(i int) (col int, v Value)) Packed {
 	return Packed(BytesString(appendPatched(make([]byte, 0, len(s)+grow), s, n, set, pools)))
 }
 
-// appendPatched appends patch's encoding of row s to b.
+// appendPatched appends patch's encoding of row s to b: the bytes up to
+// the first column set, its new value, the bytes up to the next, and so
+// on, and the rest of the row at once; it walks no further than the last
+// column set.
 func appendPatched(b []byte, s string, n int, set func(i int) (int, Value), pools *sharedSet) []byte {
-	cols, i := uvarint(s, 0)
-	b = append(b, s[:i]...)
-	for c := range int(cols) {
+	last := -1
+	for k := range n {
+		c, _ := set(k)
+		last = max(last, c)
+	}
+	_, i := uvarint(s, 0)
+	from := 0 // the first byte of s not yet appended
+	for c := 0; c <= last; c++ {
 		j := skipPacked(s, i)
 		v, ok := Value{}, false
 		for k := range n {
@@ -367,18 +375,21 @@ func appendPatched(b []byte, s string, n int, set func(i int) (int, Value), pool
 				v, ok = val, true
 			}
 		}
-		if !ok {
-			b = append(b, s[i:j]...)
-		} else {
-			// The value packed as a row of one, less the row's length.
-			m := len(b)
+		if ok {
+			b = append(b, s[from:i]...)
+			// The value packed as a row of one, whose length (one byte)
+			// lands on b's last byte and is put back (b holds at least
+			// the row's length).
+			m := len(b) - 1
+			keep := b[m]
 			one := [1]Value{v}
-			b = appendPacked(b, one[:], pools)
-			b = append(b[:m], b[m+1:]...)
+			b = appendPacked(b[:m], one[:], pools)
+			b[m] = keep
+			from = j
 		}
 		i = j
 	}
-	return b
+	return append(b, s[from:]...)
 }
 
 // Size is p.Row().Size(), read from the tags without unpacking.
