@@ -599,7 +599,11 @@ func latencyOf(h *hdrhistogram.Histogram, sumMicros int64) Latency {
 		P95:  pct(95),
 		P99:  pct(99),
 		P999: pct(99.9),
-		Max:  microsToMs(h.Max()),
+		// The 100th percentile is Max (the upper edge of the highest
+		// value's bucket) found by the library's block scan of the counts;
+		// Max walks every bucket up to it computing its bounds, which was
+		// 3% of a 5 s YCSB-A run's instructions (TestMaxIsTheHundredthPercentile).
+		Max: pct(100),
 	}
 }
 

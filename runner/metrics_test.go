@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"testing"
@@ -402,6 +403,36 @@ func TestManyTypesEachCountTheirOwn(t *testing.T) {
 	for _, ts := range types {
 		if ts.Committed != want[ts.Name] {
 			t.Errorf("type %s: %d committed, want %d", ts.Name, ts.Committed, want[ts.Name])
+		}
+	}
+}
+
+// latencyOf reads the maximum as the 100th percentile: the same value as
+// the library's Max for histograms of the runner's geometry, whatever the
+// spread (one value, a few, values at bucket edges, the clamp at the top).
+func TestMaxIsTheHundredthPercentile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := range 300 {
+		h := newHistogram()
+		for range 1 + rng.IntN(trial+1) {
+			var v int64
+			switch rng.IntN(4) {
+			case 0:
+				v = rng.Int64N(2048)
+			case 1:
+				v = int64(1) << rng.IntN(34)
+			case 2:
+				v = histHighestMicros
+			default:
+				v = rng.Int64N(histHighestMicros)
+			}
+			h.RecordValues(max(v, histLowestMicros), 1+rng.Int64N(3))
+		}
+		if got, want := h.ValueAtQuantile(100), h.Max(); got != want {
+			t.Fatalf("trial %d: 100th percentile %d, Max %d", trial, got, want)
+		}
+		if got, want := latencyOf(h, 0).Max, microsToMs(h.Max()); got != want {
+			t.Fatalf("trial %d: latencyOf's max %v, want %v", trial, got, want)
 		}
 	}
 }
