@@ -40,8 +40,8 @@ func (f funcEvent) run() { f() }
 type Kernel struct {
 	now     Time
 	seq     uint64
-	queue   radixQueue // events due after now
-	nowq    []event    // due now, in order, from nowHead on
+	queue   calQueue // events due after now
+	nowq    []event  // due now, in order, from nowHead on
 	nowHead int
 	seed    uint64
 	live    []*Proc // processes not yet finished, each knowing its slot
@@ -189,7 +189,7 @@ func (k *Kernel) Shutdown() {
 		c.stop()
 	}
 	k.idle = nil
-	k.queue = radixQueue{}
+	k.queue = calQueue{}
 	k.nowq, k.nowHead = nil, 0
 }
 

@@ -79,17 +79,26 @@ func TestEventsRunInTimeThenSequenceOrderAcrossQueues(t *testing.T) {
 	}
 }
 
-// TestRadixQueuePopsInTimeThenSequenceOrder: the kernel's queue against
-// sorting, with the kernel's one promise to it (nothing is pushed earlier
-// than the last event popped): events at the same instants (sequence
-// numbers decide, pushed in or out of their order), near and far ahead,
-// pushed in batches between pops that empty it at times.
+// The kernel's queues pop events in (at, seq) order, checked against
+// sorting: events pushed out of sequence order, at the clock, within its
+// microsecond and calendar bucket, across the calendar's ring, and far
+// beyond it, with pops in between (a push is never before the last pop).
 func TestRadixQueuePopsInTimeThenSequenceOrder(t *testing.T) {
-	rng := NewKernel(7).Stream("heap")
 	var q radixQueue
+	checkQueueOrder(t, q.push, q.pop, q.head, func() int { return q.n })
+}
+
+func TestCalendarQueuePopsInTimeThenSequenceOrder(t *testing.T) {
+	var q calQueue
+	checkQueueOrder(t, q.push, q.pop, q.head, func() int { return q.n })
+}
+
+func checkQueueOrder(t *testing.T, push func(event), pop func() event, head func() Time, n func() int) {
+	t.Helper()
+	rng := NewKernel(7).Stream("heap")
 	var want []event
 	seq, now := uint64(0), Time(0)
-	push := func() {
+	add := func() {
 		seq += 4
 		e := event{at: now + Time(rng.IntN(50)), seq: seq}
 		if rng.IntN(5) == 0 {
@@ -100,14 +109,18 @@ func TestRadixQueuePopsInTimeThenSequenceOrder(t *testing.T) {
 			e.at = now + Time(rng.Int64N(1<<40))
 		case 1:
 			e.at = now
+		case 2, 3:
+			e.at = now + Time(rng.Int64N(int64(400*time.Millisecond)))
+		case 4:
+			e.at = now + Time(rng.Int64N(int64(50*time.Microsecond)))
 		}
-		q.push(e)
+		push(e)
 		want = append(want, e)
 	}
 	popped := 0
 	for round := range 400 {
 		for range rng.IntN(40) {
-			push()
+			add()
 		}
 		slices.SortFunc(want, func(a, b event) int {
 			if a.at != b.at {
@@ -115,11 +128,11 @@ func TestRadixQueuePopsInTimeThenSequenceOrder(t *testing.T) {
 			}
 			return cmp.Compare(a.seq, b.seq)
 		})
-		if q.n != len(want) || len(want) > 0 && q.head() != want[0].at {
-			t.Fatalf("round %d: %d events, want %d, or the wrong head", round, q.n, len(want))
+		if n() != len(want) || len(want) > 0 && head() != want[0].at {
+			t.Fatalf("round %d: %d events, want %d, or the wrong head", round, n(), len(want))
 		}
 		for range rng.IntN(len(want) + 1) {
-			got := q.pop()
+			got := pop()
 			if got.at != want[0].at || got.seq != want[0].seq {
 				t.Fatalf("round %d: popped (%d, %d), want (%d, %d)", round, got.at, got.seq, want[0].at, want[0].seq)
 			}
