@@ -607,17 +607,6 @@ func latencyOf(h *hdrhistogram.Histogram, sumMicros int64) Latency {
 	}
 }
 
-// encodeHistogram returns the V2 compressed, base64 encoding of h.
-func encodeHistogram(h *hdrhistogram.Histogram) string {
-	b, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
-		// Encoding writes to memory buffers only; it fails only on a
-		// library bug, which must not pass silently.
-		panic(fmt.Sprintf("runner: encoding histogram: %v", err))
-	}
-	return string(b)
-}
-
 func microsToMs(us int64) float64 { return round3(float64(us) / 1000) }
 
 // ratio returns a/b, or 0 when b is 0 (JSON cannot hold NaN or Inf, and "no
