@@ -360,15 +360,24 @@ func (p Packed) patch(n int, set func(i int) (col int, v Value)) Packed {
 // on, and the rest of the row at once; it walks no further than the last
 // column set.
 func appendPatched(b []byte, s string, n int, set func(i int) (int, Value), pools *sharedSet) []byte {
-	last := -1
+	// The columns set, as bits when they fit (a look-up a column is then a
+	// test, not a call a set), and the last of them.
+	last, cols := -1, uint64(0)
 	for k := range n {
 		c, _ := set(k)
 		last = max(last, c)
+		if c < 64 {
+			cols |= 1 << c
+		}
 	}
 	_, i := uvarint(s, 0)
 	from := 0 // the first byte of s not yet appended
 	for c := 0; c <= last; c++ {
 		j := skipPacked(s, i)
+		if c < 64 && cols&(1<<c) == 0 {
+			i = j
+			continue
+		}
 		v, ok := Value{}, false
 		for k := range n {
 			if col, val := set(k); col == c {
@@ -427,22 +436,30 @@ func skipPacked(s string, i int) int {
 	switch k {
 	case TypeNull:
 		return i
-	case TypeString, packedShared:
+	case packedShared: // its length, if not in the tag, the pool and the offset
+		if size == packedInline {
+			i = skipUvarint(s, i)
+		}
+		return skipUvarint(s, skipUvarint(s, i))
+	case TypeString:
 		if size == packedInline {
 			var l uint64
 			l, i = uvarint(s, i)
 			size = int(l)
 		}
-		if k == TypeString {
-			return i + size
-		}
-		_, i = uvarint(s, i) // the pool
-		_, i = uvarint(s, i) // the offset
-		return i
+		return i + size
 	case TypeDecimal:
 		return i + size + 1 // the scale
 	}
 	return i + size
+}
+
+// skipUvarint returns the index after the uvarint at s[i:].
+func skipUvarint(s string, i int) int {
+	for s[i] >= 0x80 {
+		i++
+	}
+	return i + 1
 }
 
 // uvarint decodes the uvarint at s[i:] and returns it and the index after it.
