@@ -104,7 +104,12 @@ func (q *calQueue) insert(x int32) {
 			hi = m
 		}
 	}
-	q.sorted = slices.Insert(s, lo, x)
+	s = append(s, x) // its place when it comes first, the common case
+	if lo < len(s)-1 {
+		copy(s[lo+1:], s[lo:])
+		s[lo] = x
+	}
+	q.sorted = s
 }
 
 // head is the earliest queued time; the queue must not be empty.
