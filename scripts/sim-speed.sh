@@ -12,6 +12,7 @@
 #   PIN=1 scripts/sim-speed.sh ycsb   every timed run pinned to CPU 1 (taskset -c),
 #        so base and current run on the same core (this machine's CPU 0 is at
 #        times 20-50% slower for memory-bound work; scripts/pair-speed.sh)
+#   ENGINES=2pc REPS=7 scripts/sim-speed.sh ycsb   only the engines named
 #   WARM=0 scripts/sim-speed.sh ycsb   no untimed run before each timed one
 #        (see "ycsb" below)
 #   REVERT="6c85a65 d5b9a34" scripts/sim-speed.sh ycsb   base = CUR without
@@ -84,7 +85,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2
 if [[ $what == ycsb || $what == all ]]; then
   echo
   echo "YCSB-A, us-3, 64 clients, 30 s simulated: attempts per CPU-second (user+sys)"
-  for engine in occ 2pc sharded; do
+  for engine in ${ENGINES:-occ 2pc sharded}; do
     : >"$work/ratios"
     : >"$work/base.rates"
     : >"$work/cur.rates"
