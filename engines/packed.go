@@ -333,15 +333,19 @@ func (p Packed) patch(n int, set func(i int) (col int, v Value)) Packed {
 	pools := shared.set.Load()
 	s := string(p)
 	cols, _ := uvarint(s, 0)
+	repack := pools.overlap
 	for i := range n {
-		if c, _ := set(i); pools.overlap || uint64(c) >= cols {
-			r := p.Row()
-			for i := range n {
-				c, v := set(i)
-				r[c] = v
-			}
-			return Pack(r)
+		if c, _ := set(i); uint64(c) >= cols {
+			repack = true
 		}
+	}
+	if repack {
+		r := p.Row()
+		for i := range n {
+			c, v := set(i)
+			r[c] = v // a column past the row's end panics here
+		}
+		return Pack(r)
 	}
 	var scratch [packScratch]byte
 	if b := appendPatched(scratch[:0], s, n, set, pools); len(b) <= packScratch {

@@ -15,9 +15,8 @@ import (
 // returns (TestEncodeHistogramIsTheLibrarys), which its Decode and every
 // HdrHistogram port read. Written here because the library's encoder
 // finds its last count by walking every bucket (Max) and writes each count
-// with binary.Write, an allocation and a reflection-free but generic write
-// a count: ~3.5M instructions a histogram, ~54M of a 30 s 2pc YCSB-A
-// run's 2.3G for its 15 histograms.
+// with binary.Write, an allocation a count: ~3.5M instructions a
+// histogram, ~54M of a 30 s 2pc YCSB-A run's 2.3G for its 15 histograms.
 //
 // The format: a 40-byte header (cookie, payload length, normalizing index
 // offset 0, significant figures, lowest and highest trackable values, the
