@@ -296,7 +296,7 @@ func (p Packed) RowInto(dst Row) Row {
 		case TypeInt, TypeTimestamp:
 			r[j] = Value{p: mark(k), n: u>>1 ^ -(u & 1)}
 		case TypeDecimal:
-			r[j] = Value{p: unsafe.Pointer(&decMarks[s[i]]), n: u>>1 ^ -(u & 1)}
+			r[j] = Value{p: decMark(int(s[i])), n: u>>1 ^ -(u & 1)}
 			i++
 		default:
 			panic("engines: bad packed row")

@@ -214,3 +214,19 @@ func TestKeyString(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendQuotedIsStrconv checks the copy-through quoting against
+// strconv.Quote for every byte value alone and inside a key-like string,
+// and for multi-byte UTF-8 and invalid sequences.
+func TestAppendQuotedIsStrconv(t *testing.T) {
+	var cases []string
+	for c := range 256 {
+		cases = append(cases, string([]byte{byte(c)}), "user"+string([]byte{byte(c)})+"42")
+	}
+	cases = append(cases, "", "user8393955769381534607", "é", "日本", "\xff\xfe", "tab\there", strings.Repeat("a", 300))
+	for _, s := range cases {
+		if got, want := string(appendQuoted([]byte("x"), s)), "x"+strconv.Quote(s); got != want {
+			t.Errorf("appendQuoted(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
