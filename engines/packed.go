@@ -159,46 +159,65 @@ func AppendPacked(b []byte, r Row) []byte { return appendPacked(b, r, shared.set
 
 func appendPacked(b []byte, r Row, set *sharedSet) []byte {
 	b = appendUvarint(b, uint64(len(r)))
-	pooled := len(set.byAddr) > 0
-	for _, v := range r {
-		switch k := v.Kind(); k {
-		case TypeNull:
-			b = append(b, byte(TypeNull))
-		case TypeString:
-			// set.refOf(v) written out, the search inlined: two calls a
-			// string were a third of packing's instructions.
-			n, kind := v.n, byte(TypeString)
-			var id, off uint64
-			if pooled && v.p != mark(TypeString) {
-				a := uintptr(v.p)
-				if lo := set.search(a); lo > 0 {
-					q := &set.byAddr[lo-1]
-					// A reference takes at most 2*MaxVarintLen64 bytes.
-					if o := uint64(a - q.base); o+n <= q.len &&
-						(n > 2*binary.MaxVarintLen64 || uvarintLen(uint64(q.id))+uvarintLen(o) < int(n)) {
-						kind, id, off = packedShared, uint64(q.id), o
-					}
+	pools := set.byAddr
+	// last is the pool that held the row's last shared string: a row
+	// draws its strings from one pool or two, so it is tried before the
+	// search. Only where no two pools overlap: then the one pool holding
+	// an address is the one the search finds.
+	var last *sharedPool
+	for i := range r {
+		v := &r[i]
+		k := v.Kind()
+		if k != TypeString {
+			switch k {
+			case TypeNull:
+				b = append(b, byte(TypeNull))
+			case TypeFloat:
+				b = appendPackedNumber(b, k, v.n)
+			default: // int, timestamp, decimal: zigzag, so small negatives are short
+				b = appendPackedNumber(b, k, zigzag(v.n))
+				if k == TypeDecimal {
+					s, _ := isDec(v.p)
+					b = append(b, byte(s))
 				}
 			}
-			if n < packedInline {
-				b = append(b, byte(n)<<packedTagLen|kind)
-			} else {
-				b = appendUvarint(append(b, packedInline<<packedTagLen|kind), n)
+			continue
+		}
+		n := v.n
+		if len(pools) > 0 && v.p != mark(TypeString) {
+			// set.refOf(v) written out, the search inlined: two calls a
+			// string were a third of packing's instructions.
+			a := uintptr(v.p)
+			q := last
+			if q == nil || a-q.base >= uintptr(q.len) {
+				q = nil
+				if lo := set.search(a); lo > 0 {
+					q = &pools[lo-1]
+				}
 			}
-			if kind == packedShared {
-				b = appendUvarint(appendUvarint(b, id), off)
-				continue
-			}
-			b = append(b, v.str()...)
-		case TypeFloat:
-			b = appendPackedNumber(b, k, v.n)
-		default: // int, timestamp, decimal: zigzag, so small negatives are short
-			b = appendPackedNumber(b, k, zigzag(v.n))
-			if k == TypeDecimal {
-				s, _ := isDec(v.p)
-				b = append(b, byte(s))
+			// A reference takes at most 2*MaxVarintLen64 bytes.
+			if q != nil {
+				if o := uint64(a - q.base); o+n <= q.len &&
+					(n > 2*binary.MaxVarintLen64 || uvarintLen(uint64(q.id))+uvarintLen(o) < int(n)) {
+					if !set.overlap {
+						last = q
+					}
+					if n < packedInline {
+						b = append(b, byte(n)<<packedTagLen|packedShared)
+					} else {
+						b = appendUvarint(append(b, packedInline<<packedTagLen|packedShared), n)
+					}
+					b = appendUvarint(appendUvarint(b, uint64(q.id)), o)
+					continue
+				}
 			}
 		}
+		if n < packedInline {
+			b = append(b, byte(n)<<packedTagLen|byte(TypeString))
+		} else {
+			b = appendUvarint(append(b, packedInline<<packedTagLen|byte(TypeString)), n)
+		}
+		b = append(b, v.str()...)
 	}
 	return b
 }

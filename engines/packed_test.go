@@ -229,3 +229,79 @@ func TestAppendUvarintIsBinarys(t *testing.T) {
 		}
 	}
 }
+
+// appendPacked writes what a plain encoder written from the format's
+// description writes (refOf for the pool test, binary's varints), for rows
+// mixing strings of several pools — one of them longer than 2 MiB, so
+// offsets take up to four bytes — with strings outside any pool, strings
+// running past a pool's end, lengths at the one- and two-byte edges, and
+// every other kind: the pool tried first (the row's last) never changes a
+// byte.
+func TestPackedIsThePlainEncoding(t *testing.T) {
+	big := ShareStrings(strings.Repeat("0123456789-big-pool/", 160_000))
+	small := ShareStrings(strings.Repeat("small-pool.", 300))
+	other := strings.Repeat("not in a pool ", 100)
+	set := shared.set.Load()
+	plain := func(r Row) []byte {
+		b := binary.AppendUvarint(nil, uint64(len(r)))
+		for _, v := range r {
+			switch k := v.Kind(); k {
+			case TypeNull:
+				b = append(b, byte(TypeNull))
+			case TypeString:
+				id, off, _, ok := set.refOf(v)
+				kind := byte(TypeString)
+				if ok {
+					kind = packedShared
+				}
+				if v.n < packedInline {
+					b = append(b, byte(v.n)<<packedTagLen|kind)
+				} else {
+					b = binary.AppendUvarint(append(b, packedInline<<packedTagLen|kind), v.n)
+				}
+				if ok {
+					b = binary.AppendUvarint(binary.AppendUvarint(b, uint64(id)), off)
+				} else {
+					b = append(b, v.Str()...)
+				}
+			case TypeFloat:
+				b = appendPackedNumber(b, k, v.n)
+			default:
+				b = appendPackedNumber(b, k, zigzag(v.n))
+				if k == TypeDecimal {
+					s, _ := isDec(v.p)
+					b = append(b, byte(s))
+				}
+			}
+		}
+		return b
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	sub := func(pool string) Value {
+		n := []int{0, 1, 2, 5, 30, 31, 100, 127, 128, 300}[rng.IntN(10)]
+		at := rng.IntN(len(pool) + 1)
+		if rng.IntN(8) == 0 {
+			at = len(pool) - rng.IntN(n+1) // up to the end, or not all of it
+		}
+		if at+n > len(pool) {
+			// past the end: the pool's tail and more, a string of its own
+			return String(pool[at:] + strings.Repeat("z", at+n-len(pool)))
+		}
+		return String(pool[at : at+n])
+	}
+	vals := []func() Value{
+		func() Value { return sub(big) }, func() Value { return sub(big) }, func() Value { return sub(small) },
+		func() Value { return sub(other) }, func() Value { return Null }, func() Value { return Int(rng.Int64() >> rng.IntN(64)) },
+		func() Value { return Float(rng.Float64()) }, func() Value { return DecimalValue(Decimal{Units: rng.Int64N(1e9), Scale: uint8(rng.IntN(5))}) },
+		func() Value { return Timestamp(time.Unix(0, rng.Int64())) },
+	}
+	for range 20_000 {
+		r := make(Row, 1+rng.IntN(12))
+		for i := range r {
+			r[i] = vals[rng.IntN(len(vals))]()
+		}
+		if got, want := AppendPacked([]byte{7}, r), append([]byte{7}, plain(r)...); string(got) != string(want) {
+			t.Fatalf("%v: packed % x\nwant % x", r, got, want)
+		}
+	}
+}
