@@ -23,6 +23,10 @@ type Future[T any] struct {
 type futureMore[T any] struct {
 	waiters []*Proc
 	then    []func(T)
+	// waitBuf backs waiters while they are few: a record's future that
+	// several readers wait on (2pc's waitRecords) costs one allocation,
+	// not two.
+	waitBuf [3]*Proc
 }
 
 // NewFuture returns an incomplete future.
@@ -107,9 +111,15 @@ func Await[T any](p *Proc, f *Future[T], c Category) T {
 		case f.waiter == nil && (f.more == nil || len(f.more.waiters) == 0):
 			f.waiter = p
 		case f.more == nil:
-			f.more = &futureMore[T]{waiters: []*Proc{p}}
+			m := new(futureMore[T])
+			m.waiters = append(m.waitBuf[:0], p)
+			f.more = m
 		default:
-			f.more.waiters = append(f.more.waiters, p)
+			m := f.more
+			if m.waiters == nil {
+				m.waiters = m.waitBuf[:0]
+			}
+			m.waiters = append(m.waiters, p)
 		}
 		p.park()
 		p.ledger[c] += p.k.now - start

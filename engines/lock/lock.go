@@ -337,7 +337,14 @@ func (t *Table[W]) grantableRange(r *request[W]) bool {
 // are older than o except for upgrades, which go first: a younger holder
 // upgrading ahead of o blocks o as much as a holder does.
 func (t *Table[W]) Blockers(o Owner, key string, m Mode) []Owner {
-	var out []Owner
+	return t.BlockersIn(nil, o, key, m)
+}
+
+// BlockersIn is Blockers in buf's array while it has room (buf's contents
+// are overwritten): a caller with a small buffer of its own allocates
+// nothing for the few blockers a request usually has.
+func (t *Table[W]) BlockersIn(buf []Owner, o Owner, key string, m Mode) []Owner {
+	out := buf[:0]
 	if p := t.points[key]; p != nil {
 		for _, h := range p.holders {
 			if h.Owner != o && !compatible(h.Mode, m) {

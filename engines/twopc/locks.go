@@ -45,7 +45,8 @@ func (t *txn) acquire(p *sim.Proc, g *group, key string, m lock.Mode, tb *engine
 	if slot == nil {
 		mk() // t already waits for the key: this request waits on a slot of its own
 	}
-	return t.wait(p, slot, g.locks.Blockers(t.owner(), key, m))
+	var buf [4]lock.Owner
+	return t.wait(p, slot, g.locks.BlockersIn(buf[:], t.owner(), key, m))
 }
 
 // acquireRange takes a shared range lock [from, end) at g's leader.
