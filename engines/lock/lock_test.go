@@ -174,6 +174,14 @@ func TestScenarios(t *testing.T) {
 // a queue (or a waiting range) that could be granted — a lost wake-up.
 func checkInvariants(t *testing.T, tb *Table[string]) {
 	t.Helper()
+	if !tb.xIndexed && len(tb.xheld) != 0 {
+		t.Fatalf("%d exclusive holders indexed before any range request", len(tb.xheld))
+	}
+	for key, p := range tb.xheld {
+		if tb.points[key] != p || !tb.hasExclusive(p) {
+			t.Fatalf("key %q: indexed as held exclusively, but is not", key)
+		}
+	}
 	for key, p := range tb.points {
 		for i, a := range p.holders {
 			for _, b := range p.holders[i+1:] {
@@ -182,7 +190,7 @@ func checkInvariants(t *testing.T, tb *Table[string]) {
 				}
 			}
 			if a.Mode == Exclusive {
-				if tb.xheld[key] != p {
+				if tb.xIndexed && tb.xheld[key] != p {
 					t.Fatalf("key %q: exclusive holder not indexed", key)
 				}
 				for _, g := range tb.ranges {
