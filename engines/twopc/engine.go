@@ -38,7 +38,7 @@ type Engine struct {
 	// live maps lock owners to their transactions, for wound-wait. A
 	// transaction leaves it when it finishes; a lock it still holds then
 	// is on its way to being released.
-	live  map[uint64]*txn
+	live  liveTxns
 	stats Stats
 }
 
@@ -90,7 +90,7 @@ func New(cl *sim.Cluster, cfg Config) (*Engine, error) {
 			return nil, fmt.Errorf("--leader-region: %q is a witness region of topology %s; leaders need a region that holds data", cfg.LeaderRegion, topo.Name)
 		}
 	}
-	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg, live: map[uint64]*txn{}}
+	e := &Engine{Base: simengine.NewBase(cl), cfg: cfg}
 	for i := range cfg.Splits {
 		g := &group{id: i, locks: lock.New[*waitSlot]()}
 		g.drawFlush = func(i int) time.Duration { return g.replicas[i].flush.Draw() }
@@ -152,7 +152,7 @@ func (e *Engine) Residue() (owners, keys, records, live int) {
 		keys += g.locks.Keys() + g.locks.Ranges()
 		records += len(g.inflight)
 	}
-	return owners, keys, records, len(e.live)
+	return owners, keys, records, e.live.len()
 }
 
 // CreateSchema lays out one MVCC store for all tables, a replica view per

@@ -152,18 +152,17 @@ func (e *Engine) takeOver(g *group, next *replica) {
 	// would make every later request for the row wait until its attempt
 	// timed out, for the rest of the run.
 	for _, o := range g.locks.OwnerIDs() {
-		if e.live[uint64(o)] == nil {
+		if e.live.get(uint64(o)) == nil {
 			e.stats.OrphanLocks++
 			e.releaseOwner(g, o)
 		}
 	}
-	var live []*txn
-	for _, t := range e.live {
+	var live []*txn // in id order
+	e.live.each(func(t *txn) {
 		if slices.Contains(t.touched, g) {
 			live = append(live, t)
 		}
-	}
-	slices.SortFunc(live, func(a, b *txn) int { return int(a.id - b.id) }) // map order must not matter
+	})
 	for _, t := range live {
 		switch {
 		case t.decided:
@@ -205,13 +204,12 @@ func (e *Engine) watchClient(s *session) {
 // abandon aborts s's undecided transactions at every split they touched,
 // at once (the leaders act on a closed connection or an idle timeout).
 func (e *Engine) abandon(s *session, why engines.Reason) {
-	var open []*txn
-	for _, t := range e.live {
+	var open []*txn // in id order
+	e.live.each(func(t *txn) {
 		if t.s == s && !t.decided {
 			open = append(open, t)
 		}
-	}
-	slices.SortFunc(open, func(a, b *txn) int { return int(a.id - b.id) })
+	})
 	for _, t := range open {
 		t.abandonedFor = why
 		for _, g := range t.touched {

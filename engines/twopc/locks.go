@@ -82,7 +82,7 @@ func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
 	}
 	slot.f = sim.NewFuture[bool](t.e.Kernel)
 	for _, b := range blockers {
-		v := t.e.live[uint64(b)]
+		v := t.e.live.get(uint64(b))
 		if v == nil {
 			continue // finished: its locks are on their way out
 		}

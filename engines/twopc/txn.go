@@ -87,7 +87,7 @@ func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, e
 	t.prio = lock.Priority{Start: int64(o.FirstStart), Tie: uint64(s.id)}
 	t.snapshot = o.ReadOnly || e.cfg.Isolation == RepeatableRead
 	if !o.ReadOnly {
-		e.live[t.id] = t
+		e.live.add(t)
 	}
 	return t, nil
 }
@@ -215,7 +215,7 @@ func (t *txn) finish(committed bool) {
 		return
 	}
 	t.done = true
-	delete(t.e.live, t.id)
+	t.e.live.remove(t.id)
 	if t.snapshot && t.started {
 		t.e.Snaps.Release(t.snap)
 	}
