@@ -63,6 +63,6 @@ func (s *Store[V]) bury(table int, e *entry[V]) bool {
 	if _, ok := im.row(e.key); !ok {
 		return false
 	}
-	e.more = &history[V]{deleted: true}
+	e.more = newHistory[V](true)
 	return true
 }

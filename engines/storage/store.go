@@ -132,6 +132,27 @@ type history[V any] struct {
 	deleted bool         // the newest (inline) version is a tombstone
 	listed  bool         // in the Collect list (track)
 	older   []version[V] // older versions, newest first
+	// first backs older while it holds one version, the usual history of
+	// an updated key until the horizon passes: the history and its
+	// version are one allocation, not two.
+	first [1]version[V]
+}
+
+func newHistory[V any](deleted bool) *history[V] {
+	h := &history[V]{deleted: deleted}
+	h.older = h.first[:0]
+	return h
+}
+
+// insert puts v into older at i. Once older has moved off first, first
+// is cleared: its stale copy would keep a trimmed version's value alive.
+func (h *history[V]) insert(i int, v version[V]) {
+	h.older = append(h.older, version[V]{})
+	copy(h.older[i+1:], h.older[i:])
+	h.older[i] = v
+	if len(h.older) == 2 {
+		h.first = [1]version[V]{}
+	}
 }
 
 type version[V any] struct {
@@ -367,7 +388,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		r, e := s.alloc()
 		e.key, e.ts, e.v = key, ts, v
 		if deleted {
-			e.more = &history[V]{deleted: true}
+			e.more = newHistory[V](true)
 			s.track(table, r, e.more)
 		}
 		if t.treeless {
@@ -393,9 +414,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		}
 		e.key = key
 		h := e.hist()
-		h.older = append(h.older, version[V]{})
-		copy(h.older[1:], h.older)
-		h.older[0] = version[V]{ts: e.ts, deleted: h.deleted, v: e.v}
+		h.insert(0, version[V]{ts: e.ts, deleted: h.deleted, v: e.v})
 		e.ts, e.v, h.deleted = ts, v, deleted
 		s.vers++
 	case ts == e.ts:
@@ -412,9 +431,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 		if i < len(h.older) && h.older[i].ts == ts {
 			h.older[i] = version[V]{ts: ts, deleted: deleted, v: v}
 		} else {
-			h.older = append(h.older, version[V]{})
-			copy(h.older[i+1:], h.older[i:])
-			h.older[i] = version[V]{ts: ts, deleted: deleted, v: v}
+			h.insert(i, version[V]{ts: ts, deleted: deleted, v: v})
 			s.vers++
 		}
 	}
@@ -442,7 +459,7 @@ func (s *Store[V]) Install(table int, key string, ts Timestamp, v V, deleted boo
 // hist returns e's history, creating it if needed.
 func (e *entry[V]) hist() *history[V] {
 	if e.more == nil {
-		e.more = &history[V]{}
+		e.more = newHistory[V](false)
 	}
 	return e.more
 }

@@ -950,3 +950,21 @@ func TestLatestAndGet(t *testing.T) {
 		}
 	}
 }
+
+// A history holds its first older version inline, and lets go of that
+// copy once a second one moves the versions to a slice of their own (the
+// copy would keep a value alive after the horizon trims it).
+func TestHistoryFirstVersionInline(t *testing.T) {
+	h := newHistory[string](false)
+	h.insert(0, version[string]{ts: 5, v: "five"})
+	if &h.older[0] != &h.first[0] {
+		t.Fatal("the first older version is not held inline")
+	}
+	h.insert(0, version[string]{ts: 7, v: "seven"})
+	if h.first[0] != (version[string]{}) {
+		t.Errorf("the inline copy %+v stays after the versions moved", h.first[0])
+	}
+	if len(h.older) != 2 || h.older[0].v != "seven" || h.older[1].v != "five" {
+		t.Errorf("older = %+v, want seven then five", h.older)
+	}
+}
