@@ -151,6 +151,13 @@ func (x *indexed) Load(ctx context.Context, t *Table, rows []Row) error {
 	return nil
 }
 
+// LoadPacked forwards to the engine's LoadPacked: LoadsPacked offers it
+// only when no table has secondary indexes (their entries are made from
+// rows).
+func (x *indexed) LoadPacked(ctx context.Context, t *Table, rows []PackedRow) error {
+	return x.Engine.(PackedLoader).LoadPacked(ctx, t, rows)
+}
+
 // LoadCopies forwards: the index entries Load makes are fresh rows, and
 // the rows themselves go to the engine.
 func (x *indexed) LoadCopies() bool { return LoadCopies(x.Engine) }

@@ -158,7 +158,11 @@ func zigzag(n uint64) uint64  { return n<<1 ^ uint64(int64(n)>>63) }
 func AppendPacked(b []byte, r Row) []byte { return appendPacked(b, r, shared.set.Load()) }
 
 func appendPacked(b []byte, r Row, set *sharedSet) []byte {
-	b = appendUvarint(b, uint64(len(r)))
+	return appendPackedValues(appendUvarint(b, uint64(len(r))), r, set)
+}
+
+// appendPackedValues appends r's values packed, without their count.
+func appendPackedValues(b []byte, r []Value, set *sharedSet) []byte {
 	pools := set.byAddr
 	// last is the pool that held the row's last shared string: a row
 	// draws its strings from one pool or two, so it is tried before the

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/txbench/txbench/engines"
+	"github.com/txbench/txbench/workloads"
+	"github.com/txbench/txbench/workloads/ycsb"
 )
 
 // The engine gets every batch, in the order the workload made them, and
@@ -126,5 +128,53 @@ func TestPipelineHandsBatchesBack(t *testing.T) {
 	}, func(context.Context, *engines.Table, []engines.Row) error { return full }, done)
 	if !errors.Is(err, full) || len(done) != 0 {
 		t.Errorf("err %v, %d batches back, want the engine's error and none", err, len(done))
+	}
+}
+
+// countingEngine counts the rows it is loaded with, as rows or packed.
+type countingEngine struct {
+	engines.Engine
+	rows, packed int
+}
+
+func (e *countingEngine) Load(_ context.Context, _ *engines.Table, rows []engines.Row) error {
+	e.rows += len(rows)
+	return nil
+}
+
+func (e *countingEngine) LoadPacked(_ context.Context, _ *engines.Table, rows []engines.PackedRow) error {
+	e.packed += len(rows)
+	return nil
+}
+
+// rowsOnly hides a workload's PackedLoader.
+type rowsOnly struct{ workloads.Workload }
+
+// A workload that packs its rows hands them packed to an engine that takes
+// them so, and as rows to one that does not (or when it cannot pack, with
+// --partitions); every row arrives once either way.
+func TestLoadRowsPacksWhenBothCan(t *testing.T) {
+	o := ycsb.DefaultOptions()
+	o.Records = 2500
+	wl, err := ycsb.New("ycsb-a", o, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &countingEngine{}
+	if err := loadRows(context.Background(), wl, e); err != nil || e.packed != 2500 || e.rows != 0 {
+		t.Errorf("packing workload, packing engine: err %v, %d rows, %d packed; want 2500 packed", err, e.rows, e.packed)
+	}
+	e = &countingEngine{}
+	if err := loadRows(context.Background(), rowsOnly{wl}, e); err != nil || e.packed != 0 || e.rows != 2500 {
+		t.Errorf("workload without packing: err %v, %d rows, %d packed; want 2500 rows", err, e.rows, e.packed)
+	}
+	o.Partitions = 4
+	parted, err := ycsb.New("ycsb-a", o, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e = &countingEngine{}
+	if err := loadRows(context.Background(), parted, e); err != nil || e.packed != 0 || e.rows != 2500 {
+		t.Errorf("--partitions: err %v, %d rows, %d packed; want 2500 rows", err, e.rows, e.packed)
 	}
 }

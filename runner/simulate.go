@@ -154,21 +154,38 @@ func loadAll(ctx context.Context, wl workloads.Workload, eng engines.Engine) err
 	if err := loadImplicit(wl, eng); err != nil {
 		return err
 	}
-	generate := wl.Load
-	var done chan []engines.Row
-	if r, ok := wl.(workloads.Recycler); ok && engines.LoadCopies(eng) {
-		// Room for the batches that can be out at once (queued, being
-		// loaded, back but not yet refilled) when the workload fills one
-		// at a time (ycsb); a batch done has no room for is dropped, to
-		// the collector, as without recycling (tpcc's several tables).
-		done = make(chan []engines.Row, loadQueue+2)
-		generate = func(ctx context.Context, load loadFunc) error { return r.LoadRecycling(ctx, load, done) }
-	}
-	err := pipeline(ctx, generate, eng.Load, done)
+	err := loadRows(ctx, wl, eng)
 	if f, ok := eng.(engines.Flusher); ok {
 		err = errors.Join(err, f.Flush(ctx))
 	}
 	return err
+}
+
+// loadRows hands the engine the workload's rows: packed by the workload
+// when both can (workloads.PackedLoader, engines.PackedLoader), else as
+// rows, their batches recycled when the engine copies them.
+func loadRows(ctx context.Context, wl workloads.Workload, eng engines.Engine) error {
+	// Room for the batches that can be out at once (queued, being loaded,
+	// back but not yet refilled) when the workload fills one at a time
+	// (ycsb); a batch done has no room for is dropped, to the collector,
+	// as without recycling (tpcc's several tables).
+	const room = loadQueue + 2
+	if pw, ok := wl.(workloads.PackedLoader); ok && pw.LoadsPacked() {
+		if pl, ok := engines.LoadsPacked(eng); ok {
+			done := make(chan []engines.PackedRow, room)
+			generate := func(ctx context.Context, load func(context.Context, *engines.Table, []engines.PackedRow) error) error {
+				return pw.LoadPacked(ctx, load, done)
+			}
+			return pipeline(ctx, generate, pl.LoadPacked, done)
+		}
+	}
+	generate := wl.Load
+	var done chan []engines.Row
+	if r, ok := wl.(workloads.Recycler); ok && engines.LoadCopies(eng) {
+		done = make(chan []engines.Row, room)
+		generate = func(ctx context.Context, load loadFunc) error { return r.LoadRecycling(ctx, load, done) }
+	}
+	return pipeline(ctx, generate, eng.Load, done)
 }
 
 // loadImplicit hands the engine the workload's implicit rows, if it has
@@ -202,7 +219,7 @@ func loadImplicit(wl workloads.Workload, eng engines.Engine) error {
 // is sent on done, the generator's again (workloads.Recycler), or dropped
 // if done is full. Loading happens before the simulation starts: nothing
 // here runs inside it. The first error wins and stops the other side.
-func pipeline(ctx context.Context, generate func(context.Context, loadFunc) error, load loadFunc, done chan<- []engines.Row) error {
+func pipeline[R any](ctx context.Context, generate func(context.Context, func(context.Context, *engines.Table, []R) error) error, load func(context.Context, *engines.Table, []R) error, done chan<- []R) error {
 	// Only the generator's context is cancelled: an engine may keep the
 	// one it is given for loading in the background (pg's parallel COPY,
 	// until Flush).
@@ -210,13 +227,13 @@ func pipeline(ctx context.Context, generate func(context.Context, loadFunc) erro
 	defer cancel()
 	type batch struct {
 		t    *engines.Table
-		rows []engines.Row
+		rows []R
 	}
 	batches := make(chan batch, loadQueue)
 	generated := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		generated <- generate(genCtx, func(genCtx context.Context, t *engines.Table, rows []engines.Row) error {
+		generated <- generate(genCtx, func(genCtx context.Context, t *engines.Table, rows []R) error {
 			select {
 			case batches <- batch{t, rows}:
 				return nil

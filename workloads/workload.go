@@ -50,6 +50,19 @@ type Recycler interface {
 	LoadRecycling(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.Row) error, done <-chan []engines.Row) error
 }
 
+// PackedLoader is implemented by workloads that can pack their initial
+// rows themselves (engines.RowBuilder) for an engine that stores rows
+// packed (engines.PackedLoader): the engine then stores exactly what Load's
+// rows would have become, for a fraction of the work.
+type PackedLoader interface {
+	// LoadsPacked reports whether this configuration can (else Load is used).
+	LoadsPacked() bool
+	// LoadPacked is Load with the rows packed. Batches sent back on done
+	// (their rows handed over, the slices free again) may be refilled, as
+	// Recycler's are; done may be nil.
+	LoadPacked(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.PackedRow) error, done <-chan []engines.PackedRow) error
+}
+
 // Client draws logical transactions for one client.
 type Client interface {
 	// Next draws the next transaction. Its inputs are fixed when drawn: a

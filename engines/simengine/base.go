@@ -103,6 +103,18 @@ func (b *Base) Load(_ context.Context, t *engines.Table, rows []engines.Row) err
 	return nil
 }
 
+// LoadPacked implements engines.PackedLoader: Load of rows the workload
+// packed (engines.RowBuilder).
+func (b *Base) LoadPacked(_ context.Context, t *engines.Table, rows []engines.PackedRow) error {
+	if b.Store == nil {
+		return errors.New("load before CreateSchema")
+	}
+	for _, r := range rows {
+		b.Store.Load(t.ID, r.Key, LoadTS, r.Row)
+	}
+	return nil
+}
+
 // LoadCopies implements engines.Copier: Load packs every row (its key
 // and values copied into the packed string, or a reference into a shared
 // pool) and keeps nothing of the row itself.

@@ -732,5 +732,29 @@ func TestLoadDraws(t *testing.T) {
 		if len(batches) != 1 {
 			t.Errorf("%+v: %d batches' memory used, want 1 (each one came back before the next)", c, len(batches))
 		}
+
+		// Packed, the rows are what the engines would pack of Load's.
+		if packs := w.LoadsPacked(); packs != (c.parts == 0) {
+			t.Fatalf("%+v: LoadsPacked %v, want it only without --partitions", c, packs)
+		} else if !packs {
+			continue
+		}
+		var packed []engines.PackedRow
+		packedDone := make(chan []engines.PackedRow, 1)
+		if err := w.LoadPacked(context.Background(), func(_ context.Context, _ *engines.Table, rows []engines.PackedRow) error {
+			packed = append(packed, rows...)
+			packedDone <- rows
+			return nil
+		}, packedDone); err != nil {
+			t.Fatal(err)
+		}
+		if len(packed) != len(want) {
+			t.Fatalf("%+v LoadPacked: %d rows, want %d", c, len(packed), len(want))
+		}
+		for i, r := range want {
+			if key, p := w.Table().PackKeyed(r); packed[i].Key != key || packed[i].Row != p {
+				t.Fatalf("%+v LoadPacked: row %d is %q %q, want %q %q", c, i, packed[i].Key, packed[i].Row, key, p)
+			}
+		}
 	}
 }

@@ -412,6 +412,58 @@ func (w *Workload) LoadRecycling(ctx context.Context, load func(ctx context.Cont
 	return nil
 }
 
+// LoadsPacked implements workloads.PackedLoader: every configuration but
+// --partitions (its rows have a second key column) and --implicit-rows
+// (nothing is loaded), while the value pool is registered.
+func (w *Workload) LoadsPacked() bool {
+	_, ok := engines.PoolOf(w.pool)
+	return ok && w.partCol == 0 && !w.opts.ImplicitRows
+}
+
+// LoadPacked implements workloads.PackedLoader: the rows of Load, with
+// the same draws, packed as they are generated (each field a reference
+// to the pool at the offset drawn).
+func (w *Workload) LoadPacked(ctx context.Context, load func(ctx context.Context, t *engines.Table, rows []engines.PackedRow) error, done <-chan []engines.PackedRow) error {
+	pool, ok := engines.PoolOf(w.pool)
+	if !ok || !w.LoadsPacked() {
+		return errors.New("ycsb: this configuration loads rows, not packed rows")
+	}
+	pcg := rand.NewPCG(w.seed, streamLoad) // as in LoadRecycling
+	width := len(w.table.Columns)
+	var rb engines.RowBuilder
+	var name keyNameBuf
+	for start := int64(0); start < w.opts.Records; start += loadBatch {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var rows []engines.PackedRow
+		select {
+		case b := <-done:
+			rows = b[:0]
+		default:
+			rows = make([]engines.PackedRow, 0, loadBatch)
+		}
+		for k := start; k < min(start+loadBatch, w.opts.Records); k++ {
+			key := [1]engines.Value{engines.String(engines.BytesString(w.appendKeyName(name[:0], k)))}
+			rb.Begin(key[:], width)
+			rb.Value(key[0])
+			for range w.opts.FieldCount {
+				rb.Shared(pool, int(pcg.Uint64()&(poolSize-1)), w.opts.FieldLength)
+			}
+			if w.owns(k) {
+				rows = append(rows, rb.Finish())
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		if err := load(ctx, w.table, rows); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // reuseBatch returns the batch whose rows came back on done, if one has,
 // and drops from out the ones handed over before it (they did not come
 // back, and are the engine's or garbage).
