@@ -137,7 +137,9 @@ type stats struct {
 	attSum            int64 // µs, all attempts
 	latency, attempt  *hdrhistogram.Histogram
 	reasons           map[string]int64
-	participants      map[int]int64
+	// participants[n]: committed attempts with n participants (a slice:
+	// a map's insert a commit was ~0.7% of a 2pc YCSB-A run).
+	participants []int64
 	// shapes: latency of committed transactions by commit shape
 	// ("single-partition", "multi-partition"), when engines report it.
 	shapes map[string]*shapeStats
@@ -182,10 +184,9 @@ func (c *named[V]) add(k string, v V) {
 
 func newStats() *stats {
 	return &stats{
-		latency:      newHistogram(),
-		attempt:      newHistogram(),
-		reasons:      map[string]int64{},
-		participants: map[int]int64{},
+		latency: newHistogram(),
+		attempt: newHistogram(),
+		reasons: map[string]int64{},
 	}
 }
 
@@ -290,8 +291,11 @@ func (r *Recorder) Attempt(a AttemptRecord) {
 					st.stmtSum++
 				}
 			}
-			if a.Participants > 0 {
-				st.participants[a.Participants]++
+			if n := a.Participants; n > 0 {
+				if n >= len(st.participants) {
+					st.participants = append(st.participants, make([]int64, n+1-len(st.participants))...)
+				}
+				st.participants[n]++
 			}
 		} else {
 			st.aborted++
@@ -574,11 +578,14 @@ func (s *stats) summary(secs float64) Summary {
 	if s.stmtTxns > 0 {
 		out.StatementsPerTxn = round3(float64(s.stmtSum) / float64(s.stmtTxns))
 	}
-	if len(s.participants) > 0 {
-		out.Participants = make(map[string]int64, len(s.participants))
-		for k, v := range s.participants {
-			out.Participants[strconv.Itoa(k)] = v
+	for n, c := range s.participants {
+		if c == 0 {
+			continue
 		}
+		if out.Participants == nil {
+			out.Participants = map[string]int64{}
+		}
+		out.Participants[strconv.Itoa(n)] = c
 	}
 	return out
 }
