@@ -326,3 +326,39 @@ func TestNewFutures(t *testing.T) {
 		}
 	}
 }
+
+// A launched process runs like a spawned one, and its record serves the
+// next process once its body returned; a spawned process's record never
+// does (its Done may be asked for).
+func TestLaunchReusesRecords(t *testing.T) {
+	k := NewKernel(1)
+	seen := map[*Proc]int{}
+	var ran []uint64
+	k.Spawn("driver", func(p *Proc) {
+		for i := range 5 {
+			k.Launch("launched", func(c *Proc) {
+				seen[c]++
+				c.Sleep(time.Microsecond, CatThink)
+				ran = append(ran, c.ID())
+			})
+			p.Sleep(time.Duration(i+2)*time.Microsecond, CatThink)
+		}
+		for range 3 {
+			k.Spawn("spawned", func(c *Proc) { seen[c]++ })
+			p.Sleep(time.Microsecond, CatThink)
+		}
+	})
+	k.Run(-1)
+	if len(ran) != 5 || !slices.IsSorted(ran) {
+		t.Fatalf("launched processes ran as %v, want five in order", ran)
+	}
+	launched := 0
+	for p, n := range seen {
+		if p.name == "launched" {
+			launched += n
+		}
+	}
+	if launched != 5 || len(seen) != 1+3 {
+		t.Errorf("%d records for 5 launched (one after another) and 3 spawned processes, want 1 + 3", len(seen))
+	}
+}

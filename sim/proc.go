@@ -81,8 +81,9 @@ type Proc struct {
 	dead bool
 	// returned is true once the body has returned (not when killed).
 	returned bool
-	// reusable: a FanOut child, whose record goes to Kernel.spare once
-	// its body returned (unless someone asked for its Done future).
+	// reusable: a FanOut child or a Launched process, whose record goes
+	// to Kernel.spare once its body returned (unless someone asked for
+	// its Done future).
 	reusable bool
 	// parked is true while the proc waits to be run again.
 	parked bool
@@ -139,6 +140,14 @@ func (c *coro) run() (ok bool) {
 func (k *Kernel) Spawn(name string, body func(p *Proc)) *Proc {
 	return k.spawn(name, body, 0, false)
 }
+
+// Launch starts body as a new process at the current time, like Spawn,
+// for a process nobody waits for (an asynchronous message, a release):
+// no *Proc is returned, and once body returns its record is reused for a
+// later process, as FanOut's children are. body must not keep p, or a
+// context of it, past its return, nor ask for p.Done. A Proc record was
+// an allocation of every commit notice and rollback.
+func (k *Kernel) Launch(name string, body func(p *Proc)) { k.spawn(name, body, 0, true) }
 
 // spawn is Spawn with the index a FanOut child runs for. A reusable
 // process is a FanOut child: nothing outside the kernel keeps it (FanOut

@@ -65,7 +65,7 @@ func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 	}
 	for _, rec := range e.journal.inflight {
 		if rec.decided.Done() && rec.decided.Value() && !rec.durable.Done() {
-			e.Kernel.Spawn("occ-rejournal", func(c *sim.Proc) { e.journalAppend(c, n, rec) })
+			e.Kernel.Launch("occ-rejournal", func(c *sim.Proc) { e.journalAppend(c, n, rec) })
 		}
 	}
 	e.watchAdjudicator(i, a, n)

@@ -192,7 +192,7 @@ func (t *txn) commitMany(p *sim.Proc, written []*part) {
 	o := t.owner()
 	for _, pt := range others {
 		t.refs.Hold()
-		t.e.Kernel.Spawn("sharded-commit-prepared", func(c *sim.Proc) {
+		t.e.Kernel.Launch("sharded-commit-prepared", func(c *sim.Proc) {
 			osh := pt.sh
 			t.e.Cluster.Send(c, r, osh.node)
 			osh.learn(ts)

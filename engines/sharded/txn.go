@@ -653,7 +653,7 @@ func (t *txn) finish(committed bool) {
 // releaseAsync is a rollback (or release) message from the router to a
 // shard.
 func (e *Engine) releaseAsync(from *sim.Node, sh *shard, o lock.Owner) {
-	e.Kernel.Spawn("sharded-rollback", func(c *sim.Proc) {
+	e.Kernel.Launch("sharded-rollback", func(c *sim.Proc) {
 		e.Cluster.Send(c, from, sh.node)
 		sh.release(o)
 	})

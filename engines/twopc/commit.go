@@ -285,7 +285,7 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 			continue
 		}
 		t.refs.Hold()
-		t.e.Kernel.Spawn("2pc-commit-notice", func(c *sim.Proc) {
+		t.e.Kernel.Launch("2pc-commit-notice", func(c *sim.Proc) {
 			t.e.Cluster.Send(c, cn, pt.g.leader.node)
 			if pt.rec != nil {
 				pt.g.lastTS = max(pt.g.lastTS, s)

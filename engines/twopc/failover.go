@@ -253,7 +253,7 @@ func (e *Engine) loseLeader(g *group, t *txn) {
 func (e *Engine) finishFor(g *group, t *txn) {
 	for _, o := range t.touched {
 		t.refs.Hold()
-		e.Kernel.Spawn("2pc-commit-resend", func(c *sim.Proc) {
+		e.Kernel.Launch("2pc-commit-resend", func(c *sim.Proc) {
 			e.Cluster.Send(c, g.leader.node, o.leader.node)
 			for _, rec := range t.records {
 				for _, a := range rec.arrived {

@@ -143,7 +143,7 @@ func (e *Engine) wound(v *txn, by *waitSlot) {
 func (e *Engine) woundNotice(v *txn, g *group) {
 	from := g.leader.node
 	v.refs.Hold()
-	e.Kernel.Spawn("2pc-wound-notice", func(c *sim.Proc) {
+	e.Kernel.Launch("2pc-wound-notice", func(c *sim.Proc) {
 		defer v.refs.Release()
 		e.Cluster.Send(c, from, v.home())
 		if v.done || v.decided {
@@ -183,7 +183,7 @@ func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
 // (abandon).
 func (e *Engine) releaseAsyncThen(from *sim.Node, g *group, v *txn, then func()) {
 	v.refs.Hold()
-	e.Kernel.Spawn("2pc-release", func(c *sim.Proc) {
+	e.Kernel.Launch("2pc-release", func(c *sim.Proc) {
 		e.Cluster.Send(c, from, g.leader.node)
 		e.release(g, v)
 		if then != nil {
