@@ -14,6 +14,13 @@ import (
 // sides of the inline and one-byte edges and too short to gain, and
 // values of every kind around them.
 func TestRowBuilderIsPackKeyed(t *testing.T) {
+	// The big pool first: it needs an id below 128 (the one-byte case),
+	// as most pools have.
+	big := ShareStrings(strings.Repeat("0123456789-row-builder-big/", 100_000))
+	bp, ok := PoolOf(big)
+	if !ok || bp.id >= 1<<7 {
+		t.Fatalf("PoolOf(a registered pool): %v, id %d; want it found, its id below 128", ok, bp.id)
+	}
 	var pools []SharedPool
 	for i := 0; len(pools) == 0 || pools[len(pools)-1].id < 130; i++ {
 		s := ShareStrings(fmt.Sprintf("row-builder-pool-%d/", i) + strings.Repeat("abcdefghij", 30))
@@ -23,12 +30,7 @@ func TestRowBuilderIsPackKeyed(t *testing.T) {
 		}
 		pools = append(pools, p)
 	}
-	big := ShareStrings(strings.Repeat("0123456789-row-builder-big/", 100_000))
-	bp, ok := PoolOf(big)
-	if !ok {
-		t.Fatal("PoolOf does not find a registered pool")
-	}
-	pools = append(pools, bp, pools[0], pools[0], bp) // mostly low ids
+	pools = append(pools, bp, bp, bp, bp, bp, bp, bp, bp) // with offsets of three and four bytes
 	if _, ok := PoolOf(strings.Clone(big)); ok {
 		t.Error("PoolOf found a copy of a pool, which is not registered")
 	}
@@ -56,7 +58,11 @@ func TestRowBuilderIsPackKeyed(t *testing.T) {
 		rb.Begin(tb.KeyOf(row), len(row))
 		for i, v := range row {
 			if r, ok := refs[i]; ok && rng.IntN(4) != 0 {
-				rb.Shared(pools[r.p], r.off, r.n)
+				if rng.IntN(2) == 0 {
+					rb.Shared(pools[r.p], r.off, r.n)
+				} else {
+					rb.SharedAll(pools[r.p], r.n, []int{r.off})
+				}
 			} else {
 				rb.Value(v)
 			}
@@ -64,6 +70,25 @@ func TestRowBuilderIsPackKeyed(t *testing.T) {
 		got := rb.Finish()
 		key, packed := tb.PackKeyed(row)
 		if got.Key != key || got.Row != packed {
+			t.Fatalf("%v: built key %q row %q, PackKeyed %q %q", row, got.Key, got.Row, key, packed)
+		}
+	}
+	// SharedAll of several fields at once, as YCSB adds its row's fields.
+	for range 2000 {
+		p := pools[rng.IntN(len(pools))]
+		n := []int{0, 5, 31, 100, 127, 128}[rng.IntN(6)]
+		offs := make([]int, 1+rng.IntN(10))
+		row := Row{String("k"), Int(1)}
+		for i := range offs {
+			offs[i] = rng.IntN(len(p.pool) - n + 1)
+			row = append(row, String(p.pool[offs[i]:offs[i]+n]))
+		}
+		rb.Begin(tb.KeyOf(row), len(row))
+		rb.Value(row[0])
+		rb.Value(row[1])
+		rb.SharedAll(p, n, offs)
+		got := rb.Finish()
+		if key, packed := tb.PackKeyed(row); got.Key != key || got.Row != packed {
 			t.Fatalf("%v: built key %q row %q, PackKeyed %q %q", row, got.Key, got.Row, key, packed)
 		}
 	}

@@ -432,6 +432,7 @@ func (w *Workload) LoadPacked(ctx context.Context, load func(ctx context.Context
 	width := len(w.table.Columns)
 	var rb engines.RowBuilder
 	var name keyNameBuf
+	offs := make([]int, w.opts.FieldCount)
 	for start := int64(0); start < w.opts.Records; start += loadBatch {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -447,9 +448,10 @@ func (w *Workload) LoadPacked(ctx context.Context, load func(ctx context.Context
 			key := [1]engines.Value{engines.String(engines.BytesString(w.appendKeyName(name[:0], k)))}
 			rb.Begin(key[:], width)
 			rb.Value(key[0])
-			for range w.opts.FieldCount {
-				rb.Shared(pool, int(pcg.Uint64()&(poolSize-1)), w.opts.FieldLength)
+			for f := range offs {
+				offs[f] = int(pcg.Uint64() & (poolSize - 1))
 			}
+			rb.SharedAll(pool, w.opts.FieldLength, offs)
 			if w.owns(k) {
 				rows = append(rows, rb.Finish())
 			}
