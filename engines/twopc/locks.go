@@ -17,6 +17,8 @@ import (
 type waitSlot struct {
 	g *group
 	f *sim.Future[bool] // true: granted; false: the waiter was wounded
+	// fv holds f's future: the slot and its future are one allocation.
+	fv sim.Future[bool]
 	// the row asked for, to name it when the request ends in an abort
 	tb *engines.Table
 	k  engines.Key
@@ -80,7 +82,8 @@ func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
 		}
 		return a
 	}
-	slot.f = sim.NewFuture[bool](t.e.Kernel)
+	slot.fv = sim.MakeFuture[bool](t.e.Kernel)
+	slot.f = &slot.fv
 	for _, b := range blockers {
 		v := t.e.live.get(uint64(b))
 		if v == nil {

@@ -80,7 +80,7 @@ func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, e
 	// run allocated (608 a transaction).
 	t := simengine.Recycle(&s.last, (*txn).reusable)
 	*t = txn{e: e, s: s, opts: o, id: e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
-	t.touched, t.prepared = t.touchedBuf[:0], t.preparedBuf[:0]
+	t.touched, t.prepared, t.waits = t.touchedBuf[:0], t.preparedBuf[:0], t.waitsBuf[:0]
 	if o.OneShot && s.coord == nil {
 		s.coord = e.coordinatorNode(s)
 	}
@@ -148,9 +148,11 @@ type txn struct {
 	homeNode *sim.Node
 
 	// touchedBuf and preparedBuf back touched and prepared for the first
-	// splits (most transactions touch one or two), partBuf and partPtrs
-	// the commit's first participants: no allocations of their own.
+	// splits (most transactions touch one or two), waitsBuf waits for the
+	// first lock waits, partBuf and partPtrs the commit's first
+	// participants: no allocations of their own.
 	touchedBuf, preparedBuf [2]*group
+	waitsBuf                [2]*waitSlot
 	partBuf                 [2]participant
 	partPtrs                [2]*participant
 }
