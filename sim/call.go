@@ -49,7 +49,7 @@ func (c *Cluster) Call(name string, a, b *Node, work time.Duration, pause func()
 			ai = func(int) { atB() }
 		}
 		f := NewFuture[struct{}](c.k)
-		c.replicate(a, []*Node{b}, work, pi, ai, 1, false).q.Then(func(bool) { f.Set(struct{}{}) })
+		c.replicate(a, []*Node{b}, work, pi, arrivals(ai), 1, false).q.Then(func(bool) { f.Set(struct{}{}) })
 		return f
 	}
 	k := c.k
@@ -100,7 +100,26 @@ func (c *Cluster) Replicate(name string, a *Node, tos []*Node, work time.Duratio
 		}
 		return Quorum(c.k, fs, quorum)
 	}
-	return &c.replicate(a, tos, work, pause, atB, quorum, false).q
+	return &c.replicate(a, tos, work, pause, arrivals(atB), quorum, false).q
+}
+
+// Arrivals is told when a replication's request has reached replica i and
+// been served there (Replicate's atB, for ReplicateAwait): a record that
+// implements it is passed as it is, where a closure over it was an
+// allocation of every replication.
+type Arrivals interface{ Arrived(i int) }
+
+// ArrivalFunc is a function as Arrivals.
+type ArrivalFunc func(i int)
+
+func (f ArrivalFunc) Arrived(i int) { f(i) }
+
+// arrivals is f as Arrivals, nil for nil.
+func arrivals(f func(i int)) Arrivals {
+	if f == nil {
+		return nil
+	}
+	return ArrivalFunc(f)
 }
 
 // ReplicateAwait is Await(p, Replicate(...), cat). The group's record is
@@ -108,9 +127,13 @@ func (c *Cluster) Replicate(name string, a *Node, tos []*Node, work time.Duratio
 // call has replied, when nothing holds it any more (Replicate's caller
 // may keep the future): a replication record was 8% of the bytes a 2pc
 // YCSB-A run allocated, 15% of a sharded one's.
-func (c *Cluster) ReplicateAwait(p *Proc, name string, a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB func(i int), quorum int, cat Category) bool {
+func (c *Cluster) ReplicateAwait(p *Proc, name string, a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB Arrivals, quorum int, cat Category) bool {
 	if c.faults != nil || c.cfg.MsgCPU != 0 {
-		return Await(p, c.Replicate(name, a, tos, work, pause, atB, quorum), cat)
+		var at func(i int)
+		if atB != nil {
+			at = atB.Arrived
+		}
+		return Await(p, c.Replicate(name, a, tos, work, pause, at, quorum), cat)
 	}
 	g := c.replicate(a, tos, work, pause, atB, quorum, true)
 	ok := Await(p, &g.q, cat)
@@ -153,7 +176,7 @@ func (g *callGroup) recycle() {
 //
 // A pooled group's record comes from the cluster's spares when there is
 // one, and goes back to them when it is done (ReplicateAwait).
-func (c *Cluster) replicate(a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB func(i int), quorum int, pooled bool) *callGroup {
+func (c *Cluster) replicate(a *Node, tos []*Node, work time.Duration, pause func(i int) time.Duration, atB Arrivals, quorum int, pooled bool) *callGroup {
 	var g *callGroup
 	var calls []call
 	var rec3 *callGroup3
@@ -193,7 +216,7 @@ type callGroup struct {
 	a       *Node
 	work    time.Duration
 	pause   func(i int) time.Duration
-	atB     func(i int)
+	atB     Arrivals
 	quorum  int
 	replies int
 	q       Future[bool]
@@ -318,7 +341,7 @@ func (r *call) served() {
 
 func (r *call) reply() {
 	if g := r.g; g.atB != nil {
-		g.atB(int(r.i))
+		g.atB.Arrived(int(r.i))
 	}
 	r.send(r.b, r.g.a, callReplied)
 }

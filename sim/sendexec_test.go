@@ -108,7 +108,7 @@ func TestReplicateAwaitMatchesReplicate(t *testing.T) {
 						atB := func(i int) { note("client %d round %d at %s", c, round, tos[i].Name) }
 						var ok bool
 						if pooled {
-							ok = cl.ReplicateAwait(p, "req", a, tos, 60*time.Microsecond, pause, atB, quorum, CatReplication)
+							ok = cl.ReplicateAwait(p, "req", a, tos, 60*time.Microsecond, pause, ArrivalFunc(atB), quorum, CatReplication)
 						} else {
 							ok = Await(p, cl.Replicate("req", a, tos, 60*time.Microsecond, pause, atB, quorum), CatReplication)
 						}

@@ -73,6 +73,18 @@ type record struct {
 	arrivedBuf [3]*sim.Future[sim.Time]
 	decidedF   sim.Future[bool]
 	arrivedF   [3]sim.Future[sim.Time]
+	// g is the group the record is registered with, k its kernel, for
+	// Arrived.
+	g *group
+	k *sim.Kernel
+}
+
+// Arrived implements sim.Arrivals: voter i of the record's group has
+// appended it; a data replica applies it then.
+func (rec *record) Arrived(i int) {
+	if r := rec.g.replicas[i]; r.data >= 0 {
+		rec.arrived[r.data].Set(rec.k.Now())
+	}
 }
 
 // assign returns a new timestamp at or above floor, above every timestamp
@@ -85,7 +97,7 @@ func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
 
 // register adds a record whose commit timestamp will be at least lower.
 func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
-	rec := &record{lower: lower, decidedF: sim.MakeFuture[bool](k)}
+	rec := &record{lower: lower, decidedF: sim.MakeFuture[bool](k), g: g, k: k}
 	rec.decided = &rec.decidedF
 	if n := len(g.data); n <= len(rec.arrivedF) {
 		for i := range n {
@@ -105,13 +117,14 @@ func (g *group) register(k *sim.Kernel, lower storage.Timestamp) *record {
 // nil, learns when each data replica appended it (a commit or outcome
 // record; prepare records make nothing visible).
 func (e *Engine) replicate(p *sim.Proc, g *group, rec *record) {
-	from := g.leader.node
-	appended := func(i int) {
-		if r := g.replicas[i]; rec != nil && r.data >= 0 {
-			rec.arrived[r.data].Set(e.Kernel.Now())
+	var appended sim.Arrivals // none for a record that makes nothing visible
+	if rec != nil {
+		if rec.g != g {
+			panic("twopc: a record replicated in a group it is not registered with")
 		}
+		appended = rec
 	}
-	e.Cluster.ReplicateAwait(p, "paxos-accept", from, g.nodes, e.cfg.LogAppend, g.drawFlush, appended, g.quorum, sim.CatReplication)
+	e.Cluster.ReplicateAwait(p, "paxos-accept", g.leader.node, g.nodes, e.cfg.LogAppend, g.drawFlush, appended, g.quorum, sim.CatReplication)
 }
 
 // waitSafe blocks p, at replica r of g, until r's safe time has reached ts,
