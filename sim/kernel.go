@@ -101,9 +101,14 @@ events:
 	for !k.stopped {
 		q := &k.queue
 		var e event
+		// The queue's head, asked once an event.
+		h, queued := Time(0), q.n > 0
+		if queued {
+			h = q.head()
+		}
 		switch {
-		case q.n > 0 && (k.nowHead == len(k.nowq) || q.head() == k.now):
-			if until >= 0 && q.head() > until {
+		case queued && (k.nowHead == len(k.nowq) || h == k.now):
+			if until >= 0 && h > until {
 				k.now = until
 				return
 			}
