@@ -111,22 +111,6 @@ func (rb *RowBuilder) Shared(p SharedPool, off, n int) {
 		return
 	}
 	_ = p.pool[off : off+n] // in the pool, as the reference claims
-	if l >= packedInline && l < 1<<7 && p.id < 1<<7 {
-		// A field of YCSB's length from one of the first pools: one append
-		// of the whole reference (one capacity check, not four).
-		tag := byte(packedInline<<packedTagLen | packedShared)
-		switch {
-		case o < 1<<7:
-			rb.b = append(rb.b, tag, byte(l), byte(p.id), byte(o))
-			return
-		case o < 1<<14:
-			rb.b = append(rb.b, tag, byte(l), byte(p.id), byte(o)|0x80, byte(o>>7))
-			return
-		case o < 1<<21:
-			rb.b = append(rb.b, tag, byte(l), byte(p.id), byte(o)|0x80, byte(o>>7)|0x80, byte(o>>14))
-			return
-		}
-	}
 	b := rb.b
 	if l < packedInline {
 		b = append(b, byte(l)<<packedTagLen|packedShared)
@@ -138,7 +122,9 @@ func (rb *RowBuilder) Shared(p SharedPool, off, n int) {
 
 // SharedAll adds the strings p's pool[off:off+n] for each off in offs, in
 // order: Shared of each, in one call (YCSB's fields; a call a field was
-// about a third of building a row).
+// about a third of building a row). For a length of one byte from one of
+// the first pools, each reference is one append (one capacity check, not
+// four).
 func (rb *RowBuilder) SharedAll(p SharedPool, n int, offs []int) {
 	l := uint64(n)
 	if l < packedInline || l >= 1<<7 || p.id >= 1<<7 {
