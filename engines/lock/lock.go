@@ -95,6 +95,10 @@ type Table[W any] struct {
 	// than the table's work.
 	freePoints []*point[W]
 	freeOwned  []*owned[W]
+	// freeReqs are point requests that left their queue (granted,
+	// withdrawn or cancelled), for the next request that must wait: only
+	// a queue refers to one.
+	freeReqs []*request[W]
 }
 
 type point[W any] struct {
@@ -223,7 +227,12 @@ func (t *Table[W]) AcquireFunc(o Owner, prio Priority, key string, m Mode, w fun
 		return true
 	}
 	r.w = w()
-	rp := new(request[W])
+	var rp *request[W]
+	if n := len(t.freeReqs); n > 0 {
+		rp, t.freeReqs = t.freeReqs[n-1], t.freeReqs[:n-1]
+	} else {
+		rp = new(request[W])
+	}
 	*rp = r
 	p.queue = slices.Insert(p.queue, at, rp)
 	if !p.inQ {
@@ -437,10 +446,14 @@ func (t *Table[W]) ReleaseAll(o Owner) []W {
 			}
 		}
 		p.queue = slices.DeleteFunc(p.queue, func(r *request[W]) bool {
-			if r.owner == o && r.mode == Exclusive {
+			if r.owner != o {
+				return false
+			}
+			if r.mode == Exclusive {
 				xfreed = true // a waiting exclusive request may have held back a range
 			}
-			return r.owner == o
+			t.freeRequest(r)
+			return true
 		})
 		t.unqueue(p)
 		t.pump(p)
@@ -477,6 +490,7 @@ func (t *Table[W]) Cancel(o Owner, key string) []W {
 	p.queue = slices.DeleteFunc(p.queue, func(r *request[W]) bool {
 		if r.owner == o {
 			x = x || r.mode == Exclusive
+			t.freeRequest(r)
 			return true
 		}
 		return false
@@ -516,8 +530,16 @@ func (t *Table[W]) pump(p *point[W]) {
 		p.queue = slices.Delete(p.queue, 0, 1)
 		t.grant(p, r)
 		t.grants = append(t.grants, r.w)
+		t.freeRequest(r)
 	}
 	t.unqueue(p)
+}
+
+// freeRequest keeps a point request that left its queue for a later one,
+// cleared (it held a key and a handle).
+func (t *Table[W]) freeRequest(r *request[W]) {
+	*r = request[W]{}
+	t.freeReqs = append(t.freeReqs, r)
 }
 
 // pumpRanges grants every waiting range request that fits now; shared
