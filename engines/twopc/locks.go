@@ -185,12 +185,22 @@ func (e *Engine) releaseAsync(from *sim.Node, g *group, v *txn) {
 // (takeOver), the leaders' idle timeout those of a silent client's
 // (abandon).
 func (e *Engine) releaseAsyncThen(from *sim.Node, g *group, v *txn, then func()) {
+	e.sendRelease(from, g, v, then, false)
+}
+
+// sendRelease is releaseAsyncThen; with unlist, the release also takes v
+// off its session's unreleased list once it has arrived (an abort at one
+// split: no callback to allocate).
+func (e *Engine) sendRelease(from *sim.Node, g *group, v *txn, then func(), unlist bool) {
 	v.refs.Hold()
 	e.Kernel.Launch("2pc-release", func(c *sim.Proc) {
 		e.Cluster.Send(c, from, g.leader.node)
 		e.release(g, v)
 		if then != nil {
 			then()
+		}
+		if unlist {
+			v.s.unlist(v)
 		}
 		v.refs.Release()
 	})

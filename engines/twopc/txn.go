@@ -72,6 +72,12 @@ func (s *session) nearest(g *group) *replica {
 	return s.near[g.id]
 }
 
+// unlist takes t off the unreleased list: its rollback reached every
+// split it touched.
+func (s *session) unlist(t *txn) {
+	s.unreleased = slices.DeleteFunc(s.unreleased, func(u *txn) bool { return u == t })
+}
+
 // Begin is free: nothing is sent until the first statement.
 func (s *session) Begin(_ context.Context, o engines.TxnOptions) (engines.Txn, error) {
 	e := s.e
@@ -227,11 +233,17 @@ func (t *txn) finish(committed bool) {
 	if !committed && len(t.touched) > 0 {
 		s := t.s
 		s.unreleased = append(s.unreleased, t)
+		if len(t.touched) == 1 {
+			// Most aborts touched one split: the release itself unlists t
+			// (no counter and callback to allocate).
+			t.e.sendRelease(t.home(), t.touched[0], t, nil, true)
+			return
+		}
 		left := len(t.touched)
 		for _, g := range t.touched {
 			t.e.releaseAsyncThen(t.home(), g, t, func() {
 				if left--; left == 0 {
-					s.unreleased = slices.DeleteFunc(s.unreleased, func(u *txn) bool { return u == t })
+					s.unlist(t)
 				}
 			})
 		}
