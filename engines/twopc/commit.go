@@ -171,7 +171,7 @@ func (t *txn) commitOne(p *sim.Proc, pt *participant) error {
 	t.prepared = append(t.prepared, g)
 	t.decided = true
 	s := g.assign(t.floor(ld.Clock))
-	rec := g.register(t.e.Kernel, s)
+	rec := g.register(t.e.Kernel, s, true)
 	rec.ts = s
 	t.install(pt.writes, s)
 	rec.decided.Set(true)
@@ -237,14 +237,14 @@ func (t *txn) commitMany(p *sim.Proc, parts []*participant) error {
 		t.prepared = append(t.prepared, g)
 		if pt == coord {
 			lower := g.assign(t.floor(ld.Clock))
-			pt.rec = g.register(t.e.Kernel, lower)
+			pt.rec = g.register(t.e.Kernel, lower, false)
 			t.records = append(t.records, pt.rec)
 			return vote{ts: lower}
 		}
 		var ts storage.Timestamp
 		if len(pt.writes) > 0 {
 			ts = g.assign(t.floor(ld.Clock))
-			pt.rec = g.register(t.e.Kernel, ts)
+			pt.rec = g.register(t.e.Kernel, ts, false)
 			t.records = append(t.records, pt.rec)
 			t.e.replicate(c, g, nil)
 		}
