@@ -167,3 +167,55 @@ func replicateMatchesCalls(t *testing.T, msgCPU time.Duration, times int) {
 	}
 	sameTrace(t, run(true), run(false), 20*5, "Replicate", "Calls")
 }
+
+// TestPostMatchesLaunch: Post against the process it stands for (Launch,
+// Send, then), with and without message CPU (where Post is that process):
+// messages to other nodes and to the sender itself, posted while other
+// processes sleep, work and wait on what the posts deliver, so that some
+// arrivals are the kernel's very next event (Sleep's skip) and some are
+// not; the arrivals draw from a shared stream, and a process started
+// after the posts notes its id (a post takes one, as its process did).
+func TestPostMatchesLaunch(t *testing.T) {
+	for _, msgCPU := range []time.Duration{0, 15 * time.Microsecond} {
+		t.Run(fmt.Sprint("msg-cpu ", msgCPU), func(t *testing.T) { postMatchesLaunch(t, msgCPU) })
+	}
+}
+
+func postMatchesLaunch(t *testing.T, msgCPU time.Duration) {
+	run := func(usePost bool) []string {
+		w := newCallWorld(msgCPU)
+		k, cl, nodes, rng, note := w.k, w.cl, w.nodes, w.rng, w.note
+		post := func(from, to *Node, then func()) {
+			if usePost {
+				cl.Post("post", from, to, then)
+				return
+			}
+			k.Launch("post", func(p *Proc) {
+				cl.Send(p, from, to)
+				then()
+			})
+		}
+		for round := range 12 {
+			k.Spawn("client", func(p *Proc) {
+				p.Sleep(time.Duration(round%3)*70*time.Microsecond, CatOther)
+				got := NewFuture[int](k)
+				for i, to := range nodes {
+					from := nodes[(round+i)%len(nodes)] // to itself at times
+					post(from, to, func() {
+						note("round %d post %d at %s draws %d", round, i, to.Name, rng.IntN(100))
+						got.Set(i)
+					})
+				}
+				note("round %d first arrival %d", round, Await(p, got, CatOther))
+				nodes[round%len(nodes)].CPU.Exec(p, 40*time.Microsecond)
+				if round%4 == 0 {
+					// Alone in the kernel: the arrival is the next event.
+					post(nodes[0], nodes[2], func() { note("round %d lone post", round) })
+				}
+				note("round %d done, id of a new process %d", round, k.Spawn("after", func(*Proc) {}).ID())
+			})
+		}
+		return w.finish()
+	}
+	sameTrace(t, run(true), run(false), 12*5, "Post", "process")
+}

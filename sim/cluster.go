@@ -53,6 +53,8 @@ type Cluster struct {
 	// for the next ReplicateAwait.
 	spare3 []*callGroup3
 	spare6 []*callGroup6
+	// sparePosts are Post's records that have delivered their message.
+	sparePosts []*post
 }
 
 // NewCluster returns an empty cluster on k over t.

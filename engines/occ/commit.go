@@ -254,9 +254,8 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 func (t *txn) notify(g keyGroup, apply func(a *adjNode)) {
 	from := t.s.qp
 	t.refs.Hold()
-	t.e.Kernel.Launch("occ-notify", func(c *sim.Proc) {
+	t.e.Cluster.Post("occ-notify", from, g.adj.node, func() {
 		defer t.refs.Release()
-		t.e.Cluster.Send(c, from, g.adj.node)
 		apply(g.adj)
 	})
 }

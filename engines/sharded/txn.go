@@ -653,8 +653,5 @@ func (t *txn) finish(committed bool) {
 // releaseAsync is a rollback (or release) message from the router to a
 // shard.
 func (e *Engine) releaseAsync(from *sim.Node, sh *shard, o lock.Owner) {
-	e.Kernel.Launch("sharded-rollback", func(c *sim.Proc) {
-		e.Cluster.Send(c, from, sh.node)
-		sh.release(o)
-	})
+	e.Cluster.Post("sharded-rollback", from, sh.node, func() { sh.release(o) })
 }

@@ -146,9 +146,8 @@ func (e *Engine) wound(v *txn, by *waitSlot) {
 func (e *Engine) woundNotice(v *txn, g *group) {
 	from := g.leader.node
 	v.refs.Hold()
-	e.Kernel.Launch("2pc-wound-notice", func(c *sim.Proc) {
+	e.Cluster.Post("2pc-wound-notice", from, v.home(), func() {
 		defer v.refs.Release()
-		e.Cluster.Send(c, from, v.home())
 		if v.done || v.decided {
 			return
 		}
@@ -193,8 +192,7 @@ func (e *Engine) releaseAsyncThen(from *sim.Node, g *group, v *txn, then func())
 // split: no callback to allocate).
 func (e *Engine) sendRelease(from *sim.Node, g *group, v *txn, then func(), unlist bool) {
 	v.refs.Hold()
-	e.Kernel.Launch("2pc-release", func(c *sim.Proc) {
-		e.Cluster.Send(c, from, g.leader.node)
+	e.Cluster.Post("2pc-release", from, g.leader.node, func() {
 		e.release(g, v)
 		if then != nil {
 			then()
