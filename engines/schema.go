@@ -200,21 +200,35 @@ func HashValue(v Value) uint64 {
 			mix(0)
 		}
 	case TypeString:
-		s := v.Str()
+		s := v.str()
+		n := len(s)
 		for len(s) >= 8 {
-			mix(uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-				uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56)
+			mix(le64(s))
 			s = s[8:]
 		}
+		// The last len(s) < 8 bytes as a little-endian number: the string's
+		// last eight bytes shifted down when it has eight (one load, not a
+		// loop over bytes), else byte by byte.
 		var w uint64
-		for i := 0; i < len(s); i++ {
-			w |= uint64(s[i]) << (8 * i)
+		if n >= 8 && len(s) > 0 {
+			w = le64(v.str()[n-8:]) >> (64 - 8*len(s))
+		} else {
+			for i := 0; i < len(s); i++ {
+				w |= uint64(s[i]) << (8 * i)
+			}
 		}
 		mix(w | uint64(len(s))<<60)
 	}
 	h ^= h >> 31
 	h *= 0x94d049bb133111eb
 	return h ^ h>>29
+}
+
+// le64 is s's first eight bytes as a little-endian number (one load).
+func le64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // ShardValueOfRow is ShardValue for a full row, without building its key.
