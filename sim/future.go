@@ -50,6 +50,20 @@ func NewFutures[T any](k *Kernel, buf []*Future[T], n int) []*Future[T] {
 	return fs
 }
 
+// InlineFutures returns n incomplete futures held in a record's own fs,
+// through its ptrs, when both have room for n (the record and its futures
+// one allocation), else n new ones (NewFutures).
+func InlineFutures[T any](k *Kernel, fs []Future[T], ptrs []*Future[T], n int) []*Future[T] {
+	if n > len(fs) || n > len(ptrs) {
+		return NewFutures[T](k, nil, n)
+	}
+	for i := range n {
+		fs[i] = MakeFuture[T](k)
+		ptrs[i] = &fs[i]
+	}
+	return ptrs[:n:n]
+}
+
 // Done reports whether the future is complete.
 func (f *Future[T]) Done() bool { return f.done }
 

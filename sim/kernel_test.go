@@ -362,3 +362,32 @@ func TestLaunchReusesRecords(t *testing.T) {
 		t.Errorf("%d records for 5 launched (one after another) and 3 spawned processes, want 1 + 3", len(seen))
 	}
 }
+
+// TestInlineFutures: futures that fit are the record's own (fs, through
+// ptrs), fresh each time; more than fit are new ones; each completes alone.
+func TestInlineFutures(t *testing.T) {
+	k := NewKernel(1)
+	var fs [3]Future[Time]
+	var ptrs [3]*Future[Time]
+	fs[1].Set(9) // left over from an earlier use: InlineFutures renews it
+	got := InlineFutures(k, fs[:], ptrs[:], 2)
+	if len(got) != 2 || cap(got) != 2 || got[0] != &fs[0] || got[1] != &fs[1] {
+		t.Fatalf("two futures: got %p, want the record's own %p %p", got, &fs[0], &fs[1])
+	}
+	if got[1].Done() {
+		t.Error("a renewed future is complete")
+	}
+	got[0].Set(5)
+	if !got[0].Done() || got[1].Done() || got[0].Value() != 5 {
+		t.Error("completing one future completed another")
+	}
+	more := InlineFutures(k, fs[:], ptrs[:], 4)
+	if len(more) != 4 {
+		t.Fatalf("%d futures, want 4", len(more))
+	}
+	for i, f := range more {
+		if f == nil || f.Done() || f == &fs[0] || f == &fs[1] || f == &fs[2] {
+			t.Errorf("future %d of 4: %p, want a new incomplete one", i, f)
+		}
+	}
+}

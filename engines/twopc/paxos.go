@@ -117,15 +117,7 @@ func (g *group) register(k *sim.Kernel, lower storage.Timestamp, owned bool) *re
 	}
 	*rec = record{lower: lower, decidedF: sim.MakeFuture[bool](k), g: g, k: k, owned: owned}
 	rec.decided = &rec.decidedF
-	if n := len(g.data); n <= len(rec.arrivedF) {
-		for i := range n {
-			rec.arrivedF[i] = sim.MakeFuture[sim.Time](k)
-			rec.arrivedBuf[i] = &rec.arrivedF[i]
-		}
-		rec.arrived = rec.arrivedBuf[:n]
-	} else {
-		rec.arrived = sim.NewFutures[sim.Time](k, nil, n)
-	}
+	rec.arrived = sim.InlineFutures(k, rec.arrivedF[:], rec.arrivedBuf[:], len(g.data))
 	g.inflight = append(g.inflight, rec)
 	return rec
 }
