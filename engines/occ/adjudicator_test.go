@@ -135,7 +135,7 @@ func TestRecordSettles(t *testing.T) {
 	k := sim.NewKernel(1)
 	r := &replica{journal: 1, applyLag: 5, durableLag: []time.Duration{7, 3}}
 	j := &journal{nodes: make([]*sim.Node, 2)}
-	rec := j.register(k, 1, 10)
+	rec := j.register(k, 1, 10, false)
 	if r.settles(rec, 100) {
 		t.Error("undecided")
 	}
@@ -152,7 +152,7 @@ func TestRecordSettles(t *testing.T) {
 	if r.settles(rec, 66) || !r.settles(rec, 67) {
 		t.Errorf("settles at 66 %v, at 67 %v; visible at 67", r.settles(rec, 66), r.settles(rec, 67))
 	}
-	aborted := j.register(k, 2, 10)
+	aborted := j.register(k, 2, 10, false)
 	aborted.decided.Set(false)
 	if !r.settles(aborted, 0) {
 		t.Error("an aborted record holds no read back")

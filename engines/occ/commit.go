@@ -123,7 +123,7 @@ func (t *txn) commitOne(p *sim.Proc, g keyGroup) error {
 	}
 	ts := a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
 	a.Commit(t.id, ts, g.keys)
-	rec := t.e.journal.register(t.e.Kernel, t.id, ts)
+	rec := t.e.journal.register(t.e.Kernel, t.id, ts, true)
 	t.decide(rec, ts)
 	t.e.journalAppend(p, n, rec)
 	n.Clock.WaitUntilEarliestAfter(p, int64(ts), sim.CatCommitWait)
@@ -174,7 +174,7 @@ func (t *txn) commitMany(p *sim.Proc, groups []keyGroup) error {
 				v.proposal = a.Propose(storage.Timestamp(a.node.Clock.Now().Latest), t.start, g.keys)
 				a.Prepare(t.id, g.keys)
 				if rec == nil {
-					rec = t.e.journal.register(t.e.Kernel, t.id, v.proposal)
+					rec = t.e.journal.register(t.e.Kernel, t.id, v.proposal, false)
 					t.round = &openRound{groups: groups, rec: rec}
 				}
 				rec.lower = min(rec.lower, v.proposal)

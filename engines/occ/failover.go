@@ -65,6 +65,7 @@ func (e *Engine) failoverAdjudicator(i int, a *adjNode) {
 	}
 	for _, rec := range e.journal.inflight {
 		if rec.decided.Done() && rec.decided.Value() && !rec.durable.Done() {
+			rec.owned = false // appended twice by some replicas: not reused
 			e.Kernel.Launch("occ-rejournal", func(c *sim.Proc) { e.journalAppend(c, n, rec) })
 		}
 	}
