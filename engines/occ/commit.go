@@ -64,12 +64,10 @@ type keyGroup struct {
 func (t *txn) groupByAdjudicator() []keyGroup {
 	if t.ws.Len() == 1 {
 		// Most writing transactions write one row: its group and the
-		// group's key in one allocation.
+		// group's key are held in the transaction's record (nothing keeps
+		// them past it: adjudicators copy the keys they track).
 		for w := range t.ws.All() {
-			one := &struct {
-				g   [1]keyGroup
-				key [1]string
-			}{}
+			one := &t.one
 			one.key[0] = w.RowKey
 			one.g[0] = keyGroup{adj: t.e.adjs[t.e.adjudicatorFor(w.Table, w.Key)], keys: one.key[:]}
 			return one.g[:]

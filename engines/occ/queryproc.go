@@ -83,6 +83,12 @@ type txn struct {
 	// process) and the second-phase notices it spawned (commit.go's
 	// notify) — so that Begin reuses it only when nothing does.
 	refs simengine.Refs
+	// one backs the key group of a transaction that writes one row
+	// (groupByAdjudicator): most writing transactions.
+	one struct {
+		g   [1]keyGroup
+		key [1]string
+	}
 }
 
 type openRound struct {
