@@ -48,7 +48,8 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	// nothing holds it, as 2pc's is: a transaction was 22% of the bytes
 	// an occ YCSB-A run allocated.
 	t := simengine.Recycle(&s.cur, (*txn).reusable)
-	*t = txn{s: s, e: s.e, opts: o, id: s.e.NextTxn(), trips: simengine.Trips{OneShot: o.OneShot}}
+	*t = txn{} // cleared, then set: as 2pc's Begin
+	t.s, t.e, t.opts, t.id, t.trips.OneShot = s, s.e, o, s.e.NextTxn(), o.OneShot
 	t.ws.Sized = true // checkLimits reads its Bytes
 	return t, nil
 }

@@ -96,8 +96,8 @@ func (s *session) Begin(ctx context.Context, o engines.TxnOptions) (engines.Txn,
 	// YCSB-A run allocated.
 	t := simengine.Recycle(&s.last, (*txn).reusable)
 	keys := t.first.pend.keys[:0]
-	*t = txn{e: e, s: s, opts: o, id: e.NextTxn(), begun: sim.ProcFrom(ctx).Now(),
-		trips: simengine.Trips{OneShot: o.OneShot}}
+	*t = txn{} // cleared, then set: as 2pc's Begin
+	t.e, t.s, t.opts, t.id, t.begun, t.trips.OneShot = e, s, o, e.NextTxn(), sim.ProcFrom(ctx).Now(), o.OneShot
 	t.first.pend.keys = keys
 	if len(e.shards) <= len(t.partBuf) {
 		t.parts = t.partBuf[:len(e.shards)]
