@@ -102,14 +102,7 @@ func (rec *commitRecord) Arrived(i int) {
 // register adds a record; owned says that no transaction keeps it.
 func (j *journal) register(k *sim.Kernel, txn uint64, lower storage.Timestamp, owned bool) *commitRecord {
 	j.records++
-	var rec *commitRecord
-	if n := len(j.spareRecs); n > 0 {
-		rec = j.spareRecs[n-1]
-		j.spareRecs[n-1] = nil
-		j.spareRecs = j.spareRecs[:n-1]
-	} else {
-		rec = new(commitRecord)
-	}
+	rec := simengine.Spare(&j.spareRecs)
 	*rec = commitRecord{txn: txn, seq: j.records, lower: lower, decidedF: sim.MakeFuture[bool](k), durableF: sim.MakeFuture[sim.Time](k), owned: owned}
 	rec.decided, rec.durable = &rec.decidedF, &rec.durableF
 	rec.arrived = sim.InlineFutures(k, rec.arrivedF[:], rec.arrivedBuf[:], len(j.nodes))

@@ -34,3 +34,18 @@ func Recycle[T any](last **T, reusable func(*T) bool) *T {
 	*last = t
 	return t
 }
+
+// Spare takes the last record of a list of records to reuse, or a new one
+// when the list is empty (2pc's Paxos records, occ's journal records). The
+// caller resets the record it gets.
+func Spare[T any](spare *[]*T) *T {
+	s := *spare
+	n := len(s)
+	if n == 0 {
+		return new(T)
+	}
+	r := s[n-1]
+	s[n-1] = nil
+	*spare = s[:n-1]
+	return r
+}

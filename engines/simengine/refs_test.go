@@ -46,3 +46,18 @@ func TestRecycleReusesOnlyAFinishedRecordNothingHolds(t *testing.T) {
 		t.Fatalf("refs %d after Release", c.refs)
 	}
 }
+
+// TestSpare: the last spare first, then a new record once none is left.
+func TestSpare(t *testing.T) {
+	a, b := new(rec), new(rec)
+	spare := []*rec{a, b}
+	if got := Spare(&spare); got != b || len(spare) != 1 {
+		t.Fatalf("took %p with %d left, want the last (%p) with 1", got, len(spare), b)
+	}
+	if got := Spare(&spare); got != a || len(spare) != 0 {
+		t.Fatalf("took %p with %d left, want %p with 0", got, len(spare), a)
+	}
+	if got := Spare(&spare); got == nil || got == a || got == b {
+		t.Fatal("an empty list did not give a new record")
+	}
+}

@@ -107,14 +107,7 @@ func (g *group) assign(floor storage.Timestamp) storage.Timestamp {
 // register adds a record whose commit timestamp will be at least lower.
 // owned says that no transaction keeps it (reusable).
 func (g *group) register(k *sim.Kernel, lower storage.Timestamp, owned bool) *record {
-	var rec *record
-	if n := len(g.spare); n > 0 {
-		rec = g.spare[n-1]
-		g.spare[n-1] = nil
-		g.spare = g.spare[:n-1]
-	} else {
-		rec = new(record)
-	}
+	rec := simengine.Spare(&g.spare)
 	*rec = record{lower: lower, decidedF: sim.MakeFuture[bool](k), g: g, k: k, owned: owned}
 	rec.decided = &rec.decidedF
 	rec.arrived = sim.InlineFutures(k, rec.arrivedF[:], rec.arrivedBuf[:], len(g.data))
