@@ -22,7 +22,7 @@
 # ycsb:  YCSB-A, us-3, 64 clients, 30 simulated seconds, on each simulated
 #        engine; the two revisions alternate run by run (the machine is
 #        shared, so load drifts). Each run's CPU time is the process's
-#        user+system time (/usr/bin/time), load included; attempts come from
+#        user+system time (bash times, see timed), load included; attempts come from
 #        the results file (summary.attempts). Each timed run follows an
 #        untimed run of the same binary and arguments (WARM=1, the
 #        default): on this VM a process that starts right after another
