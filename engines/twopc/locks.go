@@ -119,7 +119,7 @@ func (t *txn) wait(p *sim.Proc, slot *waitSlot, blockers []lock.Owner) error {
 // waits for it, as a transaction that may no longer wait.
 func (e *Engine) pin(v *txn, by *waitSlot) {
 	e.stats.Wounds++
-	v.woundTable, v.woundKey = by.tb, by.k
+	v.woundTable, v.woundKey = by.tb, by.k.String()
 	v.mustNotWait = true
 	e.woundNotice(v, by.g)
 }
@@ -128,7 +128,7 @@ func (e *Engine) pin(v *txn, by *waitSlot) {
 func (e *Engine) wound(v *txn, by *waitSlot) {
 	g := by.g
 	e.stats.Wounds++
-	v.woundTable, v.woundKey = by.tb, by.k
+	v.woundTable, v.woundKey = by.tb, by.k.String()
 	v.wounded = true
 	e.release(g, v)
 	// A request of v's waiting here was withdrawn with its locks; the
@@ -205,9 +205,6 @@ func (e *Engine) sendRelease(from *sim.Node, g *group, v *txn, then func(), unli
 }
 
 func (t *txn) woundedAbort(tb *engines.Table, k engines.Key) error {
-	if t.woundTable != nil {
-		tb, k = t.woundTable, t.woundKey
-	}
 	a := &engines.AbortError{Reason: engines.ReasonWounded, Retryable: true}
 	switch {
 	case t.abandonedFor != "":
@@ -215,7 +212,10 @@ func (t *txn) woundedAbort(tb *engines.Table, k engines.Key) error {
 	case t.leaderLost:
 		a.Reason = ReasonLeaderLost
 	}
-	if tb != nil {
+	switch {
+	case t.woundTable != nil:
+		a.Table, a.Key = t.woundTable.Name, t.woundKey
+	case tb != nil:
 		a.Table, a.Key = tb.Name, k.String()
 	}
 	return a

@@ -138,8 +138,11 @@ type txn struct {
 	// abandonedFor: the client went silent (idle) or closed the
 	// connection, and the leaders aborted it for that reason.
 	abandonedFor engines.Reason
-	woundTable   *engines.Table
-	woundKey     engines.Key
+	// woundTable and woundKey name the row of the request that wounded t
+	// (Key.String of its key, taken at the wound: the requester's key is
+	// its workload's and may be reused once its transaction is over).
+	woundTable *engines.Table
+	woundKey   string
 	// decided: the commit timestamp is fixed; wounds no longer apply.
 	decided bool
 	done    bool

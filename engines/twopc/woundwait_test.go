@@ -222,3 +222,52 @@ func TestPreparedHolderThatWouldCloseACycleAborts(t *testing.T) {
 		t.Fatalf("left behind: %d lock owners, %d locked keys, %d Paxos records, %d live transactions", o, k, r, l)
 	}
 }
+
+// A wound names the wounding request's row in the victim's abort, as it
+// was when the wound happened: the requester's key belongs to its
+// workload, which may reuse the key's storage once the requester's
+// transaction is over (YCSB draws keys into a reused buffer), before the
+// victim hears of the wound.
+func TestWoundNamesTheRowItWasFor(t *testing.T) {
+	w := newWorld(t, "region-3az", twopc.DefaultConfig(), sim.FixedEpsilon(2*time.Millisecond), true, 400)
+	hot := keysIn(t, w, 0, 1, 400)[0]
+	var victim error
+	w.Client(t, 0, "us-east-1a", func(ctx context.Context, s engines.Session) {
+		// The older transaction: it begins first, asks for the row later.
+		p := sim.ProcFrom(ctx)
+		o := rw
+		o.FirstStart = p.Now()
+		tx, err := s.Begin(ctx, o)
+		must(t, err)
+		p.Sleep(5*time.Millisecond, sim.CatOther)
+		k := engines.Key{engines.Int(int64(hot))} // its own storage
+		if err := tx.Update(ctx, table, k, engines.Set{Col: 1, Val: engines.Int(1)}); err != nil {
+			t.Errorf("the older transaction's update: %v", err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Errorf("the older transaction's commit: %v", err)
+		}
+		k[0] = engines.Int(99999) // the storage reused for another key
+	})
+	w.Client(t, 1, "us-east-1b", func(ctx context.Context, s engines.Session) {
+		p := sim.ProcFrom(ctx)
+		p.Sleep(time.Millisecond, sim.CatOther)
+		o := rw
+		o.FirstStart = p.Now()
+		tx, err := s.Begin(ctx, o)
+		must(t, err)
+		if err := tx.Update(ctx, table, key(hot), engines.Set{Col: 1, Val: engines.Int(2)}); err != nil {
+			t.Errorf("the younger transaction's update: %v", err)
+		}
+		p.Sleep(200*time.Millisecond, sim.CatOther) // wounded meanwhile
+		victim = tx.Commit(ctx)
+	})
+	w.Run()
+	a, ok := engines.AsAbort(victim)
+	if !ok || a.Reason != engines.ReasonWounded {
+		t.Fatalf("the younger transaction's commit: %v, want a wound", victim)
+	}
+	if want := key(hot).String(); a.Key != want || a.Table != table.Name {
+		t.Errorf("the wound names %s %s, want %s %s", a.Table, a.Key, table.Name, want)
+	}
+}
