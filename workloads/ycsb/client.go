@@ -231,10 +231,11 @@ func (c *Client) Next() workloads.Txn {
 			break
 		}
 	}
-	// The record the runner released last is reused (Release): 168 of
-	// the 224 bytes every transaction allocated. Its key is not: an
-	// engine may keep a statement's key past it (a 2pc wound stores the
-	// requester's key in its victim), so every key is new.
+	// The record the runner released last is reused (Release), its key's
+	// storage included: the runner releases a transaction only once every
+	// statement has returned (not one cut off by a timeout), and engines
+	// keep no key past their transaction (a 2pc wound keeps the
+	// requester's row by name, TestWoundNamesTheRowItWasFor).
 	t := c.spare
 	if t == nil {
 		t = new(oneOp)
@@ -250,7 +251,7 @@ func (c *Client) Next() workloads.Txn {
 	t.Ops = t.op[:]
 	op := &t.op[0]
 	op.Kind = kind
-	key := new(keyBuf)
+	key := &t.key
 	switch kind {
 	case OpRead:
 		op.Key = c.w.keyInto(key, c.key())
@@ -274,6 +275,7 @@ func (c *Client) Next() workloads.Txn {
 // oneOp is a core workload's transaction and its one operation in one
 // allocation instead of two, reused once released (Client.Release).
 type oneOp struct {
+	key keyBuf // the operation's key's values and name
 	Txn
 	op [1]Op
 }
