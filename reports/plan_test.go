@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -262,17 +263,39 @@ func TestStartOrderCostliestFirst(t *testing.T) {
 // An interrupted parallel plan keeps every run that finished or stopped
 // part-way, even after a point that never ran: the costliest-first order
 // starts the 2pc point before occ's second, and an interrupt as that one
-// starts leaves it unrun.
+// starts leaves it unrun. The interrupt waits until points 0 and 2 have
+// both measured something (their first progress report): a run cut off
+// while it loads is dropped, as if it had never started, and which of the
+// two is still loading when the other ends depends on the machine's load
+// (the test failed 83 times in 200 beside two busy simulations).
 func TestParallelPlanInterruptedKeepsRunsAfterAGap(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	pts := append(SweepPlan([]string{"occ"}, "clients", []string{"2", "3"}, ""),
 		SweepPlan([]string{"2pc"}, "clients", []string{"2"}, "")...)
+	measuring := []chan struct{}{make(chan struct{}), nil, make(chan struct{})}
+	configs := 0 // Plan.Run makes the points' configurations in point order
+	config := func(opts map[string]string) (runner.Config, error) {
+		cfg, err := testConfig(tiny)(opts)
+		if c := measuring[configs]; c != nil {
+			var once sync.Once
+			cfg.Progress = func(time.Duration, time.Duration, int64) { once.Do(func() { close(c) }) }
+		}
+		configs++
+		return cfg, err
+	}
 	var started, finished []int
-	pl := &Plan{Points: pts, Config: testConfig(tiny), Parallel: 2,
+	pl := &Plan{Points: pts, Config: config, Parallel: 2,
 		Started: func(i int, _ Point) {
 			started = append(started, i)
 			if i == 1 {
+				for _, c := range []chan struct{}{measuring[0], measuring[2]} {
+					select {
+					case <-c:
+					case <-time.After(time.Minute):
+						t.Error("a run of point 0 or 2 never reported progress")
+					}
+				}
 				cancel()
 			}
 		},
