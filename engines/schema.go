@@ -200,8 +200,8 @@ func HashValue(v Value) uint64 {
 			mix(0)
 		}
 	case TypeString:
-		s := v.str()
-		n := len(s)
+		all := v.str()
+		s := all
 		for len(s) >= 8 {
 			mix(le64(s))
 			s = s[8:]
@@ -210,8 +210,8 @@ func HashValue(v Value) uint64 {
 		// last eight bytes shifted down when it has eight (one load, not a
 		// loop over bytes), else byte by byte.
 		var w uint64
-		if n >= 8 && len(s) > 0 {
-			w = le64(v.str()[n-8:]) >> (64 - 8*len(s))
+		if len(all) >= 8 && len(s) > 0 {
+			w = le64(all[len(all)-8:]) >> (64 - 8*len(s))
 		} else {
 			for i := 0; i < len(s); i++ {
 				w |= uint64(s[i]) << (8 * i)
